@@ -1,0 +1,104 @@
+"""Configuration read once from the environment (and `.env`), validated before anything starts.
+
+Every variable is documented in `.env.example`. A bad value stops start-up with one line that
+says what to set: a crisis bot that half-starts is worse than one that refuses to start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(ValueError):
+    """A variable is missing or malformed; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Config:
+    bot_token: str
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+    port: int
+    db_path: str
+    log_level: str
+    http_threads: int
+    listener_threads: int
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode needs no public URL; it is chosen by setting SLACK_APP_TOKEN."""
+        return self.app_token is not None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Config":
+        """Build the config from environment variables, raising ConfigError on the first problem."""
+        get = _Reader(env)
+        bot_token = get.required(
+            "SLACK_BOT_TOKEN", "your app's Bot User OAuth Token (xoxb-…)", pattern=r"xoxb-[\w-]+"
+        )
+        app_token = get.optional("SLACK_APP_TOKEN", pattern=r"xapp-[\w-]+", meaning="an app-level token (xapp-…)")
+        if app_token is None:
+            signing_secret = get.required(
+                "SLACK_SIGNING_SECRET",
+                "your app's Signing Secret (Basic Information → App Credentials), needed in HTTP mode",
+                pattern=r"[0-9a-fA-F]{16,128}",
+            )
+        else:
+            signing_secret = get.optional(
+                "SLACK_SIGNING_SECRET", pattern=r"[0-9a-fA-F]{16,128}", meaning="a hexadecimal signing secret"
+            )
+        api_url = get.optional("SLACK_API_URL", pattern=r"https?://\S+", meaning="an http(s) URL") or DEFAULT_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"
+        return cls(
+            bot_token=bot_token,
+            signing_secret=signing_secret,
+            app_token=app_token,
+            api_url=api_url,
+            port=get.integer("PORT", 3000, 1, 65535),
+            db_path=get.optional("CRISIS_DB_PATH") or "./crisis.db",
+            log_level=(get.optional("LOG_LEVEL", pattern=r"(?i)debug|info|warning|error", meaning="DEBUG, INFO, WARNING or ERROR") or "INFO").upper(),
+            http_threads=get.integer("HTTP_THREADS", 16, 1, 256),
+            listener_threads=get.integer("LISTENER_THREADS", 32, 1, 512),
+        )
+
+
+class _Reader:
+    """Reads and checks one variable at a time so every error message has the same shape."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def _raw(self, name: str) -> str | None:
+        value = self._env.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def required(self, name: str, meaning: str, *, pattern: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            raise ConfigError(f"{name} is not set: set it in the environment or in .env to {meaning}.")
+        if not re.fullmatch(pattern, value):
+            raise ConfigError(f"{name} looks malformed: set it to {meaning}.")
+        return value
+
+    def optional(self, name: str, *, pattern: str | None = None, meaning: str = "") -> str | None:
+        value = self._raw(name)
+        if value is not None and pattern is not None and not re.fullmatch(pattern, value):
+            raise ConfigError(f"{name} looks malformed: set it to {meaning}, or leave it unset.")
+        return value
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if not re.fullmatch(r"\d+", value) or not low <= int(value) <= high:
+            raise ConfigError(f"{name} must be a whole number from {low} to {high} (got {value!r}).")
+        return int(value)

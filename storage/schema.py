@@ -1,0 +1,103 @@
+"""Schema and migrations, numbered by SQLite's `user_version`.
+
+Each migration runs once, inside the caller's write transaction, so two processes starting at
+the same moment cannot both apply it. Add a function to MIGRATIONS; never edit a released one.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlite_utils import Database
+
+
+def _v1_crises(db: Database) -> None:
+    db["crises"].create(
+        {
+            "id": int,
+            "request_key": str,  # idempotency key of the submission that opened it (the modal's view id)
+            "title": str,
+            "description": str,
+            "link": str,
+            "platform": str,
+            "category": str,
+            "severity": str,
+            "language": str,
+            "customer_handle": str,
+            "owner_id": str,
+            "opener_id": str,
+            "is_private": int,
+            "status": str,  # open | closed
+            "origin_channel_id": str,
+            "response_url": str,  # where the opener ran /crisis open, to answer them there
+            "channel_id": str,
+            "channel_name": str,
+            "header_ts": str,
+            "checklist_ts": str,
+            "opened_at": int,
+            "closed_at": int,
+            "setup_state": str,  # pending | done | failed
+            "setup_error": str,
+            "lease_until": int,  # a worker finishing set-up holds this lease
+        },
+        pk="id",
+        not_null={"request_key", "title", "category", "severity", "owner_id", "opener_id", "opened_at"},
+        defaults={"status": "open", "is_private": 0, "setup_state": "pending"},
+    )
+    db["crises"].create_index(["request_key"], unique=True)
+    db["crises"].create_index(["channel_id"], unique=True)
+    db["crises"].create_index(["status", "opened_at"])
+
+    db["participants"].create(
+        {"crisis_id": int, "user_id": str, "role": str},
+        pk=("crisis_id", "user_id", "role"),
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db["setup_tasks"].create(
+        {"crisis_id": int, "task": str, "done_at": int, "detail": str},
+        pk=("crisis_id", "task"),
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    # The checklist: one row per step; `version` makes every change a compare-and-set.
+    db["steps"].create(
+        {
+            "crisis_id": int,
+            "step": int,
+            "state": str,
+            "reason": str,
+            "changed_by": str,
+            "changed_at": int,
+            "version": int,
+        },
+        pk=("crisis_id", "step"),
+        not_null={"state", "version"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    # The append-only record of everything that happened to a crisis: who, what, when, old/new.
+    db["events"].create(
+        {"id": int, "crisis_id": int, "at": int, "actor": str, "kind": str, "detail": str},
+        pk="id",
+        not_null={"crisis_id", "at", "kind"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db["events"].create_index(["crisis_id", "id"])
+    # Requests already handled (Slack retries carry the same trigger_id / event_id).
+    db["deliveries"].create({"key": str, "seen_at": int}, pk="key")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _v1_crises,
+]
+
+
+def migrate(db: Database) -> int:
+    """Apply the migrations this file has and the database lacks; returns the new version."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database is at schema version {version}, newer than this bot's {len(MIGRATIONS)}: upgrade the bot"
+        )
+    for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        migration(db)
+        db.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)
