@@ -1,0 +1,102 @@
+"""Every Slack action_id, block_id and callback_id the bot uses, and the small typed JSON it
+carries in button values and private_metadata.
+
+One enum means one pattern-matched listener per kind instead of many near-copies, and context
+travels with the interaction instead of being parsed back out of channel names or topics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+SEPARATOR = "#"
+
+
+class Action(StrEnum):
+    """action_ids of buttons; rendered as `<action>#<discriminator>` so each is unique per message."""
+
+    STEP_DONE = "crisis.step.done"
+    STEP_UNDO = "crisis.step.undo"
+    STEP_SKIP = "crisis.step.skip"
+    RESUME_SETUP = "crisis.setup.resume"
+    OPEN_ANYWAY = "crisis.open.anyway"
+
+    def id(self, discriminator: object = "") -> str:
+        return f"{self.value}{SEPARATOR}{discriminator}" if discriminator != "" else self.value
+
+    @classmethod
+    def parse(cls, action_id: str) -> "Action":
+        return cls(action_id.split(SEPARATOR, 1)[0])
+
+    @classmethod
+    def pattern(cls) -> re.Pattern[str]:
+        """Matches every action_id above (and only those)."""
+        names = "|".join(re.escape(a.value) for a in cls)
+        return re.compile(rf"^({names})({re.escape(SEPARATOR)}.*)?$")
+
+
+class Callback(StrEnum):
+    """callback_ids of modals."""
+
+    OPEN_CRISIS = "crisis.open"
+    SKIP_STEP = "crisis.step.skip"
+
+
+class Field(StrEnum):
+    """block_ids of modal inputs; each input block holds one element whose action_id is the same."""
+
+    TITLE = "title"
+    DESCRIPTION = "description"
+    LINK = "link"
+    CUSTOMER = "customer_handle"
+    PLATFORM = "platform"
+    CATEGORY = "category"
+    SEVERITY = "severity"
+    LANGUAGE = "language"
+    OWNER = "owner"
+    RESPONDERS = "responders"
+    PRIVATE = "private"
+    REASON = "reason"
+
+
+@dataclass(frozen=True)
+class StepRef:
+    """What a checklist button refers to: the crisis, the step and the version it was drawn at.
+
+    The version makes a click a compare-and-set: a stale or repeated click changes nothing."""
+
+    crisis: int
+    step: int
+    version: int
+
+
+@dataclass(frozen=True)
+class CrisisRef:
+    crisis: int
+
+
+@dataclass(frozen=True)
+class OpenContext:
+    """Where `/crisis open` was run, so the bot can answer the opener there."""
+
+    origin_channel: str | None = None
+    response_url: str | None = None
+    title: str = ""
+
+
+def dump(value: Any) -> str:
+    """Compact JSON for a button value (≤2,000 chars) or private_metadata (≤3,000)."""
+    return json.dumps(asdict(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def load(cls: type, raw: str | None) -> Any:
+    """Parse what `dump` wrote; unknown or missing keys are a ValueError, never a crash later."""
+    try:
+        data = json.loads(raw or "{}")
+        return cls(**data)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"unreadable {cls.__name__}: {raw!r}") from error

@@ -1,0 +1,215 @@
+"""The crisis domain's vocabulary, distilled from the playbook (shared/PLAYBOOK.md).
+
+Everything Slack shows as a choice (categories, severities, platforms, steps) is defined here
+once, with the English label the team sees; customer-facing wording lives in templates/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class Category(StrEnum):
+    """The kinds of negativity; each calls for different wording in replies."""
+
+    BUSINESS_ERROR = "business_error"
+    MISCOMMUNICATION = "miscommunication"
+    GENERAL_NEGATIVITY = "general_negativity"
+    EMPLOYEE = "employee"
+    VENTING = "venting"
+    TROLLING = "trolling"
+    TARGETED_ATTACK = "targeted_attack"
+    INAPPROPRIATE_POST = "inappropriate_post"
+    HACKED_ACCOUNT = "hacked_account"
+
+    @property
+    def label(self) -> str:
+        return _CATEGORY_LABELS[self]
+
+    @property
+    def our_fault(self) -> bool:
+        """Whether step 2 (own it and apologise) is expected rather than usually not applicable."""
+        return self in (Category.BUSINESS_ERROR, Category.INAPPROPRIATE_POST, Category.HACKED_ACCOUNT)
+
+
+_CATEGORY_LABELS = {
+    Category.BUSINESS_ERROR: "Our mistake (business error)",
+    Category.MISCOMMUNICATION: "Miscommunication or misunderstanding",
+    Category.GENERAL_NEGATIVITY: "General negativity about the brand",
+    Category.EMPLOYEE: "Unhappy (former) employee",
+    Category.VENTING: "Impulsive venting",
+    Category.TROLLING: "Trolling",
+    Category.TARGETED_ATTACK: "Targeted attack or competitor campaign",
+    Category.INAPPROPRIATE_POST: "Inappropriate post from our own account",
+    Category.HACKED_ACCOUNT: "Hacked account",
+}
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def label(self) -> str:
+        return {"critical": "🔴 Critical", "high": "🟠 High", "medium": "🟡 Medium", "low": "🟢 Low"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        """0 is most severe; digests and lists sort by it."""
+        return list(Severity).index(self)
+
+
+class Platform(StrEnum):
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    TIKTOK = "tiktok"
+    LINKEDIN = "linkedin"
+    YOUTUBE = "youtube"
+    REDDIT = "reddit"
+    REVIEWS = "reviews"
+    NEWS = "news"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _PLATFORM_LABELS[self]
+
+
+_PLATFORM_LABELS = {
+    Platform.X: "X (Twitter)",
+    Platform.FACEBOOK: "Facebook",
+    Platform.INSTAGRAM: "Instagram",
+    Platform.TIKTOK: "TikTok",
+    Platform.LINKEDIN: "LinkedIn",
+    Platform.YOUTUBE: "YouTube",
+    Platform.REDDIT: "Reddit",
+    Platform.REVIEWS: "Review site",
+    Platform.NEWS: "News / blog",
+    Platform.OTHER: "Other",
+}
+
+
+class Step(IntEnum):
+    """The four steps, in the order the playbook gives them."""
+
+    ACKNOWLEDGE = 1
+    APOLOGISE = 2
+    RESOLVE = 3
+    OFFLINE = 4
+
+    @property
+    def label(self) -> str:
+        return _STEP_TEXT[self][0]
+
+    @property
+    def done_means(self) -> str:
+        return _STEP_TEXT[self][1]
+
+    @property
+    def skippable(self) -> bool:
+        """Steps 2 and 4 may be marked not applicable, with a reason; 1 and 3 never."""
+        return self in (Step.APOLOGISE, Step.OFFLINE)
+
+
+_STEP_TEXT = {
+    Step.ACKNOWLEDGE: ("Acknowledge", "A public reply acknowledged the problem; nobody was ignored."),
+    Step.APOLOGISE: ("Own it and apologise", "If it is our fault, we owned the mistake and apologised."),
+    Step.RESOLVE: ("Resolve quickly", "A concrete resolution was found and communicated."),
+    Step.OFFLINE: ("Take it offline", "The conversation moved to DM, e-mail or phone where needed."),
+}
+
+
+class StepState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    NOT_APPLICABLE = "na"
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    """One step of one crisis's checklist as stored: its state and who last changed it."""
+
+    step: Step
+    state: StepState
+    version: int
+    changed_by: str | None = None
+    changed_at: int | None = None
+    reason: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Done, or not applicable: nothing left to do for this step."""
+        return self.state is not StepState.PENDING
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SetupState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class NewCrisis:
+    """A validated request to open a crisis, before anything exists in Slack."""
+
+    title: str
+    category: Category
+    severity: Severity
+    owner_id: str
+    opener_id: str
+    description: str = ""
+    link: str = ""
+    platform: Platform | None = None
+    language: str | None = None
+    customer_handle: str = ""
+    responders: tuple[str, ...] = ()
+    is_private: bool = False
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """A stored crisis, as read back from the database."""
+
+    id: int
+    title: str
+    category: Category
+    severity: Severity
+    owner_id: str
+    opener_id: str
+    status: Status
+    opened_at: int
+    description: str = ""
+    link: str = ""
+    platform: Platform | None = None
+    language: str | None = None
+    customer_handle: str = ""
+    is_private: bool = False
+    channel_id: str | None = None
+    channel_name: str | None = None
+    header_ts: str | None = None
+    checklist_ts: str | None = None
+    origin_channel_id: str | None = None
+    response_url: str | None = None
+    closed_at: int | None = None
+    setup_state: SetupState = SetupState.PENDING
+    setup_error: str | None = None
+    responders: tuple[str, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is Status.OPEN
+
+
+class Role(StrEnum):
+    OPENER = "opener"
+    RESPONDER = "responder"
+    OWNER = "owner"  # everyone who has owned it, so a former owner stays a participant

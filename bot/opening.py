@@ -1,0 +1,138 @@
+"""Opening a crisis: checking what was entered, and storing it before anything else happens.
+
+Validation is pure (no Slack calls) so its errors go back inline in the modal within Slack's
+3-second window. The crisis is stored before the submission is acknowledged: once the person
+sees the modal close, the crisis exists, whatever Slack does next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.ids import Field, OpenContext
+from bot.locales import language
+from bot.model import Category, Crisis, NewCrisis, Platform, Severity
+from bot.services import Services
+from bot.text import clean, one_line
+from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_RESPONDERS, TITLE_MAX
+
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Inline errors for the modal: {block_id: what to fix, in plain words}."""
+
+    errors: dict[str, str]
+
+
+def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
+    """Turn the modal's values into a NewCrisis, or say what to fix in each field."""
+    errors: dict[str, str] = {}
+
+    title = one_line(values.get(Field.TITLE))
+    if not title:
+        errors[Field.TITLE] = "Give the crisis a title, in a few words."
+    elif len(title) > TITLE_MAX:
+        errors[Field.TITLE] = f"Keep the title under {TITLE_MAX} characters; put the rest in “What happened”."
+
+    description = clean(values.get(Field.DESCRIPTION))
+    if len(description) > DESCRIPTION_MAX:
+        errors[Field.DESCRIPTION] = f"Keep this under {DESCRIPTION_MAX} characters."
+
+    link = normalise_link(values.get(Field.LINK))
+    if link is None:
+        errors[Field.LINK] = "That is not a link. Paste the post's full address, starting with https://"
+
+    customer = one_line(values.get(Field.CUSTOMER))
+    if len(customer) > CUSTOMER_MAX:
+        errors[Field.CUSTOMER] = f"Keep this under {CUSTOMER_MAX} characters."
+
+    category = _choice(Category, values.get(Field.CATEGORY))
+    if category is None:
+        errors[Field.CATEGORY] = "Choose the kind of negativity: it decides the wording of replies."
+    severity = _choice(Severity, values.get(Field.SEVERITY))
+    if severity is None:
+        errors[Field.SEVERITY] = "Choose how severe this is."
+    platform = _choice(Platform, values.get(Field.PLATFORM))
+    if values.get(Field.PLATFORM) and platform is None:
+        errors[Field.PLATFORM] = "Choose a platform from the list."
+    lang = values.get(Field.LANGUAGE)
+    if lang and language(lang) is None:
+        errors[Field.LANGUAGE] = "Choose a language from the list."
+
+    owner = values.get(Field.OWNER) or ""
+    if not USER_ID.fullmatch(owner):
+        errors[Field.OWNER] = "Name one person who owns this crisis."
+    responders = [u for u in values.get(Field.RESPONDERS) or [] if u != owner]
+    if any(not USER_ID.fullmatch(u or "") for u in responders):
+        errors[Field.RESPONDERS] = "Pick responders from the list of people."
+    elif len(responders) > MAX_RESPONDERS:
+        errors[Field.RESPONDERS] = f"Pick at most {MAX_RESPONDERS} responders; others can join the channel."
+
+    if errors:
+        return Invalid({str(k): v for k, v in errors.items()})
+    assert category is not None and severity is not None and link is not None
+    return NewCrisis(
+        title=title,
+        description=description,
+        link=link,
+        customer_handle=customer,
+        platform=platform,
+        category=category,
+        severity=severity,
+        language=language(lang).tag if lang else None,  # type: ignore[union-attr]
+        owner_id=owner,
+        opener_id=opener_id,
+        responders=tuple(dict.fromkeys(responders)),
+        is_private="private" in (values.get(Field.PRIVATE) or []),
+    )
+
+
+def normalise_link(raw: str | None) -> str | None:
+    """'' for no link, the cleaned URL for a valid one, None for something that is not a link.
+
+    A bare `example.com/post` gets https:// in front; only http(s) links with a host pass."""
+    text = clean(raw)
+    if not text:
+        return ""
+    if len(text) > LINK_MAX or any(c.isspace() for c in text):
+        return None
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not ("." in host or host == "localhost"):
+        return None
+    return text
+
+
+def _choice(enum: type, value: Any) -> Any:
+    try:
+        return enum(value) if value else None
+    except ValueError:
+        return None
+
+
+def submit(
+    services: Services, values: dict[str, Any], *, opener_id: str, request_key: str, context: OpenContext, at: int
+) -> Crisis | Invalid:
+    """Validate a submission and store the crisis; the same `request_key` (the modal's view id)
+    always yields the crisis stored the first time, so a retried submission opens nothing new."""
+    outcome = validate(values, opener_id=opener_id)
+    if isinstance(outcome, Invalid):
+        return outcome
+    crisis, _ = services.crises.create(
+        outcome,
+        request_key=request_key,
+        at=at,
+        origin_channel_id=context.origin_channel,
+        response_url=context.response_url,
+    )
+    return crisis

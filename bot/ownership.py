@@ -1,0 +1,73 @@
+"""Handing a crisis over to a new owner: there is always exactly one person responsible."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot import clock
+from bot.blockkit import Message
+from bot.gateway import SlackError
+from bot.model import Crisis
+from bot.services import Services
+from bot.views import war_room as views
+from bot.views.common import user
+from bot.views.replies import note
+
+log = logging.getLogger(__name__)
+
+# `/crisis owner @ana` arrives as `<@U123|ana>` (the manifest asks Slack to escape mentions).
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^([UW][A-Z0-9]{2,})$")
+
+
+def parse_user(text: str) -> str | None:
+    """The user id mentioned in command text, or None."""
+    match = MENTION.search(text.strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str) -> Message:
+    """Make `new_owner` the owner: stored first, then announced in the war room, the pinned
+    header updated, the new owner invited and told. Returns what to tell the actor."""
+    if not crisis.is_open:
+        return note(f"Crisis #{crisis.id} is closed; reopen it before handing it over.")
+    if new_owner == crisis.owner_id:
+        return note(f"{user(new_owner)} already owns crisis #{crisis.id}.")
+    try:
+        person = services.slack.user_info(new_owner)
+    except SlackError as error:
+        return note(f"I could not hand the crisis to {user(new_owner)}: {error.explain()}.")
+    if person.get("is_bot") or person.get("deleted"):
+        return note(f"{user(new_owner)} cannot own a crisis: pick a person with an active account.")
+
+    updated = services.crises.set_owner(crisis.id, new_owner, actor=actor, at=clock.now())
+    if updated is None:
+        return note(f"{user(new_owner)} already owns crisis #{crisis.id}.")
+
+    problems = []
+    steps = (
+        ("invite them to the war room", lambda: _invite(services, updated, new_owner)),
+        ("announce it in the war room", lambda: services.slack.post(updated.channel_id, _announcement(updated, crisis.owner_id, actor))),
+        ("update the pinned header", lambda: services.slack.update(updated.channel_id, updated.header_ts, views.header(updated))),
+        ("tell them by DM", lambda: services.slack.post(new_owner, views.owner_notice(updated, handed_over_by=actor))),
+    )
+    for what, call in steps:
+        try:
+            call()
+        except SlackError as error:
+            log.warning("crisis %s: hand-over could not %s: %s", crisis.id, what, error)
+            problems.append(f"I could not {what}: {error.explain()}.")
+    if problems:
+        return note(f"{user(new_owner)} now owns crisis #{crisis.id}, but " + " ".join(problems))
+    return note(f"Done: {user(new_owner)} now owns crisis #{crisis.id}.")
+
+
+def _invite(services: Services, crisis: Crisis, person: str) -> None:
+    failed = services.slack.invite(crisis.channel_id, [person])  # type: ignore[arg-type]
+    if failed:
+        raise SlackError("conversations.invite", failed[person])
+
+
+def _announcement(crisis: Crisis, old_owner: str, actor: str) -> Message:
+    by = "" if actor == old_owner else f" (handed over by {user(actor)})"
+    return note(f"👑 {user(crisis.owner_id)} now owns this crisis, taking over from {user(old_owner)}{by}.")

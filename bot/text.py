@@ -1,0 +1,68 @@
+"""User text is data, never markup: cleaning, escaping and cutting it to Slack's limits.
+
+Everything a person typed (titles, descriptions, reasons, lessons) goes through here before it
+is shown. Escaping `&`, `<` and `>` defuses `<!channel>`, `<@U…>` and spoofed links; cutting
+happens after escaping so an entity is never split and Slack never rejects the message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ELLIPSIS = "…"
+_BROADCASTS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # keeps \t and \n
+
+
+def clean(text: str | None) -> str:
+    """Normalise what a person typed: NFC, no control or bidi-override characters, trimmed.
+
+    Right-to-left text itself is kept; only the invisible override characters that can make
+    a title render backwards are dropped."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def one_line(text: str | None) -> str:
+    """Clean text and fold all white space, for titles and names."""
+    return " ".join(clean(text).split())
+
+
+def cut(text: str, limit: int) -> str:
+    """Shorten plain text to `limit` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def escape(text: str) -> str:
+    """Escape user text for mrkdwn, and break `@channel`-style words so no client links them."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCASTS.sub(lambda m: "@\u2060" + m.group(1), text)
+
+
+def mrkdwn(text: str | None, limit: int = 3000) -> str:
+    """User text ready for a mrkdwn field of at most `limit` characters."""
+    escaped = escape(clean(text))
+    if len(escaped) <= limit:
+        return escaped
+    head = escaped[: max(limit - 1, 0)]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]  # never leave half an entity such as "&am"
+    return head.rstrip() + ELLIPSIS
+
+
+def plain(text: str | None, limit: int) -> str:
+    """User text for a plain_text field: cleaned and cut, no escaping needed."""
+    return cut(clean(text), limit)
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link to a URL someone typed: characters that would end the link are
+    percent-encoded and the label is escaped, so neither can break out of `<url|label>`."""
+    safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe_url}|{escape(label)}>"

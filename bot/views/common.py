@@ -1,0 +1,42 @@
+"""Small pieces every view uses: mentions, dates each reader sees in their own zone, options."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Iterable
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, Option, PlainTextObject
+
+from bot.text import cut
+
+
+def user(user_id: str | None) -> str:
+    """A mention of a Slack user id (ids come from Slack, never from free text)."""
+    return f"<@{user_id}>" if user_id else "nobody"
+
+
+def channel(channel_id: str | None, fallback: str = "the war room") -> str:
+    return f"<#{channel_id}>" if channel_id else fallback
+
+
+def when(at: int, style: str = "{date_short_pretty} at {time}") -> str:
+    """A time Slack shows in each reader's own time zone, with a UTC fallback."""
+    fallback = datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at)}^{style}|{fallback}>"
+
+
+def options(choices: Iterable[Enum], label: str = "label") -> list[Option]:
+    """Select options from an enum whose members have a `label`."""
+    return [Option(value=c.value, text=PlainTextObject(text=cut(getattr(c, label), 75))) for c in choices]
+
+
+def option_for(choice: Enum | None, label: str = "label") -> Option | None:
+    if choice is None:
+        return None
+    return options([choice], label)[0]
+
+
+def context(*parts: str) -> ContextBlock:
+    """A grey line of small mrkdwn text (at most 10 parts, as Slack allows)."""
+    return ContextBlock(elements=[MarkdownTextObject(text=p) for p in parts if p][:10])

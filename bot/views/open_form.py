@@ -1,0 +1,109 @@
+"""The modal behind `/crisis open`: everything the war room needs, pre-filled where we can."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticSelectElement,
+    UserMultiSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.ids import Callback, Field
+from bot.locales import LANGUAGES
+from bot.model import Category, Platform, Severity
+from bot.views.common import option_for, options
+
+TITLE_MAX = 150  # a header block holds 150 characters
+DESCRIPTION_MAX = 3000
+LINK_MAX = 2000
+CUSTOMER_MAX = 100
+MAX_RESPONDERS = 99  # plus the owner and the opener: one conversations.invite call
+
+
+def open_crisis_modal(*, opener_id: str, context: ids.OpenContext) -> View:
+    """The form; `context.title` (what followed `/crisis open`) pre-fills the title."""
+    return View(
+        type="modal",
+        callback_id=Callback.OPEN_CRISIS.value,
+        title="Open a crisis",
+        submit="Open war room",
+        close="Cancel",
+        private_metadata=ids.dump(context),
+        blocks=[
+            _text(Field.TITLE, "Title", TITLE_MAX, initial=context.title[:TITLE_MAX], placeholder="What is happening, in a few words (any language)"),
+            _text(Field.DESCRIPTION, "What happened", DESCRIPTION_MAX, multiline=True, optional=True, placeholder="Who posted what, where, and how far it has spread"),
+            _text(Field.LINK, "Link to the post", LINK_MAX, optional=True, placeholder="https://…"),
+            _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
+            _text(Field.CUSTOMER, "Customer or account", CUSTOMER_MAX, optional=True, placeholder="@handle or name, used in reply templates"),
+            _select(Field.CATEGORY, "Kind of negativity", options(Category)),
+            _select(Field.SEVERITY, "Severity", options(Severity), initial=option_for(Severity.MEDIUM)),
+            _select(
+                Field.LANGUAGE,
+                "Response language",
+                options(LANGUAGES),
+                optional=True,
+                hint="The customer's language for reply templates. Empty: each responder's Slack language.",
+            ),
+            InputBlock(
+                block_id=Field.OWNER.value,
+                label="Owner (one responsible person)",
+                element=UserSelectElement(action_id=Field.OWNER.value, initial_user=opener_id),
+            ),
+            InputBlock(
+                block_id=Field.RESPONDERS.value,
+                label="Responders",
+                optional=True,
+                element=UserMultiSelectElement(action_id=Field.RESPONDERS.value, max_selected_items=MAX_RESPONDERS),
+            ),
+            InputBlock(
+                block_id=Field.PRIVATE.value,
+                label="Visibility",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=Field.PRIVATE.value,
+                    options=[Option(value="private", text=PlainTextObject(text="Private war room (invited people only)"))],
+                ),
+            ),
+        ],
+    )
+
+
+def _text(
+    field: Field,
+    label: str,
+    max_length: int,
+    *,
+    initial: str = "",
+    placeholder: str = "",
+    multiline: bool = False,
+    optional: bool = False,
+) -> InputBlock:
+    return InputBlock(
+        block_id=field.value,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=field.value,
+            initial_value=initial or None,
+            placeholder=placeholder or None,
+            multiline=multiline,
+            max_length=max_length,
+        ),
+    )
+
+
+def _select(field: Field, label: str, choices: list[Option], *, optional: bool = False, initial: Option | None = None, hint: str | None = None) -> InputBlock:
+    return InputBlock(
+        block_id=field.value,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=StaticSelectElement(action_id=field.value, options=choices, initial_option=initial, placeholder="Choose…"),
+    )

@@ -1,0 +1,87 @@
+"""Ephemeral answers to `/crisis` commands: help, the list of open crises, status, refusals."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+
+from bot.blockkit import Message
+from bot.ids import Action, CrisisRef, OpenContext, dump
+from bot.model import Crisis, StepStatus
+from bot.text import mrkdwn
+from bot.views import war_room
+from bot.views.common import channel, context, user, when
+
+LIST_LIMIT = 40  # one section each, well inside a message's 50 blocks
+
+HELP = """*/crisis* runs a social-media crisis from Slack.
+• `/crisis open [title]` — open a crisis: a war-room channel, one owner, the four-step checklist
+• `/crisis status` — (in a war room) the crisis and its checklist
+• `/crisis owner @someone` — (in a war room) hand ownership over
+• `/crisis list` — the open crises
+• `/crisis help` — this help"""
+
+
+def help_message(unknown: str | None = None) -> Message:
+    text = HELP
+    if unknown:
+        text = f"I don't know `/crisis {mrkdwn(unknown, 100)}`.\n\n{HELP}"
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def note(text: str) -> Message:
+    """A one-line answer (already escaped by the caller where it contains user text)."""
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
+    """Open crises, most severe and oldest first; private ones the viewer is not part of show
+    no title or details, only that they exist and who owns them."""
+    if not crises:
+        return note("No open crises. 🌤️  `/crisis open` starts one.")
+    blocks: list = [SectionBlock(text=f"*{len(crises)} open {'crisis' if len(crises) == 1 else 'crises'}*")]
+    for crisis in crises[:LIST_LIMIT]:
+        if crisis.is_private and crisis.id not in visible:
+            line = f"{crisis.severity.label} · 🔒 a private crisis · owner {user(crisis.owner_id)}"
+        else:
+            line = (
+                f"{crisis.severity.label} · *{mrkdwn(crisis.title, 300)}* in {channel(crisis.channel_id, 'a room being set up')}\n"
+                f"#{crisis.id} · {crisis.category.label} · owner {user(crisis.owner_id)} · opened {when(crisis.opened_at)}"
+            )
+        blocks.append(SectionBlock(text=line))
+    if len(crises) > LIST_LIMIT:
+        blocks.append(context(f"…and {len(crises) - LIST_LIMIT} more."))
+    return Message(text=f"{len(crises)} open crises", blocks=blocks)
+
+
+def status(crisis: Crisis, steps: list[StepStatus]) -> Message:
+    """The header and the checklist together, read-only (ticking happens in the war room)."""
+    header = war_room.header(crisis)
+    checklist = war_room.checklist(crisis, steps, interactive=False)
+    blocks = list(header.blocks) + list(checklist.blocks)
+    if crisis.setup_error:
+        blocks.append(SectionBlock(block_id="setup", text=f"⚠️ Set-up did not finish: {crisis.setup_error}"))
+    return Message(text=header.text, blocks=blocks)
+
+
+def unfinished_setup(crises: list[Crisis], title: str) -> Message:
+    """Asked to open a crisis while one of yours is stored but its war room is not ready."""
+    first = crises[0]
+    text = (
+        f"Your crisis #{first.id} *{mrkdwn(first.title, 300)}* is saved but its war room is not fully set up"
+        f"{': ' + first.setup_error if first.setup_error else '.'}\nFinish that one, or open a new crisis anyway."
+    )
+    return Message(
+        text=f"Crisis #{first.id} is not fully set up yet",
+        blocks=[
+            SectionBlock(text=text),
+            ActionsBlock(
+                block_id="choose",
+                elements=[
+                    ButtonElement(
+                        action_id=Action.RESUME_SETUP.id(first.id), text="Finish set-up", style="primary", value=dump(CrisisRef(crisis=first.id))
+                    ),
+                    ButtonElement(action_id=Action.OPEN_ANYWAY.id(), text="Open a new crisis", value=dump(OpenContext(title=title))),
+                ],
+            ),
+        ],
+    )

@@ -1,0 +1,146 @@
+"""The war room's messages: the pinned header, the four-step checklist, and what the bot
+tells the owner and the opener. Built from stored state only."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blockkit import Message
+from bot.ids import Action, CrisisRef, StepRef, dump
+from bot.locales import language
+from bot.model import Crisis, StepState, StepStatus
+from bot.text import cut, escape, link, mrkdwn, plain
+from bot.views.common import channel, context, user, when
+
+HEADER_LIMIT = 150
+TOPIC_LIMIT = 250
+_STATE_ICON = {StepState.PENDING: "⏳", StepState.DONE: "✅", StepState.NOT_APPLICABLE: "➖"}
+
+
+def topic(crisis: Crisis) -> str:
+    """The channel topic: the real title in any script (the channel name is only a slug)."""
+    return cut(f"🔥 {escape(crisis.title)} · {crisis.severity.label}", TOPIC_LIMIT)
+
+
+def purpose(crisis: Crisis) -> str:
+    return cut(f"War room of crisis #{crisis.id} ({crisis.category.label}): {escape(crisis.title)}", TOPIC_LIMIT)
+
+
+def header(crisis: Crisis) -> Message:
+    """The pinned summary at the top of the war room."""
+    lang = language(crisis.language)
+    fields = [
+        f"*Kind*\n{crisis.category.label}",
+        f"*Severity*\n{crisis.severity.label}",
+        f"*Owner*\n{user(crisis.owner_id)}",
+        f"*Response language*\n{lang.label if lang else 'Each responder’s Slack language'}",
+    ]
+    if crisis.platform:
+        fields.append(f"*Platform*\n{crisis.platform.label}")
+    if crisis.customer_handle:
+        fields.append(f"*Customer*\n{mrkdwn(crisis.customer_handle, 200)}")
+    if crisis.link:
+        fields.append(f"*Post*\n{link(crisis.link, 'Open the post')}")
+    blocks = [
+        HeaderBlock(block_id="title", text=plain(f"🔥 {crisis.title}", HEADER_LIMIT)),
+        SectionBlock(block_id="facts", fields=[MarkdownTextObject(text=f) for f in fields]),
+    ]
+    if crisis.description:
+        blocks.append(SectionBlock(block_id="what", text=f"*What happened*\n{mrkdwn(crisis.description, 2900)}"))
+    status = "Open" if crisis.is_open else "Closed"
+    blocks.append(
+        context(
+            f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}",
+        )
+    )
+    return Message(text=f"Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)} — owner {user(crisis.owner_id)}", blocks=blocks)
+
+
+def checklist(crisis: Crisis, steps: list[StepStatus], *, interactive: bool = True) -> Message:
+    """The four steps with their state, who changed each and when, and (while the crisis is
+    open and `interactive`) one button per possible move."""
+    interactive = interactive and crisis.is_open
+    settled = sum(1 for s in steps if s.settled)
+    skipped = sum(1 for s in steps if s.state is StepState.NOT_APPLICABLE)
+    progress = f"*The four steps* — {settled} of {len(steps)} done"
+    if skipped:
+        progress += f" ({skipped} not applicable)"
+    blocks: list = [SectionBlock(block_id="progress", text=progress)]
+    for status in steps:
+        blocks.append(SectionBlock(block_id=f"step-{status.step.value}", text=_step_text(status)))
+        if interactive:
+            blocks.append(ActionsBlock(block_id=f"step-{status.step.value}-actions", elements=_step_buttons(crisis, status)))
+    if interactive:
+        blocks.append(context("Anyone in the war room can tick a step. Changes are posted in this thread."))
+    return Message(text=f"Checklist of crisis #{crisis.id}: {settled} of {len(steps)} done", blocks=blocks)
+
+
+def _step_text(status: StepStatus) -> str:
+    step = status.step
+    line = f"{_STATE_ICON[status.state]} *{step.value}. {step.label}*"
+    if status.state is StepState.PENDING:
+        return f"{line}\n_{step.done_means}_"
+    who = f"{user(status.changed_by)} {when(status.changed_at)}" if status.changed_at else user(status.changed_by)
+    if status.state is StepState.DONE:
+        return f"{line}\nDone by {who}"
+    return f"{line}\nNot applicable — {mrkdwn(status.reason, 2000)} ({who})"
+
+
+def _step_buttons(crisis: Crisis, status: StepStatus) -> list[ButtonElement]:
+    ref = dump(StepRef(crisis=crisis.id, step=status.step.value, version=status.version))
+    n = status.step.value
+    if status.state is not StepState.PENDING:
+        return [ButtonElement(action_id=Action.STEP_UNDO.id(n), text="Reopen", value=ref)]
+    buttons = [ButtonElement(action_id=Action.STEP_DONE.id(n), text="Done", value=ref, style="primary")]
+    if status.step.skippable:
+        buttons.append(ButtonElement(action_id=Action.STEP_SKIP.id(n), text="Not applicable", value=ref))
+    return buttons
+
+
+def owner_notice(crisis: Crisis, *, handed_over_by: str | None = None) -> Message:
+    """The DM that tells someone they are now the one responsible for a crisis."""
+    if handed_over_by:
+        opening = f"{user(handed_over_by)} handed crisis #{crisis.id} over to you: you are now its owner."
+    else:
+        opening = f"You are the owner of crisis #{crisis.id}, opened by {user(crisis.opener_id)}."
+    text = (
+        f"{opening}\n*{mrkdwn(crisis.title, 500)}* · {crisis.severity.label} · war room {channel(crisis.channel_id)}\n"
+        "You answer for it and keep the rest of the company informed. First absorb the shock, "
+        "then acknowledge publicly: the first hours matter, haste does not."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Message:
+    """What the opener is told once the war room is set up, or what failed and how to fix it."""
+    room = channel(crisis.channel_id, fallback="its war room")
+    if not problems:
+        text = f"✅ War room {room} is ready for crisis #{crisis.id}: *{mrkdwn(crisis.title, 500)}*. Owner: {user(crisis.owner_id)}."
+        return Message(text=text, blocks=[SectionBlock(text=text)])
+    lines = "\n".join(f"• {p}" for p in problems)
+    text = (
+        f"⚠️ Crisis #{crisis.id} *{mrkdwn(crisis.title, 500)}* is saved, but setting up {room} did not finish:\n{lines}"
+    )
+    blocks: list = [SectionBlock(block_id="problems", text=cut(text, 2900))]
+    if resumable:
+        blocks.append(
+            ActionsBlock(
+                block_id="fix",
+                elements=[
+                    ButtonElement(
+                        action_id=Action.RESUME_SETUP.id(crisis.id),
+                        text="Retry set-up",
+                        style="primary",
+                        value=dump(CrisisRef(crisis=crisis.id)),
+                    )
+                ],
+            )
+        )
+        blocks.append(context("Retrying only does what is left; it never opens a second crisis or channel."))
+    return Message(text=f"Setting up crisis #{crisis.id} did not finish", blocks=blocks)

@@ -1,0 +1,172 @@
+"""Setting up a crisis's war room in Slack, as a sequence of tasks that can be resumed.
+
+Each task's completion is stored with what it produced (the channel id, a message ts) in one
+transaction, and a lease lets one worker at a time run the sequence. Running it again, from
+the opener's "Retry set-up" button, from `/crisis open` or from the scheduler after a crash,
+only does what is left: one crisis never gets two channels, headers or checklists.
+
+A failing task does not stop the tasks that do not depend on it: if an invitation fails, the
+header and checklist are still posted, and the opener is told in plain words what to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Callable
+
+from bot import clock
+from bot.gateway import SlackError
+from bot.model import Crisis, SetupState
+from bot.services import Services
+from bot.slugs import channel_name
+from bot.views import war_room as views
+from bot.views.common import user
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 180
+NAME_ATTEMPTS = 20
+
+
+@dataclass
+class Outcome:
+    """What a task produced: crisis columns to store, details to keep, or people-level
+    problems (the task then stays unfinished so a retry tries again)."""
+
+    columns: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _create_channel(services: Services, crisis: Crisis) -> Outcome:
+    opened_on = datetime.fromtimestamp(crisis.opened_at, timezone.utc).date()
+    for attempt in range(1, NAME_ATTEMPTS + 1):
+        name = channel_name(crisis.title, opened_on, attempt)
+        services.crises.plan_channel_name(crisis.id, name)
+        try:
+            created = services.slack.create_channel(name, private=crisis.is_private)
+        except SlackError as error:
+            if error.code == "name_taken":
+                continue
+            raise
+        return Outcome(columns={"channel_id": created["id"], "channel_name": created["name"]})
+    raise SlackError("conversations.create", "name_taken")
+
+
+def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
+    services.slack.set_topic(crisis.channel_id, views.topic(crisis))  # type: ignore[arg-type]
+    services.slack.set_purpose(crisis.channel_id, views.purpose(crisis))  # type: ignore[arg-type]
+    return Outcome()
+
+
+def _invite(services: Services, crisis: Crisis) -> Outcome:
+    people = [crisis.owner_id, *crisis.responders, crisis.opener_id]
+    failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
+    problems = [f"I could not invite {user(u)}: {SlackError('conversations.invite', code).explain()}." for u, code in failed.items()]
+    return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
+
+
+def _post_header(services: Services, crisis: Crisis) -> Outcome:
+    ts = services.slack.post(crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
+    return Outcome(columns={"header_ts": ts})
+
+
+def _pin_header(services: Services, crisis: Crisis) -> Outcome:
+    services.slack.pin(crisis.channel_id, crisis.header_ts)  # type: ignore[arg-type]
+    return Outcome()
+
+
+def _post_checklist(services: Services, crisis: Crisis) -> Outcome:
+    ts = services.slack.post(crisis.channel_id, views.checklist(crisis, services.steps.of(crisis.id)))  # type: ignore[arg-type]
+    return Outcome(columns={"checklist_ts": ts})
+
+
+def _tell_owner(services: Services, crisis: Crisis) -> Outcome:
+    services.slack.post(crisis.owner_id, views.owner_notice(crisis))
+    return Outcome()
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    what: str  # completes "I could not …" for the opener
+    needs: tuple[str, ...]
+    run: Callable[[Services, Crisis], Outcome]
+
+
+TASKS: tuple[Task, ...] = (
+    Task("channel", "create the war-room channel", (), _create_channel),
+    Task("topic", "set the channel's topic", ("channel",), _describe_channel),
+    Task("invite", "invite everyone", ("channel",), _invite),
+    Task("header", "post the crisis header", ("channel",), _post_header),
+    Task("pin", "pin the header", ("header",), _pin_header),
+    Task("checklist", "post the checklist", ("channel",), _post_checklist),
+    Task("owner", "tell the owner by DM", ("channel",), _tell_owner),
+)
+
+
+class Run(Enum):
+    DONE = "done"  # tasks ran; the opener has been told how it went
+    NOTHING_LEFT = "nothing_left"  # every task had already been done
+    BUSY = "busy"  # another worker holds the lease and is setting it up now
+
+
+def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
+    """Run what is left of a crisis's set-up and tell the opener how it went: through
+    `reply_url` (replacing the message whose Retry button was clicked) when given, else where
+    they ran /crisis open, else by DM."""
+    if not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
+        return Run.BUSY
+    problems: list[str] = []
+    transient = False
+    worked = False
+    try:
+        for task in TASKS:
+            crisis = services.crises.get(crisis_id)
+            done = services.crises.tasks_done(crisis_id)
+            if crisis is None or task.name in done or any(n not in done for n in task.needs):
+                continue
+            worked = True
+            try:
+                outcome = task.run(services, crisis)
+            except SlackError as error:
+                log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
+                problems.append(f"I could not {task.what}: {error.explain()}.")
+                transient = transient or error.transient
+                continue
+            if outcome.problems:
+                problems.extend(outcome.problems)
+                continue
+            services.crises.task_done(crisis_id, task.name, at=clock.now(), detail=outcome.detail, **outcome.columns)
+            services.crises.renew_setup(crisis_id, until=clock.now() + LEASE_SECONDS)
+    finally:
+        state = SetupState.DONE if not problems else SetupState.PENDING if transient else SetupState.FAILED
+        services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None)
+    if not worked:
+        return Run.NOTHING_LEFT
+    _report(services, crisis_id, problems, reply_url)
+    return Run.DONE
+
+
+def _report(services: Services, crisis_id: int, problems: list[str], reply_url: str | None) -> None:
+    """Tell the opener where they ran /crisis open (or by DM), and record it on the timeline."""
+    crisis = services.crises.get(crisis_id)
+    assert crisis is not None
+    kind = "setup_failed" if problems else "war_room_ready"
+    services.timeline.record(crisis_id, at=clock.now(), actor=None, kind=kind, detail={"problems": problems})
+    message = views.setup_report(crisis, problems, resumable=bool(problems))
+    for url, replace in ((reply_url, True), (crisis.response_url, False)):
+        if not url:
+            continue
+        try:
+            services.slack.respond(url, message, replace_original=replace)
+            return
+        except SlackError as error:  # response_urls expire after 30 minutes and 5 uses
+            log.info("crisis %s: response_url failed (%s)", crisis_id, error.code)
+    try:
+        services.slack.post(crisis.opener_id, message)
+    except SlackError as error:
+        log.error("crisis %s: could not tell the opener about set-up: %s", crisis_id, error)
