@@ -1,0 +1,96 @@
+"""`/crisis …`: parse the subcommand, acknowledge, call the domain, answer."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot import clock, ids, ownership
+from bot.blockkit import Message
+from bot.gateway import SlackError
+from bot.services import Services
+from bot.text import one_line
+from bot.views import replies
+from bot.views.open_form import open_crisis_modal
+from handlers.plumbing import Interaction, guarded, services_of, tell
+
+NOT_IN_WAR_ROOM = "Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis list`."
+
+
+def register(app: App) -> None:
+    app.command("/crisis")(crisis_command)
+
+
+@guarded
+def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
+    word, _, rest = (body.get("text") or "").strip().partition(" ")
+    subcommand = SUBCOMMANDS.get(word.lower())
+    if subcommand is None:
+        reply(ack, replies.help_message(unknown=word or None))
+        return
+    subcommand(ack, services_of(context), Interaction.of(body), rest.strip())
+
+
+def reply(ack: Ack, message: Message) -> None:
+    """Answer a command in the ack itself: ephemeral, and no Web API call."""
+    ack(response_type="ephemeral", **message.to_kwargs())
+
+
+def open_modal(services: Services, who: Interaction, title: str) -> None:
+    """Open the open-crisis modal on this interaction's trigger (valid 3 s, once)."""
+    context = ids.OpenContext(origin_channel=who.channel_id, response_url=who.response_url, title=title)
+    try:
+        services.slack.open_view(who.trigger_id or "", open_crisis_modal(opener_id=who.user_id, context=context))
+    except SlackError as error:
+        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Please run `/crisis open` again."))
+
+
+def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    title = one_line(text)
+    unfinished = services.crises.unfinished_setups(opener_id=who.user_id, now=clock.now())
+    if unfinished:
+        reply(ack, replies.unfinished_setup(unfinished, title))
+        return
+    ack()
+    open_modal(services, who, title)
+
+
+def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = services.crises.by_channel(who.channel_id or "")
+    if crisis is None:
+        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        return
+    reply(ack, replies.status(crisis, services.steps.of(crisis.id)))
+
+
+def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crises = services.crises.open_crises()
+    visible = {c.id for c in crises if c.is_private and who.user_id in services.crises.participants(c.id)}
+    reply(ack, replies.crisis_list(crises, visible=visible))
+
+
+def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = services.crises.by_channel(who.channel_id or "")
+    if crisis is None:
+        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        return
+    new_owner = ownership.parse_user(text)
+    if new_owner is None:
+        reply(ack, replies.note("Say who takes over: `/crisis owner @someone`."))
+        return
+    ack()
+    tell(services, who, ownership.hand_over(services, crisis, new_owner, actor=who.user_id))
+
+
+def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    reply(ack, replies.help_message())
+
+
+SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
+    "open": _open,
+    "status": _status,
+    "list": _list,
+    "owner": _owner,
+    "help": _help,
+}

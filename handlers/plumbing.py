@@ -1,0 +1,110 @@
+"""What every listener shares: the services, retry de-duplication, and never a stack trace.
+
+Listeners all take `(ack, body, context)`: everything else is derived from the payload, and
+the uniform signature lets `guarded` wrap them (Bolt injects arguments by the wrapped
+function's parameter names).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from slack_bolt import Ack, App, BoltContext, BoltResponse
+
+from bot import clock
+from bot.blockkit import Message
+from bot.gateway import SlackError
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Ack, dict, BoltContext], None]
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """The parts of any Slack request a flow needs, whatever the payload shape."""
+
+    user_id: str
+    channel_id: str | None
+    trigger_id: str | None
+    response_url: str | None
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> "Interaction":
+        user = body.get("user")
+        user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+        channel = body.get("channel")
+        channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
+        response_url = body.get("response_url")
+        return cls(user_id=user_id or "", channel_id=channel_id, trigger_id=body.get("trigger_id"), response_url=response_url)
+
+
+def services_of(context: BoltContext) -> Services:
+    return context["services"]  # type: ignore[no-any-return]
+
+
+def tell(services: Services, who: Interaction, message: Message) -> None:
+    """An ephemeral answer to the person who acted: through the response_url when the request
+    has one, else by DM. Failing to answer is logged, never raised."""
+    try:
+        if who.response_url:
+            services.slack.respond(who.response_url, message)
+        else:
+            services.slack.post(who.user_id, message)
+    except SlackError as error:
+        log.warning("could not answer %s: %s", who.user_id, error)
+
+
+def guarded(listener: Listener) -> Listener:
+    """Run a listener so that an unexpected error is logged with a reference, the person is
+    told in plain words, and Bolt still answers Slack (it answers 404 if a listener raises)."""
+
+    @functools.wraps(listener)
+    def run(ack: Ack, body: dict, context: BoltContext) -> None:
+        try:
+            listener(ack, body, context)
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("listener %s failed (reference %s)", listener.__name__, reference)
+            if ack.response is None:
+                ack()
+            tell(
+                services_of(context),
+                Interaction.of(body),
+                Message(
+                    text=f"😞 Something went wrong on our side (reference `{reference}`). "
+                    "Nothing you entered is lost: try again in a moment, or ask an admin to check the bot's log."
+                ),
+            )
+
+    return run
+
+
+def install_middleware(app: App, services: Services) -> None:
+    """Give every listener the services, and drop requests Slack already delivered once."""
+
+    @app.middleware
+    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
+        context["services"] = services
+        next()
+
+    @app.middleware
+    def skip_redeliveries(body: dict, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        """Slack retries an event (same event_id) and may resend a request (same trigger_id);
+        view submissions are de-duplicated by the crisis they store, not here, so a corrected
+        resubmission of a modal is never mistaken for a retry."""
+        key = None
+        if body.get("event_id"):
+            key = f"event:{body['event_id']}"
+        elif body.get("trigger_id") and body.get("type") != "view_submission":
+            key = f"trigger:{body['trigger_id']}"
+        if key and not services.deliveries.first_time(key, now=clock.now()):
+            log.info("skipping a redelivery of %s", key)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
