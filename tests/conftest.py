@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.fakeslack import FakeSlack
+from tests.harness import Harness, base_env
+
+ANA = "UANA0001"  # the opener in most tests
+BOB = "UBOB0002"
+CAR = "UCAR0003"
+DAN = "UDAN0004"  # in the workspace, never invited anywhere
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    slack = FakeSlack().start()
+    slack.add_user(ANA, name="ana", locale="nl-NL")
+    slack.add_user(BOB, name="bob", locale="en-US")
+    slack.add_user(CAR, name="car", locale="ru-RU")
+    slack.add_user(DAN, name="dan")
+    yield slack
+    slack.stop()
+    assert slack.violations == [], "the bot sent Slack something it would reject"
+
+
+@pytest.fixture
+def env(fake: FakeSlack, tmp_path) -> dict[str, str]:
+    return base_env(fake, str(tmp_path / "crisis.db"))
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, env: dict[str, str]) -> Iterator[Harness]:
+    harness = Harness.start(fake, env)
+    yield harness
+    harness.stop()

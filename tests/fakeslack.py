@@ -1,0 +1,451 @@
+"""A fake Slack Web API on 127.0.0.1 that keeps state and answers like Slack.
+
+The bot talks to it over real HTTP through slack_sdk (SLACK_API_URL points here). It keeps
+channels, members, messages, pins, views and trigger ids, answers with Slack's ok/error shapes
+(`name_taken`, `already_in_channel`, `expired_trigger_id`, `is_archived`, 429 + Retry-After…),
+records every call, and lets a test inject faults. Requests Slack itself would reject as
+malformed (invalid blocks, a missing text fallback, unknown arguments) are answered with the
+error Slack gives *and* collected in `violations`, which the test fixture asserts is empty.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs
+
+from bot.blockkit import BlockKitError, check_blocks
+
+TOKEN = "xoxb-test-token"
+BOT_USER = "UBOT0001"
+TEAM = "T0000001"
+CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
+JSON_ARGS = ("blocks", "view", "metadata", "attachments")
+
+
+class SlackFault(Exception):
+    def __init__(self, error: str, status: int = 200, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(error)
+        self.error, self.status, self.headers, self.extra = error, status, headers or {}, extra
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool
+    members: set[str]
+    is_im: bool = False
+    archived: bool = False
+    topic: str = ""
+    purpose: str = ""
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    pins: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Fault:
+    method: str
+    error: str
+    times: int
+    status: int
+    headers: dict[str, str]
+    when: Callable[[dict[str, Any]], bool] | None
+
+
+class FakeSlack:
+    def __init__(self, *, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.calls: list[Call] = []
+        self.responses: list[dict[str, Any]] = []  # what was posted to response_urls
+        self.violations: list[str] = []
+        self.channels: dict[str, Channel] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}
+        self.used_triggers: set[str] = set()
+        self.expired_triggers: set[str] = set()
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self.add_user(BOT_USER, name="crisisbot", is_bot=True)
+        self.general = self.add_channel("general", members=set())
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    # Lifecycle and addresses
+
+    def start(self) -> "FakeSlack":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL for SLACK_API_URL."""
+        return f"{self.base}/api/"
+
+    def response_url(self) -> str:
+        return f"{self.base}/respond/{next(self._ids)}"
+
+    # Test set-up
+
+    def add_user(self, user_id: str, *, name: str = "", locale: str = "en-US", tz: str = "Europe/Amsterdam", is_bot: bool = False, deleted: bool = False) -> str:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": name or user_id.lower(),
+            "real_name": name or user_id,
+            "is_bot": is_bot,
+            "deleted": deleted,
+            "locale": locale,
+            "tz": tz,
+        }
+        if not is_bot:
+            for channel in self.channels.values():
+                if channel.name == "general":
+                    channel.members.add(user_id)
+        return user_id
+
+    def add_channel(self, name: str, *, members: set[str], private: bool = False, archived: bool = False) -> Channel:
+        channel = Channel(id=f"C{next(self._ids):08d}", name=name, is_private=private, members=set(members), archived=archived)
+        self.channels[channel.id] = channel
+        return channel
+
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        times: int = 1,
+        status: int = 200,
+        retry_after: int | None = None,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Make the next `times` calls of `method` (matching `when`) fail with `error`."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self._faults.append(Fault(method, error, times, status, headers, when))
+
+    # Reading what happened
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c.args for c in self.calls if c.method == method]
+
+    def count(self, method: str) -> int:
+        return len(self.calls_to(method))
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until `predicate()` is truthy (re-checked after every call), and return it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting; calls so far: {[c.method for c in self.calls]}")
+                self._changed.wait(remaining)
+
+    def channel_named(self, prefix: str) -> Channel | None:
+        for channel in self.channels.values():
+            if channel.name.startswith(prefix):
+                return channel
+        return None
+
+    def message(self, channel_id: str, ts: str) -> dict[str, Any]:
+        for message in self.channels[channel_id].messages:
+            if message["ts"] == ts:
+                return message
+        raise KeyError(ts)
+
+    def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
+        return [m for c in self.channels.values() if c.is_im and user_id in c.members for m in c.messages]
+
+    # Serving
+
+    def handle(self, method: str, args: dict[str, Any], auth: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if self.latency:
+            time.sleep(self.latency)
+        with self._changed:
+            self.calls.append(Call(method, args, time.time()))
+            try:
+                if auth != f"Bearer {TOKEN}":
+                    raise SlackFault("invalid_auth")
+                self._inject_fault(method, args)
+                handler = getattr(self, "_" + method.replace(".", "_"), None)
+                if handler is None:
+                    self.violations.append(f"unknown method {method}")
+                    raise SlackFault("unknown_method")
+                return 200, {}, {"ok": True, **handler(args)}
+            except SlackFault as fault:
+                return fault.status, fault.headers, {"ok": False, "error": fault.error, **fault.extra}
+            finally:
+                self._changed.notify_all()
+
+    def record_response(self, path: str, body: dict[str, Any]) -> None:
+        with self._changed:
+            self._check_message(body, "response_url")
+            self.responses.append({"url": f"{self.base}{path}", **body})
+            self._changed.notify_all()
+
+    def _inject_fault(self, method: str, args: dict[str, Any]) -> None:
+        for fault in self._faults:
+            if fault.method == method and fault.times > 0 and (fault.when is None or fault.when(args)):
+                fault.times -= 1
+                raise SlackFault(fault.error, fault.status, fault.headers)
+
+    def _check_message(self, args: dict[str, Any], method: str) -> None:
+        blocks = args.get("blocks")
+        if blocks is not None:
+            try:
+                if len(blocks) > 50:
+                    raise BlockKitError("more than 50 blocks")
+                check_blocks(blocks)
+            except BlockKitError as error:
+                self.violations.append(f"{method}: {error}")
+                raise SlackFault("invalid_blocks") from error
+        if not (args.get("text") or "").strip():
+            self.violations.append(f"{method}: no text fallback")
+            raise SlackFault("no_text")
+        for key in ("link_names", "parse"):
+            if args.get(key) not in (None, False, "none", "0", 0):
+                self.violations.append(f"{method}: {key}={args[key]!r} turns user text into mentions")
+
+    def _channel(self, args: dict[str, Any], *, writable: bool = True, member: bool = True) -> Channel:
+        channel = self.channels.get(args.get("channel", ""))
+        if channel is None:
+            raise SlackFault("channel_not_found")
+        if writable and channel.archived:
+            raise SlackFault("is_archived")
+        if member and BOT_USER not in channel.members:
+            raise SlackFault("not_in_channel")
+        return channel
+
+    def _ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
+    # Web API methods (a subset, with Slack's behaviour)
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"user_id": BOT_USER, "bot_id": "B0000001", "team_id": TEAM, "team": "Acme", "user": "crisisbot", "url": "https://acme.slack.com/"}
+
+    def _conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = args.get("name") or ""
+        if not name:
+            raise SlackFault("invalid_name_required")
+        if len(name) > 80:
+            raise SlackFault("invalid_name_maxlength")
+        if not CHANNEL_NAME.fullmatch(name):
+            raise SlackFault("invalid_name_specials")
+        if any(c.name == name for c in self.channels.values()):
+            raise SlackFault("name_taken")
+        private = str(args.get("is_private")).lower() in ("true", "1")
+        channel = self.add_channel(name, members={BOT_USER}, private=private)
+        return {"channel": {"id": channel.id, "name": name, "is_private": private, "is_channel": True, "creator": BOT_USER, "created": int(time.time())}}
+
+    def _set_text(self, args: dict[str, Any], attribute: str) -> dict[str, Any]:
+        channel = self._channel(args)
+        text = args.get(attribute) or ""
+        if len(text) > 250:
+            raise SlackFault("too_long")
+        setattr(channel, attribute, text)
+        return {"channel": {"id": channel.id, attribute: {"value": text}}}
+
+    def _conversations_setTopic(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._set_text(args, "topic")
+
+    def _conversations_setPurpose(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._set_text(args, "purpose")
+
+    def _conversations_invite(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        users = [u for u in (args.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackFault("no_user")
+        if len(users) > 100:
+            self.violations.append("conversations.invite with more than 100 users")
+            raise SlackFault("too_many_users")
+        errors = []
+        for user in users:
+            if user == BOT_USER:
+                errors.append({"user": user, "ok": False, "error": "cant_invite_self"})
+            elif user not in self.users or self.users[user]["deleted"]:
+                errors.append({"user": user, "ok": False, "error": "user_not_found"})
+            elif user in channel.members:
+                errors.append({"user": user, "ok": False, "error": "already_in_channel"})
+        if errors:
+            raise SlackFault(errors[0]["error"], errors=errors)
+        channel.members.update(users)
+        return {"channel": {"id": channel.id}}
+
+    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, writable=False, member=False)
+        members = sorted(channel.members)
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = members[start : start + limit]
+        cursor = str(start + limit) if start + limit < len(members) else ""
+        return {"members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, writable=False, member=False)
+        return {"channel": {"id": channel.id, "name": channel.name, "is_archived": channel.archived, "is_private": channel.is_private}}
+
+    def _im_for(self, user: str) -> Channel:
+        if user not in self.users or self.users[user]["deleted"]:
+            raise SlackFault("user_not_found")
+        for channel in self.channels.values():
+            if channel.is_im and channel.members == {BOT_USER, user}:
+                return channel
+        channel = Channel(id=f"D{next(self._ids):08d}", name=f"dm-{user}", is_private=True, members={BOT_USER, user}, is_im=True)
+        self.channels[channel.id] = channel
+        return channel
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._check_message(args, "chat.postMessage")
+        target = args.get("channel", "")
+        channel = self._im_for(target) if target.startswith(("U", "W")) else self._channel(args)
+        thread_ts = args.get("thread_ts")
+        if thread_ts and not any(m["ts"] == thread_ts for m in channel.messages):
+            raise SlackFault("thread_not_found")
+        message = {
+            "ts": self._ts(),
+            "user": BOT_USER,
+            "text": args.get("text"),
+            "blocks": args.get("blocks") or [],
+            "thread_ts": thread_ts,
+            "metadata": args.get("metadata"),
+            "channel": channel.id,
+        }
+        channel.messages.append(message)
+        return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._check_message(args, "chat.update")
+        channel = self._channel(args, member=False)
+        message = next((m for m in channel.messages if m["ts"] == args.get("ts")), None)
+        if message is None:
+            raise SlackFault("message_not_found")
+        message.update(text=args.get("text"), blocks=args.get("blocks") or [])
+        return {"channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._check_message(args, "chat.postEphemeral")
+        channel = self._channel(args)
+        if args.get("user") not in channel.members:
+            raise SlackFault("user_not_in_channel")
+        return {"message_ts": self._ts()}
+
+    def _pins_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        ts = args.get("timestamp")
+        if not any(m["ts"] == ts for m in channel.messages):
+            raise SlackFault("message_not_found")
+        if ts in channel.pins:
+            raise SlackFault("already_pinned")
+        channel.pins.append(ts)  # type: ignore[arg-type]
+        return {}
+
+    def _open_or_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        trigger = args.get("trigger_id") or ""
+        if not trigger or trigger in self.expired_triggers:
+            raise SlackFault("expired_trigger_id")
+        if trigger in self.used_triggers:
+            raise SlackFault("exchanged_trigger_id")
+        self.used_triggers.add(trigger)
+        return {"view": self._store_view(f"V{next(self._ids):08d}", args)}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._open_or_push(args)
+
+    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._open_or_push(args)
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = args.get("view_id") or ""
+        if view_id not in self.views:
+            raise SlackFault("not_found")
+        return {"view": self._store_view(view_id, args)}
+
+    def _store_view(self, view_id: str, args: dict[str, Any]) -> dict[str, Any]:
+        view = dict(args.get("view") or {})
+        try:
+            check_blocks(view.get("blocks") or [])
+        except BlockKitError as error:
+            self.violations.append(f"view: {error}")
+            raise SlackFault("invalid_arguments") from error
+        view.update(id=view_id, hash=f"h{next(self._ids)}", team_id=TEAM, app_id="A0000001", bot_id="B0000001")
+        self.views[view_id] = view
+        return view
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(args.get("user", ""))
+        if user is None:
+            raise SlackFault("user_not_found")
+        shown = dict(user)
+        if str(args.get("include_locale")).lower() not in ("true", "1"):
+            shown.pop("locale")
+        return {"user": shown}
+
+
+def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 (stdlib's name)
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith("/respond/"):
+                fake.record_response(self.path, json.loads(raw or b"{}"))
+                self._send(200, {}, b"ok", "text/plain")
+                return
+            method = self.path.removeprefix("/api/").split("?")[0]
+            status, headers, body = fake.handle(method, _parse(raw, self.headers.get("Content-Type", "")), self.headers.get("Authorization"))
+            self._send(status, headers, json.dumps(body).encode(), "application/json")
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
+    if "json" in content_type:
+        return json.loads(raw or b"{}")
+    args: dict[str, Any] = {k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+    for key in JSON_ARGS:
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args
