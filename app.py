@@ -2,7 +2,8 @@
 
 Reads `.env`, validates the configuration (a missing or malformed token stops start-up with one
 line and exit code 2), builds the Bolt app and runs it in Socket Mode when SLACK_APP_TOKEN is
-set, otherwise as an HTTP server on PORT at POST /slack/events (waitress, production grade).
+set, otherwise as an HTTP server on PORT at POST /slack/events: gunicorn with WEB_CONCURRENCY
+worker processes of HTTP_THREADS threads each, sharing one database.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
+from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
@@ -33,34 +36,34 @@ EXIT_CONFIG = 2
 
 @dataclass
 class Bot:
-    """The Bolt app, the services it runs on and the pool its listeners run in."""
+    """The Bolt app and the services it runs on."""
 
     app: App
     services: Services
-    executor: ThreadPoolExecutor
 
     def close(self) -> None:
-        """Let running listeners finish, then close the database."""
-        self.executor.shutdown(wait=True)
-        self.services.store.close()
+        """Let queued work finish, then close the database."""
+        self.services.shutdown()
 
 
-def create_app(config: Config, *, executor: ThreadPoolExecutor | None = None) -> Bot:
+def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
     client = build_client(config.bot_token, config.api_url)
-    services = Services.build(config, SlackGateway(client))
-    # Bolt's default pool of 5 threads makes later acks miss Slack's 3 s when Slack is slow.
-    executor = executor or ThreadPoolExecutor(max_workers=config.listener_threads, thread_name_prefix="listener")
+    services = Services.build(config, SlackGateway(client), pool=pool)
     try:
-        app = App(signing_secret=config.signing_secret, client=client, listener_executor=executor)
+        # Listeners run in the request's own thread and the ack goes out when they return: they
+        # only parse, store and hand Slack calls to the services' pools, so nothing slow runs
+        # before the ack. (Bolt's default runs them on a pool of 5 and polls for the ack every
+        # 10 ms, which both adds latency and lets slow Slack calls starve later acks.)
+        app = App(signing_secret=config.signing_secret, client=client, process_before_response=True)
     except BaseException:
-        services.store.close()
+        services.shutdown()
         raise
     install_middleware(app, services)
     commands.register(app)
     actions.register(app)
     views.register(app)
-    return Bot(app, services, executor)
+    return Bot(app, services)
 
 
 def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
@@ -77,7 +80,7 @@ def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
 
 
 def main(argv: list[str]) -> int:
-    load_dotenv(override=False)
+    load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env of the directory it runs in
     try:
         config = Config.from_env(os.environ)
     except ConfigError as error:
@@ -87,7 +90,9 @@ def main(argv: list[str]) -> int:
     try:
         bot = create_app(config)
     except (BoltError, SlackApiError) as error:
-        print(f"crisis bot: Slack refused SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL.", file=sys.stderr)
+        print(
+            f"crisis bot: Slack refused SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL.", file=sys.stderr
+        )
         return EXIT_CONFIG
     except OSError as error:
         print(f"crisis bot: could not reach Slack at {config.api_url} ({error}).", file=sys.stderr)
@@ -98,11 +103,43 @@ def main(argv: list[str]) -> int:
         log.info("starting in Socket Mode")
         SocketModeHandler(bot.app, config.app_token).start()
     else:
-        import waitress
-
+        bot.close()  # it proved the token and migrated the database; each worker builds its own
         log.info("listening on port %s at POST /slack/events", config.port)
-        waitress.serve(wsgi_app(bot.app), host="0.0.0.0", port=config.port, threads=config.http_threads, ident="crisis-bot")
+        HttpServer(config).run()
     return 0
+
+
+class HttpServer(BaseApplication):
+    """gunicorn, configured from our Config rather than its command line. Each worker process
+    builds its own app after the fork, so no SQLite connection or thread crosses a fork."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.bot: Bot | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = {
+            "bind": f"0.0.0.0:{self.config.port}",
+            "workers": self.config.web_concurrency,
+            "worker_class": "gthread",
+            "threads": self.config.http_threads,
+            "timeout": 60,
+            "graceful_timeout": 30,
+            "loglevel": self.config.log_level.lower(),
+            "worker_exit": self._worker_exit,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Callable:
+        self.bot = create_app(self.config)
+        return wsgi_app(self.bot.app)
+
+    def _worker_exit(self, server: object, worker: object) -> None:
+        """Let deferred work finish before the worker goes (gunicorn waits graceful_timeout)."""
+        if self.bot is not None:
+            self.bot.close()
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ failing test instead of an error in someone's worst hour.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View

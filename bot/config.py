@@ -7,8 +7,8 @@ says what to set: a crisis bot that half-starts is worse than one that refuses t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -27,7 +27,9 @@ class Config:
     db_path: str
     log_level: str
     http_threads: int
-    listener_threads: int
+    web_concurrency: int
+    worker_threads: int
+    urgent_threads: int
 
     @property
     def socket_mode(self) -> bool:
@@ -35,12 +37,10 @@ class Config:
         return self.app_token is not None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Config":
+    def from_env(cls, env: Mapping[str, str]) -> Config:
         """Build the config from environment variables, raising ConfigError on the first problem."""
         get = _Reader(env)
-        bot_token = get.required(
-            "SLACK_BOT_TOKEN", "your app's Bot User OAuth Token (xoxb-…)", pattern=r"xoxb-[\w-]+"
-        )
+        bot_token = get.required("SLACK_BOT_TOKEN", "your app's Bot User OAuth Token (xoxb-…)", pattern=r"xoxb-[\w-]+")
         app_token = get.optional("SLACK_APP_TOKEN", pattern=r"xapp-[\w-]+", meaning="an app-level token (xapp-…)")
         if app_token is None:
             signing_secret = get.required(
@@ -62,9 +62,16 @@ class Config:
             api_url=api_url,
             port=get.integer("PORT", 3000, 1, 65535),
             db_path=get.optional("CRISIS_DB_PATH") or "./crisis.db",
-            log_level=(get.optional("LOG_LEVEL", pattern=r"(?i)debug|info|warning|error", meaning="DEBUG, INFO, WARNING or ERROR") or "INFO").upper(),
+            log_level=(
+                get.optional(
+                    "LOG_LEVEL", pattern=r"(?i)debug|info|warning|error", meaning="DEBUG, INFO, WARNING or ERROR"
+                )
+                or "INFO"
+            ).upper(),
             http_threads=get.integer("HTTP_THREADS", 16, 1, 256),
-            listener_threads=get.integer("LISTENER_THREADS", 32, 1, 512),
+            web_concurrency=get.integer("WEB_CONCURRENCY", 2, 1, 64),
+            worker_threads=get.integer("WORKER_THREADS", 8, 1, 512),
+            urgent_threads=get.integer("URGENT_THREADS", 64, 1, 512),
         )
 
 

@@ -9,8 +9,9 @@ flows handle by name and explain to people in plain words. Errors that cannot su
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -55,11 +56,20 @@ _EXPLANATIONS = {
 # conversations.invite errors caused by one of the people invited, not by the channel or the bot.
 PERSON_ERRORS = frozenset(
     {
-        "already_in_channel", "user_not_found", "user_is_bot", "cant_invite", "cant_invite_self",
-        "user_is_restricted", "user_is_ultra_restricted", "ura_max_channels", "user_disabled",
+        "already_in_channel",
+        "user_not_found",
+        "user_is_bot",
+        "cant_invite",
+        "cant_invite_self",
+        "user_is_restricted",
+        "user_is_ultra_restricted",
+        "ura_max_channels",
+        "user_disabled",
     }
 )
-TRANSIENT = frozenset({"ratelimited", "connection_error", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+TRANSIENT = frozenset(
+    {"ratelimited", "connection_error", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 
 
 class SlackError(Exception):
@@ -184,9 +194,7 @@ class SlackGateway:
         """Answer through an interaction's response_url (ephemeral to the person who acted)."""
         webhook = WebhookClient(response_url, timeout=15, retry_handlers=self.client.retry_handlers)
         try:
-            response = webhook.send(
-                response_type="ephemeral", replace_original=replace_original, **message.to_kwargs()
-            )
+            response = webhook.send(response_type="ephemeral", replace_original=replace_original, **message.to_kwargs())
         except (SlackClientError, OSError) as error:
             raise SlackError("response_url", "connection_error") from error
         if response.status_code != 200:
@@ -194,13 +202,18 @@ class SlackGateway:
 
     # Modals
 
-    def open_view(self, trigger_id: str, view: View) -> dict[str, Any]:
-        return self._call("views_open", trigger_id=trigger_id, view=modal(view))["view"]  # type: ignore[no-any-return]
+    def open_view(self, trigger_id: str, view: View | dict[str, Any]) -> dict[str, Any]:
+        """Open a modal: a View is validated here; a dict must come from blockkit.modal()."""
+        return self._call("views_open", trigger_id=trigger_id, view=_modal(view))["view"]  # type: ignore[no-any-return]
 
-    def update_view(self, view_id: str, view: View) -> None:
-        self._call("views_update", view_id=view_id, view=modal(view))
+    def update_view(self, view_id: str, view: View | dict[str, Any]) -> None:
+        self._call("views_update", view_id=view_id, view=_modal(view))
 
     # People
 
     def user_info(self, user: str) -> dict[str, Any]:
         return self._call("users_info", user=user, include_locale=True)["user"]  # type: ignore[no-any-return]
+
+
+def _modal(view: View | dict[str, Any]) -> dict[str, Any]:
+    return modal(view) if isinstance(view, View) else view

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 SEPARATOR = "#"
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")  # Slack user ids; anything else is not a person
 
 
 class Action(StrEnum):
@@ -29,7 +30,7 @@ class Action(StrEnum):
         return f"{self.value}{SEPARATOR}{discriminator}" if discriminator != "" else self.value
 
     @classmethod
-    def parse(cls, action_id: str) -> "Action":
+    def parse(cls, action_id: str) -> Action:
         return cls(action_id.split(SEPARATOR, 1)[0])
 
     @classmethod

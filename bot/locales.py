@@ -75,7 +75,7 @@ def candidates(tag: str | None) -> list[str]:
 def resolve(*requested: str | None, available: set[str] | None = None, default: str = LAST_RESORT) -> str:
     """The first language we can write in, trying each requested tag's chain in turn, then the
     default, then English. `available` limits the choice (e.g. to the template folders found)."""
-    have = {t.lower(): t for t in (available if available is not None else (l.tag for l in LANGUAGES))}
+    have = {t.lower(): t for t in (available if available is not None else (known.tag for known in LANGUAGES))}
     for tag in (*requested, default, LAST_RESORT):
         for candidate in candidates(tag):
             if candidate.lower() in have:

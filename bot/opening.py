@@ -7,19 +7,16 @@ sees the modal close, the crisis exists, whatever Slack does next.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.ids import Field, OpenContext
+from bot.ids import USER_ID, Field, OpenContext
 from bot.locales import language
 from bot.model import Category, Crisis, NewCrisis, Platform, Severity
 from bot.services import Services
 from bot.text import clean, one_line
 from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_RESPONDERS, TITLE_MAX
-
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 @dataclass(frozen=True)

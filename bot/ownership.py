@@ -47,8 +47,14 @@ def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str)
     problems = []
     steps = (
         ("invite them to the war room", lambda: _invite(services, updated, new_owner)),
-        ("announce it in the war room", lambda: services.slack.post(updated.channel_id, _announcement(updated, crisis.owner_id, actor))),
-        ("update the pinned header", lambda: services.slack.update(updated.channel_id, updated.header_ts, views.header(updated))),
+        (
+            "announce it in the war room",
+            lambda: services.slack.post(updated.channel_id, _announcement(updated, crisis.owner_id, actor)),
+        ),
+        (
+            "update the pinned header",
+            lambda: services.slack.update(updated.channel_id, updated.header_ts, views.header(updated)),
+        ),
         ("tell them by DM", lambda: services.slack.post(new_owner, views.owner_notice(updated, handed_over_by=actor))),
     )
     for what, call in steps:

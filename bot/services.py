@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from bot.config import Config
 from bot.gateway import SlackGateway
@@ -11,6 +15,8 @@ from storage.database import Store
 from storage.deliveries import Deliveries
 from storage.steps import StepRepository
 from storage.timeline import Timeline
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,10 +28,31 @@ class Services:
     steps: StepRepository
     timeline: Timeline
     deliveries: Deliveries
+    workers: Executor
+    urgent: Executor
+
+    def defer(self, work: Callable[..., Any], *args: Any) -> None:
+        """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
+        busy minute never delays the next person's ack. Whatever it needs is already stored,
+        so work lost to a crash is finished by the scheduler's sweep after a restart."""
+        self.workers.submit(_logged(work), *args)
+
+    def defer_urgent(self, work: Callable[..., Any], *args: Any) -> None:
+        """Like `defer`, for a call that must happen within seconds of the ack (views.open must
+        use its trigger_id within 3 s): a separate pool, so a queue of slow work never delays it."""
+        self.urgent.submit(_logged(work), *args)
+
+    def shutdown(self) -> None:
+        """Let queued work finish, then close the database."""
+        self.urgent.shutdown(wait=True)
+        self.workers.shutdown(wait=True)
+        self.store.close()
 
     @classmethod
-    def build(cls, config: Config, slack: SlackGateway, store: Store | None = None) -> "Services":
-        store = store or Store(config.db_path)
+    def build(
+        cls, config: Config, slack: SlackGateway, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor
+    ) -> Services:
+        store = Store(config.db_path)
         return cls(
             config=config,
             store=store,
@@ -34,4 +61,18 @@ class Services:
             steps=StepRepository(store),
             timeline=Timeline(store),
             deliveries=Deliveries(store),
+            workers=pool(config.worker_threads, "worker"),
+            urgent=pool(config.urgent_threads, "urgent"),
         )
+
+
+def _logged(work: Callable[..., Any]) -> Callable[..., None]:
+    """Deferred work has nobody to raise to: log its failures instead of losing them."""
+
+    def run(*args: Any) -> None:
+        try:
+            work(*args)
+        except Exception:
+            log.exception("deferred %s failed", getattr(work, "__name__", work))
+
+    return run

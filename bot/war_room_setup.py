@@ -12,10 +12,11 @@ header and checklist are still posted, and the opener is told in plain words wha
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Callable
+from typing import Any
 
 from bot import clock
 from bot.gateway import SlackError
@@ -42,7 +43,7 @@ class Outcome:
 
 
 def _create_channel(services: Services, crisis: Crisis) -> Outcome:
-    opened_on = datetime.fromtimestamp(crisis.opened_at, timezone.utc).date()
+    opened_on = datetime.fromtimestamp(crisis.opened_at, UTC).date()
     for attempt in range(1, NAME_ATTEMPTS + 1):
         name = channel_name(crisis.title, opened_on, attempt)
         services.crises.plan_channel_name(crisis.id, name)
@@ -65,7 +66,10 @@ def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
 def _invite(services: Services, crisis: Crisis) -> Outcome:
     people = [crisis.owner_id, *crisis.responders, crisis.opener_id]
     failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
-    problems = [f"I could not invite {user(u)}: {SlackError('conversations.invite', code).explain()}." for u, code in failed.items()]
+    problems = [
+        f"I could not invite {user(u)}: {SlackError('conversations.invite', code).explain()}."
+        for u, code in failed.items()
+    ]
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
@@ -140,8 +144,10 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
             if outcome.problems:
                 problems.extend(outcome.problems)
                 continue
-            services.crises.task_done(crisis_id, task.name, at=clock.now(), detail=outcome.detail, **outcome.columns)
-            services.crises.renew_setup(crisis_id, until=clock.now() + LEASE_SECONDS)
+            now = clock.now()
+            services.crises.task_done(
+                crisis_id, task.name, at=now, lease_until=now + LEASE_SECONDS, detail=outcome.detail, **outcome.columns
+            )
     finally:
         state = SetupState.DONE if not problems else SetupState.PENDING if transient else SetupState.FAILED
         services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
@@ -28,20 +28,27 @@ def on_action(ack: Ack, body: dict, context: BoltContext) -> None:
 
 
 def _resume_setup(services: Services, who: Interaction, value: str) -> None:
-    ref = ids.load(ids.CrisisRef, value)
-    crisis = services.crises.get(ref.crisis)
+    services.defer(_resume, services, who, ids.load(ids.CrisisRef, value).crisis)
+
+
+def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
+    crisis = services.crises.get(crisis_id)
     if crisis is None:
         tell(services, who, replies.note("That crisis no longer exists."))
         return
     run = war_room_setup.set_up(services, crisis.id, reply_url=who.response_url)
     if run is war_room_setup.Run.BUSY:
-        tell(services, who, replies.note(f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."))
+        tell(
+            services,
+            who,
+            replies.note(f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."),
+        )
     elif run is war_room_setup.Run.NOTHING_LEFT:
         tell(services, who, replies.note(f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."))
 
 
 def _open_anyway(services: Services, who: Interaction, value: str) -> None:
-    open_modal(services, who, ids.load(ids.OpenContext, value).title)
+    services.defer_urgent(open_modal, services, who, ids.load(ids.OpenContext, value).title)
 
 
 HANDLERS: dict[Action, Callable[[Services, Interaction, str], None]] = {

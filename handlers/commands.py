@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
@@ -43,7 +43,11 @@ def open_modal(services: Services, who: Interaction, title: str) -> None:
     try:
         services.slack.open_view(who.trigger_id or "", open_crisis_modal(opener_id=who.user_id, context=context))
     except SlackError as error:
-        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Please run `/crisis open` again."))
+        tell(
+            services,
+            who,
+            replies.note(f"I could not open the form: {error.explain()}. Please run `/crisis open` again."),
+        )
 
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -53,7 +57,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         reply(ack, replies.unfinished_setup(unfinished, title))
         return
     ack()
-    open_modal(services, who, title)
+    services.defer_urgent(open_modal, services, who, title)
 
 
 def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -80,7 +84,7 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         reply(ack, replies.note("Say who takes over: `/crisis owner @someone`."))
         return
     ack()
-    tell(services, who, ownership.hand_over(services, crisis, new_owner, actor=who.user_id))
+    services.defer(lambda: tell(services, who, ownership.hand_over(services, crisis, new_owner, actor=who.user_id)))
 
 
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:

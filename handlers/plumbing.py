@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 
@@ -35,13 +36,15 @@ class Interaction:
     response_url: str | None
 
     @classmethod
-    def of(cls, body: dict[str, Any]) -> "Interaction":
+    def of(cls, body: dict[str, Any]) -> Interaction:
         user = body.get("user")
         user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
         channel = body.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
         response_url = body.get("response_url")
-        return cls(user_id=user_id or "", channel_id=channel_id, trigger_id=body.get("trigger_id"), response_url=response_url)
+        return cls(
+            user_id=user_id or "", channel_id=channel_id, trigger_id=body.get("trigger_id"), response_url=response_url
+        )
 
 
 def services_of(context: BoltContext) -> Services:

@@ -34,10 +34,12 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
         )
     except sqlite3.OperationalError:
         log.exception("could not store a new crisis")
-        ack(response_action="errors", errors={Field.TITLE.value: "I could not save this just now. Please submit again."})
+        ack(
+            response_action="errors", errors={Field.TITLE.value: "I could not save this just now. Please submit again."}
+        )
         return
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)
         return
     ack()
-    war_room_setup.set_up(services, outcome.id)
+    services.defer(war_room_setup.set_up, services, outcome.id)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from bot.model import (
     Category,
@@ -43,36 +44,41 @@ class CrisisRepository:
             existing = self._by("request_key", request_key)
             if existing is not None:
                 return existing, False
-            crisis_id = db["crises"].insert(
-                {
-                    "request_key": request_key,
-                    "title": new.title,
-                    "description": new.description,
-                    "link": new.link,
-                    "platform": new.platform.value if new.platform else None,
-                    "category": new.category.value,
-                    "severity": new.severity.value,
-                    "language": new.language,
-                    "customer_handle": new.customer_handle,
-                    "owner_id": new.owner_id,
-                    "opener_id": new.opener_id,
-                    "is_private": int(new.is_private),
-                    "status": Status.OPEN.value,
-                    "origin_channel_id": origin_channel_id,
-                    "response_url": response_url,
-                    "opened_at": at,
-                    "setup_state": SetupState.PENDING.value,
-                }
-            ).last_pk
-            db["participants"].insert_all(
-                [{"crisis_id": crisis_id, "user_id": new.opener_id, "role": Role.OPENER.value}]
-                + [{"crisis_id": crisis_id, "user_id": new.owner_id, "role": Role.OWNER.value}]
-                + [{"crisis_id": crisis_id, "user_id": u, "role": Role.RESPONDER.value} for u in new.responders],
-                ignore=True,
+            crisis_id = db.execute(
+                """insert into crises (request_key, title, description, link, platform, category, severity,
+                       language, customer_handle, owner_id, opener_id, is_private, status,
+                       origin_channel_id, response_url, opened_at, setup_state)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    request_key,
+                    new.title,
+                    new.description,
+                    new.link,
+                    new.platform.value if new.platform else None,
+                    new.category.value,
+                    new.severity.value,
+                    new.language,
+                    new.customer_handle,
+                    new.owner_id,
+                    new.opener_id,
+                    int(new.is_private),
+                    Status.OPEN.value,
+                    origin_channel_id,
+                    response_url,
+                    at,
+                    SetupState.PENDING.value,
+                ],
+            ).lastrowid
+            people = [(new.opener_id, Role.OPENER), (new.owner_id, Role.OWNER)] + [
+                (u, Role.RESPONDER) for u in new.responders
+            ]
+            db.conn.executemany(
+                "insert or ignore into participants (crisis_id, user_id, role) values (?, ?, ?)",
+                [(crisis_id, user_id, role.value) for user_id, role in people],
             )
-            db["steps"].insert_all(
-                {"crisis_id": crisis_id, "step": int(step), "state": StepState.PENDING.value, "version": 0}
-                for step in Step
+            db.conn.executemany(
+                "insert into steps (crisis_id, step, state, version) values (?, ?, ?, 0)",
+                [(crisis_id, int(step), StepState.PENDING.value) for step in Step],
             )
             record_event(db, crisis_id, at=at, actor=new.opener_id, kind="opened", detail={"owner": new.owner_id})
             crisis = self._by("id", crisis_id)
@@ -117,15 +123,11 @@ class CrisisRepository:
             )
             return cursor.rowcount == 1
 
-    def renew_setup(self, crisis_id: int, *, until: int) -> None:
-        """Extend the lease held by the worker running the set-up (after each finished task)."""
-        with self.store.write() as db:
-            db["crises"].update(crisis_id, {"lease_until": until})
-
     def release_setup(self, crisis_id: int, *, state: SetupState, error: str | None) -> None:
         with self.store.write() as db:
-            db["crises"].update(
-                crisis_id, {"lease_until": None, "setup_state": state.value, "setup_error": error}
+            db.execute(
+                "update crises set lease_until = null, setup_state = ?, setup_error = ? where id = ?",
+                [state.value, error, crisis_id],
             )
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
@@ -133,21 +135,27 @@ class CrisisRepository:
         rows = self.store.db["setup_tasks"].rows_where("crisis_id = ?", [crisis_id])
         return {row["task"]: json.loads(row["detail"] or "{}") for row in rows}
 
-    def task_done(self, crisis_id: int, task: str, *, at: int, detail: dict | None = None, **columns: Any) -> None:
-        """Record a finished set-up task, and in the same transaction any crisis columns it
-        produced (the channel id, a message ts), so a crash never leaves one without the other."""
+    def task_done(
+        self, crisis_id: int, task: str, *, at: int, lease_until: int, detail: dict | None = None, **columns: Any
+    ) -> None:
+        """Record a finished set-up task, in one transaction with the crisis columns it produced
+        (the channel id, a message ts) and the renewed lease, so a crash never leaves one
+        without the other."""
+        assignments = "".join(f", {name} = ?" for name in columns)
         with self.store.write() as db:
-            if columns:
-                db["crises"].update(crisis_id, columns)
-            db["setup_tasks"].upsert(
-                {"crisis_id": crisis_id, "task": task, "done_at": at, "detail": json.dumps(detail or {})},
-                pk=("crisis_id", "task"),
+            db.execute(
+                f"update crises set lease_until = ?{assignments} where id = ?",
+                [lease_until, *columns.values(), crisis_id],
+            )
+            db.execute(
+                "insert or replace into setup_tasks (crisis_id, task, done_at, detail) values (?, ?, ?, ?)",
+                [crisis_id, task, at, json.dumps(detail or {})],
             )
 
     def plan_channel_name(self, crisis_id: int, name: str) -> None:
         """Remember the channel name about to be created, before asking Slack for it."""
         with self.store.write() as db:
-            db["crises"].update(crisis_id, {"channel_name": name})
+            db.execute("update crises set channel_name = ? where id = ?", [name, crisis_id])
 
     def set_owner(self, crisis_id: int, new_owner: str, *, actor: str, at: int) -> Crisis | None:
         """Hand ownership over; returns the updated crisis, or None if it was already theirs."""
@@ -155,12 +163,18 @@ class CrisisRepository:
             crisis = self._by("id", crisis_id)
             if crisis is None or crisis.owner_id == new_owner:
                 return None
-            db["crises"].update(crisis_id, {"owner_id": new_owner})
-            db["participants"].insert(
-                {"crisis_id": crisis_id, "user_id": new_owner, "role": Role.OWNER.value}, ignore=True
+            db.execute("update crises set owner_id = ? where id = ?", [new_owner, crisis_id])
+            db.execute(
+                "insert or ignore into participants (crisis_id, user_id, role) values (?, ?, ?)",
+                [crisis_id, new_owner, Role.OWNER.value],
             )
             record_event(
-                db, crisis_id, at=at, actor=actor, kind="owner_changed", detail={"old": crisis.owner_id, "new": new_owner}
+                db,
+                crisis_id,
+                at=at,
+                actor=actor,
+                kind="owner_changed",
+                detail={"old": crisis.owner_id, "new": new_owner},
             )
             return self._by("id", crisis_id)
 

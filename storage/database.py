@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlite_utils import Database
 
@@ -44,6 +44,10 @@ class Store:
         self._local = threading.local()
         self._all: list[Database] = []
         self._lock = threading.Lock()
+        # Writers of this process queue here: a Python lock hands over at once, whereas SQLite's
+        # busy handler sleeps in growing steps (up to 100 ms) before retrying. SQLite's own lock
+        # (with the busy timeout) still arbitrates between processes.
+        self._writer = threading.Lock()
         with self.write() as db:
             schema.migrate(db)
 
@@ -67,14 +71,15 @@ class Store:
         if db.conn.in_transaction:
             yield db
             return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.rollback()
-            raise
-        else:
-            db.commit()
+        with self._writer:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.rollback()
+                raise
+            else:
+                db.commit()
 
     def close(self) -> None:
         with self._lock:

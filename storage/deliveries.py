@@ -7,9 +7,12 @@ de-duplication survives a restart and holds across workers.
 
 from __future__ import annotations
 
+import random
+
 from storage.database import Store
 
 KEEP_SECONDS = 24 * 3600  # Slack retries within minutes; a day is plenty
+PRUNE_CHANCE = 0.01
 
 
 class Deliveries:
@@ -20,6 +23,6 @@ class Deliveries:
         """True the first time a key is seen, False for every repeat."""
         with self.store.write() as db:
             cursor = db.execute("insert or ignore into deliveries (key, seen_at) values (?, ?)", [key, now])
-            if cursor.rowcount == 1 and hash(key) % 100 == 0:
+            if cursor.rowcount == 1 and random.random() < PRUNE_CHANCE:  # amortised clean-up
                 db.execute("delete from deliveries where seen_at < ?", [now - KEEP_SECONDS])
             return cursor.rowcount == 1

@@ -6,7 +6,7 @@ the same moment cannot both apply it. Add a function to MIGRATIONS; never edit a
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlite_utils import Database
 

@@ -28,8 +28,9 @@ def record_event(
     db: Database, crisis_id: int, *, at: int, actor: str | None, kind: str, detail: dict[str, Any] | None = None
 ) -> None:
     """Append one event; call it inside the transaction that made the change it records."""
-    db["events"].insert(
-        {"crisis_id": crisis_id, "at": at, "actor": actor, "kind": kind, "detail": json.dumps(detail or {})}
+    db.execute(
+        "insert into events (crisis_id, at, actor, kind, detail) values (?, ?, ?, ?, ?)",
+        [crisis_id, at, actor, kind, json.dumps(detail or {})],
     )
 
 
@@ -37,7 +38,9 @@ class Timeline:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def record(self, crisis_id: int, *, at: int, actor: str | None, kind: str, detail: dict[str, Any] | None = None) -> None:
+    def record(
+        self, crisis_id: int, *, at: int, actor: str | None, kind: str, detail: dict[str, Any] | None = None
+    ) -> None:
         with self.store.write() as db:
             record_event(db, crisis_id, at=at, actor=actor, kind=kind, detail=detail)
 

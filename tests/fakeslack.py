@@ -15,9 +15,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from bot.blockkit import BlockKitError, check_blocks
@@ -84,13 +85,13 @@ class FakeSlack:
         self._changed = threading.Condition(self._lock)
         self.add_user(BOT_USER, name="crisisbot", is_bot=True)
         self.general = self.add_channel("general", members=set())
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     # Lifecycle and addresses
 
-    def start(self) -> "FakeSlack":
+    def start(self) -> FakeSlack:
         self._thread.start()
         return self
 
@@ -112,7 +113,16 @@ class FakeSlack:
 
     # Test set-up
 
-    def add_user(self, user_id: str, *, name: str = "", locale: str = "en-US", tz: str = "Europe/Amsterdam", is_bot: bool = False, deleted: bool = False) -> str:
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str = "",
+        locale: str = "en-US",
+        tz: str = "Europe/Amsterdam",
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> str:
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM,
@@ -130,7 +140,9 @@ class FakeSlack:
         return user_id
 
     def add_channel(self, name: str, *, members: set[str], private: bool = False, archived: bool = False) -> Channel:
-        channel = Channel(id=f"C{next(self._ids):08d}", name=name, is_private=private, members=set(members), archived=archived)
+        channel = Channel(
+            id=f"C{next(self._ids):08d}", name=name, is_private=private, members=set(members), archived=archived
+        )
         self.channels[channel.id] = channel
         return channel
 
@@ -251,7 +263,14 @@ class FakeSlack:
     # Web API methods (a subset, with Slack's behaviour)
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"user_id": BOT_USER, "bot_id": "B0000001", "team_id": TEAM, "team": "Acme", "user": "crisisbot", "url": "https://acme.slack.com/"}
+        return {
+            "user_id": BOT_USER,
+            "bot_id": "B0000001",
+            "team_id": TEAM,
+            "team": "Acme",
+            "user": "crisisbot",
+            "url": "https://acme.slack.com/",
+        }
 
     def _conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args.get("name") or ""
@@ -265,7 +284,16 @@ class FakeSlack:
             raise SlackFault("name_taken")
         private = str(args.get("is_private")).lower() in ("true", "1")
         channel = self.add_channel(name, members={BOT_USER}, private=private)
-        return {"channel": {"id": channel.id, "name": name, "is_private": private, "is_channel": True, "creator": BOT_USER, "created": int(time.time())}}
+        return {
+            "channel": {
+                "id": channel.id,
+                "name": name,
+                "is_private": private,
+                "is_channel": True,
+                "creator": BOT_USER,
+                "created": int(time.time()),
+            }
+        }
 
     def _set_text(self, args: dict[str, Any], attribute: str) -> dict[str, Any]:
         channel = self._channel(args)
@@ -313,7 +341,14 @@ class FakeSlack:
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False, member=False)
-        return {"channel": {"id": channel.id, "name": channel.name, "is_archived": channel.archived, "is_private": channel.is_private}}
+        return {
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "is_archived": channel.archived,
+                "is_private": channel.is_private,
+            }
+        }
 
     def _im_for(self, user: str) -> Channel:
         if user not in self.users or self.users[user]["deleted"]:
@@ -321,7 +356,9 @@ class FakeSlack:
         for channel in self.channels.values():
             if channel.is_im and channel.members == {BOT_USER, user}:
                 return channel
-        channel = Channel(id=f"D{next(self._ids):08d}", name=f"dm-{user}", is_private=True, members={BOT_USER, user}, is_im=True)
+        channel = Channel(
+            id=f"D{next(self._ids):08d}", name=f"dm-{user}", is_private=True, members={BOT_USER, user}, is_im=True
+        )
         self.channels[channel.id] = channel
         return channel
 
@@ -412,6 +449,10 @@ class FakeSlack:
         return {"user": shown}
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # bursts from several bot processes must not overflow the backlog
+
+
 def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -426,7 +467,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {}, b"ok", "text/plain")
                 return
             method = self.path.removeprefix("/api/").split("?")[0]
-            status, headers, body = fake.handle(method, _parse(raw, self.headers.get("Content-Type", "")), self.headers.get("Authorization"))
+            status, headers, body = fake.handle(
+                method, _parse(raw, self.headers.get("Content-Type", "")), self.headers.get("Authorization")
+            )
             self._send(status, headers, json.dumps(body).encode(), "application/json")
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, content_type: str) -> None:

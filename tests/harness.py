@@ -1,13 +1,14 @@
-"""The real bot, served by waitress on 127.0.0.1, talking to the fake Slack Web API."""
+"""The real bot app, served on 127.0.0.1 in this process, talking to the fake Slack Web API."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import waitress
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from app import Bot, create_app, wsgi_app
 from bot.config import Config
@@ -20,8 +21,8 @@ class TrackingExecutor(ThreadPoolExecutor):
     """A listener pool that can say when all the work it was given has finished, so tests
     wait for the bot's after-ack work deterministically instead of sleeping."""
 
-    def __init__(self, max_workers: int) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+    def __init__(self, max_workers: int, thread_name_prefix: str = "") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -37,10 +38,27 @@ class TrackingExecutor(ThreadPoolExecutor):
             self._pending -= 1
             self._idle.notify_all()
 
+    @property
+    def idle(self) -> bool:
+        with self._idle:
+            return self._pending == 0
+
     def wait_idle(self, timeout: float = 20.0) -> None:
         with self._idle:
             if not self._idle.wait_for(lambda: self._pending == 0, timeout):
-                raise AssertionError("the bot's listeners did not finish in time")
+                raise AssertionError("the bot's deferred work did not finish in time")
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    """The stdlib's WSGI server, one thread per request (production runs gunicorn, which the
+    process-level tests start for real)."""
+
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
+        pass
 
 
 def base_env(fake: FakeSlack, db_path: str) -> dict[str, str]:
@@ -58,36 +76,45 @@ class Harness:
     bot: Bot
     server: Any
     thread: threading.Thread
-    executor: TrackingExecutor
     send: SlackSender
 
     @classmethod
-    def start(cls, fake: FakeSlack, env: dict[str, str], *, threads: int = 32) -> "Harness":
-        executor = TrackingExecutor(threads)
-        bot = create_app(Config.from_env(env), executor=executor)
-        server = waitress.create_server(wsgi_app(bot.app), host="127.0.0.1", port=0, threads=threads)
-        thread = threading.Thread(target=server.run, daemon=True)
+    def start(cls, fake: FakeSlack, env: dict[str, str]) -> Harness:
+        bot = create_app(Config.from_env(env), pool=TrackingExecutor)
+        server = make_server(
+            "127.0.0.1", 0, wsgi_app(bot.app), server_class=_ThreadingServer, handler_class=_QuietHandler
+        )
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         thread.start()
-        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
-        return cls(fake, bot, server, thread, executor, SlackSender(url, fake))
+        url = f"http://127.0.0.1:{server.server_port}/slack/events"
+        return cls(fake, bot, server, thread, SlackSender(url, fake))
 
     def stop(self) -> None:
         self.settle()
-        self.server.close()  # its daemon thread notices within waitress's 1 s poll and exits
+        self.server.shutdown()
+        self.server.server_close()
         self.bot.close()
 
     @property
     def services(self):  # noqa: ANN201 (the Services object)
         return self.bot.services
 
-    def settle(self) -> None:
-        """Wait until everything the bot started after its acks has finished."""
-        self.executor.wait_idle()
+    def settle(self, timeout: float = 20.0) -> None:
+        """Wait until everything the bot started after its acks has finished (urgent work may
+        hand work to the workers, so both pools must be idle together)."""
+        pools = (self.bot.services.urgent, self.bot.services.workers)
+        while True:
+            for pool in pools:
+                pool.wait_idle(timeout)
+            if all(pool.idle for pool in pools):
+                return
 
     def last_view(self) -> dict[str, Any]:
         return list(self.fake.views.values())[-1]
 
-    def open_crisis(self, title: str = "Delivery delays anger customers", *, user: str, channel: str | None = None, **values: Any) -> Crisis:
+    def open_crisis(
+        self, title: str = "Delivery delays anger customers", *, user: str, channel: str | None = None, **values: Any
+    ) -> Crisis:
         """The whole flow: `/crisis open`, fill in the modal, submit, wait for the war room."""
         channel = channel or self.fake.general.id
         views_before = len(self.fake.views)

@@ -49,7 +49,15 @@ class SlackSender:
     def trigger(self) -> str:
         return f"{next(self._ids)}.{int(time.time())}.trigger{next(self._ids):04d}"
 
-    def post(self, body: bytes, *, content_type: str = "application/x-www-form-urlencoded", headers: dict[str, str] | None = None, timestamp: int | None = None, signature: str | None = None) -> Reply:
+    def post(
+        self,
+        body: bytes,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> Reply:
         """POST a body to /slack/events, signed unless `signature` overrides it."""
         timestamp = int(time.time()) if timestamp is None else timestamp
         all_headers = {
@@ -58,7 +66,9 @@ class SlackSender:
             "X-Slack-Signature": sign(body, timestamp, self.secret) if signature is None else signature,
             **(headers or {}),
         }
-        request = urllib.request.Request(self.bot_url, data=body, headers={k: v for k, v in all_headers.items() if v != ""}, method="POST")
+        request = urllib.request.Request(
+            self.bot_url, data=body, headers={k: v for k, v in all_headers.items() if v != ""}, method="POST"
+        )
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -66,7 +76,16 @@ class SlackSender:
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode(), time.perf_counter() - started)
 
-    def command(self, text: str, *, user: str, channel: str, command: str = "/crisis", headers: dict[str, str] | None = None, trigger_id: str | None = None) -> Reply:
+    def command(
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        command: str = "/crisis",
+        headers: dict[str, str] | None = None,
+        trigger_id: str | None = None,
+    ) -> Reply:
         fields = {
             "token": "verification-token-unused",
             "team_id": TEAM,
@@ -99,15 +118,39 @@ class SlackSender:
             "is_enterprise_install": False,
         }
 
-    def click(self, message: dict[str, Any], action_prefix: str, *, user: str, channel: str | None = None, headers: dict[str, str] | None = None, ephemeral: bool = False, payload_overrides: dict[str, Any] | None = None) -> Reply:
+    def click(
+        self,
+        message: dict[str, Any],
+        action_prefix: str,
+        *,
+        user: str,
+        channel: str | None = None,
+        headers: dict[str, str] | None = None,
+        ephemeral: bool = False,
+        payload_overrides: dict[str, Any] | None = None,
+    ) -> Reply:
         """Click the first button in `message` whose action_id starts with `action_prefix`."""
         block, element = find_element(message["blocks"], action_prefix)
         channel_id = channel or message.get("channel")
         payload = self._base("block_actions", user)
         payload.update(
-            container={"type": "message", "message_ts": message["ts"], "channel_id": channel_id, "is_ephemeral": ephemeral},
-            channel={"id": channel_id, "name": self.fake.channels[channel_id].name if channel_id in self.fake.channels else "unknown"},
-            message={"type": "message", "user": message.get("user"), "ts": message["ts"], "text": message.get("text"), "blocks": message["blocks"]},
+            container={
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": channel_id,
+                "is_ephemeral": ephemeral,
+            },
+            channel={
+                "id": channel_id,
+                "name": self.fake.channels[channel_id].name if channel_id in self.fake.channels else "unknown",
+            },
+            message={
+                "type": "message",
+                "user": message.get("user"),
+                "ts": message["ts"],
+                "text": message.get("text"),
+                "blocks": message["blocks"],
+            },
             state={"values": {}},
             response_url=self.fake.response_url(),
             actions=[
@@ -125,7 +168,9 @@ class SlackSender:
         payload.update(payload_overrides or {})
         return self.interaction(payload, headers)
 
-    def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str, headers: dict[str, str] | None = None) -> Reply:
+    def submit(
+        self, view: dict[str, Any], values: dict[str, Any], *, user: str, headers: dict[str, str] | None = None
+    ) -> Reply:
         """Submit a modal the bot opened, filling inputs by block_id with Python values."""
         payload = self._base("view_submission", user)
         payload.update(view={**view, "state": {"values": state_values(view, values)}}, response_urls=[])
@@ -166,7 +211,12 @@ def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
     kind = element["type"]
     if kind == "static_select":
         options = {o["value"]: o for o in element.get("options", [])}
-        return {"type": kind, "selected_option": options.get(value, {"text": {"type": "plain_text", "text": str(value)}, "value": value}) if value else None}
+        return {
+            "type": kind,
+            "selected_option": options.get(value, {"text": {"type": "plain_text", "text": str(value)}, "value": value})
+            if value
+            else None,
+        }
     if kind == "users_select":
         return {"type": kind, "selected_user": value}
     if kind == "multi_users_select":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Iterable
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, Option, PlainTextObject
 
@@ -22,7 +22,7 @@ def channel(channel_id: str | None, fallback: str = "the war room") -> str:
 
 def when(at: int, style: str = "{date_short_pretty} at {time}") -> str:
     """A time Slack shows in each reader's own time zone, with a UTC fallback."""
-    fallback = datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    fallback = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(at)}^{style}|{fallback}>"
 
 

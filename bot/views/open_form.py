@@ -1,6 +1,15 @@
-"""The modal behind `/crisis open`: everything the war room needs, pre-filled where we can."""
+"""The modal behind `/crisis open`: everything the war room needs, pre-filled where we can.
+
+The form is built and validated through slack_sdk.models once per process; each request gets a
+copy with its title, owner and context filled in, each checked against Slack's limits. (The
+models re-validate every option on every serialisation: most of the CPU an open cost before.)
+"""
 
 from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
@@ -15,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
+from bot.blockkit import BlockKitError, modal
 from bot.ids import Callback, Field
 from bot.locales import LANGUAGES
 from bot.model import Category, Platform, Severity
@@ -27,51 +37,90 @@ CUSTOMER_MAX = 100
 MAX_RESPONDERS = 99  # plus the owner and the opener: one conversations.invite call
 
 
-def open_crisis_modal(*, opener_id: str, context: ids.OpenContext) -> View:
-    """The form; `context.title` (what followed `/crisis open`) pre-fills the title."""
-    return View(
-        type="modal",
-        callback_id=Callback.OPEN_CRISIS.value,
-        title="Open a crisis",
-        submit="Open war room",
-        close="Cancel",
-        private_metadata=ids.dump(context),
-        blocks=[
-            _text(Field.TITLE, "Title", TITLE_MAX, initial=context.title[:TITLE_MAX], placeholder="What is happening, in a few words (any language)"),
-            _text(Field.DESCRIPTION, "What happened", DESCRIPTION_MAX, multiline=True, optional=True, placeholder="Who posted what, where, and how far it has spread"),
-            _text(Field.LINK, "Link to the post", LINK_MAX, optional=True, placeholder="https://…"),
-            _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
-            _text(Field.CUSTOMER, "Customer or account", CUSTOMER_MAX, optional=True, placeholder="@handle or name, used in reply templates"),
-            _select(Field.CATEGORY, "Kind of negativity", options(Category)),
-            _select(Field.SEVERITY, "Severity", options(Severity), initial=option_for(Severity.MEDIUM)),
-            _select(
-                Field.LANGUAGE,
-                "Response language",
-                options(LANGUAGES),
-                optional=True,
-                hint="The customer's language for reply templates. Empty: each responder's Slack language.",
-            ),
-            InputBlock(
-                block_id=Field.OWNER.value,
-                label="Owner (one responsible person)",
-                element=UserSelectElement(action_id=Field.OWNER.value, initial_user=opener_id),
-            ),
-            InputBlock(
-                block_id=Field.RESPONDERS.value,
-                label="Responders",
-                optional=True,
-                element=UserMultiSelectElement(action_id=Field.RESPONDERS.value, max_selected_items=MAX_RESPONDERS),
-            ),
-            InputBlock(
-                block_id=Field.PRIVATE.value,
-                label="Visibility",
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=Field.PRIVATE.value,
-                    options=[Option(value="private", text=PlainTextObject(text="Private war room (invited people only)"))],
+PRIVATE_METADATA_MAX = 3000
+_PLACEHOLDER_USER = "U00000000"
+
+
+def open_crisis_modal(*, opener_id: str, context: ids.OpenContext) -> dict[str, Any]:
+    """The validated form as a dict; `context.title` (what followed `/crisis open`) pre-fills
+    the title and the opener is the default owner."""
+    view = copy.deepcopy(_form())
+    metadata = ids.dump(context)
+    if len(metadata) > PRIVATE_METADATA_MAX:
+        metadata = ids.dump(ids.OpenContext(origin_channel=context.origin_channel, response_url=context.response_url))
+    view["private_metadata"] = metadata
+    blocks = {block["block_id"]: block for block in view["blocks"]}
+    title = context.title[:TITLE_MAX]
+    if title:
+        blocks[Field.TITLE.value]["element"]["initial_value"] = title
+    if not ids.USER_ID.fullmatch(opener_id):
+        raise BlockKitError(f"not a user id: {opener_id!r}")
+    blocks[Field.OWNER.value]["element"]["initial_user"] = opener_id
+    return view
+
+
+@functools.cache
+def _form() -> dict[str, Any]:
+    return modal(
+        View(
+            type="modal",
+            callback_id=Callback.OPEN_CRISIS.value,
+            title="Open a crisis",
+            submit="Open war room",
+            close="Cancel",
+            private_metadata="{}",
+            blocks=[
+                _text(Field.TITLE, "Title", TITLE_MAX, placeholder="What is happening, in a few words (any language)"),
+                _text(
+                    Field.DESCRIPTION,
+                    "What happened",
+                    DESCRIPTION_MAX,
+                    multiline=True,
+                    optional=True,
+                    placeholder="Who posted what, where, and how far it has spread",
                 ),
-            ),
-        ],
+                _text(Field.LINK, "Link to the post", LINK_MAX, optional=True, placeholder="https://…"),
+                _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
+                _text(
+                    Field.CUSTOMER,
+                    "Customer or account",
+                    CUSTOMER_MAX,
+                    optional=True,
+                    placeholder="@handle or name, used in reply templates",
+                ),
+                _select(Field.CATEGORY, "Kind of negativity", options(Category)),
+                _select(Field.SEVERITY, "Severity", options(Severity), initial=option_for(Severity.MEDIUM)),
+                _select(
+                    Field.LANGUAGE,
+                    "Response language",
+                    options(LANGUAGES),
+                    optional=True,
+                    hint="The customer's language for reply templates. Empty: each responder's Slack language.",
+                ),
+                InputBlock(
+                    block_id=Field.OWNER.value,
+                    label="Owner (one responsible person)",
+                    element=UserSelectElement(action_id=Field.OWNER.value, initial_user=_PLACEHOLDER_USER),
+                ),
+                InputBlock(
+                    block_id=Field.RESPONDERS.value,
+                    label="Responders",
+                    optional=True,
+                    element=UserMultiSelectElement(action_id=Field.RESPONDERS.value, max_selected_items=MAX_RESPONDERS),
+                ),
+                InputBlock(
+                    block_id=Field.PRIVATE.value,
+                    label="Visibility",
+                    optional=True,
+                    element=CheckboxesElement(
+                        action_id=Field.PRIVATE.value,
+                        options=[
+                            Option(value="private", text=PlainTextObject(text="Private war room (invited people only)"))
+                        ],
+                    ),
+                ),
+            ],
+        )
     )
 
 
@@ -80,7 +129,6 @@ def _text(
     label: str,
     max_length: int,
     *,
-    initial: str = "",
     placeholder: str = "",
     multiline: bool = False,
     optional: bool = False,
@@ -91,7 +139,6 @@ def _text(
         optional=optional,
         element=PlainTextInputElement(
             action_id=field.value,
-            initial_value=initial or None,
             placeholder=placeholder or None,
             multiline=multiline,
             max_length=max_length,
@@ -99,11 +146,21 @@ def _text(
     )
 
 
-def _select(field: Field, label: str, choices: list[Option], *, optional: bool = False, initial: Option | None = None, hint: str | None = None) -> InputBlock:
+def _select(
+    field: Field,
+    label: str,
+    choices: list[Option],
+    *,
+    optional: bool = False,
+    initial: Option | None = None,
+    hint: str | None = None,
+) -> InputBlock:
     return InputBlock(
         block_id=field.value,
         label=label,
         optional=optional,
         hint=hint,
-        element=StaticSelectElement(action_id=field.value, options=choices, initial_option=initial, placeholder="Choose…"),
+        element=StaticSelectElement(
+            action_id=field.value, options=choices, initial_option=initial, placeholder="Choose…"
+        ),
     )

@@ -78,9 +78,16 @@ def unfinished_setup(crises: list[Crisis], title: str) -> Message:
                 block_id="choose",
                 elements=[
                     ButtonElement(
-                        action_id=Action.RESUME_SETUP.id(first.id), text="Finish set-up", style="primary", value=dump(CrisisRef(crisis=first.id))
+                        action_id=Action.RESUME_SETUP.id(first.id),
+                        text="Finish set-up",
+                        style="primary",
+                        value=dump(CrisisRef(crisis=first.id)),
                     ),
-                    ButtonElement(action_id=Action.OPEN_ANYWAY.id(), text="Open a new crisis", value=dump(OpenContext(title=title))),
+                    ButtonElement(
+                        action_id=Action.OPEN_ANYWAY.id(),
+                        text="Open a new crisis",
+                        value=dump(OpenContext(title=title)),
+                    ),
                 ],
             ),
         ],

@@ -59,7 +59,9 @@ def header(crisis: Crisis) -> Message:
             f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}",
         )
     )
-    return Message(text=f"Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)} — owner {user(crisis.owner_id)}", blocks=blocks)
+    return Message(
+        text=f"Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)} — owner {user(crisis.owner_id)}", blocks=blocks
+    )
 
 
 def checklist(crisis: Crisis, steps: list[StepStatus], *, interactive: bool = True) -> Message:
@@ -75,7 +77,9 @@ def checklist(crisis: Crisis, steps: list[StepStatus], *, interactive: bool = Tr
     for status in steps:
         blocks.append(SectionBlock(block_id=f"step-{status.step.value}", text=_step_text(status)))
         if interactive:
-            blocks.append(ActionsBlock(block_id=f"step-{status.step.value}-actions", elements=_step_buttons(crisis, status)))
+            blocks.append(
+                ActionsBlock(block_id=f"step-{status.step.value}-actions", elements=_step_buttons(crisis, status))
+            )
     if interactive:
         blocks.append(context("Anyone in the war room can tick a step. Changes are posted in this thread."))
     return Message(text=f"Checklist of crisis #{crisis.id}: {settled} of {len(steps)} done", blocks=blocks)
@@ -143,4 +147,4 @@ def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Mes
             )
         )
         blocks.append(context("Retrying only does what is left; it never opens a second crisis or channel."))
-    return Message(text=f"Setting up crisis #{crisis.id} did not finish", blocks=blocks)
+    return Message(text=text, blocks=blocks)
