@@ -1,0 +1,96 @@
+"""`/crisis status | list | owner | help`, through signed slash commands."""
+
+from __future__ import annotations
+
+from tests.conftest import ANA, BOB, CAR, DAN
+
+
+def test_help_and_unknown_subcommands_explain_usage(bot, fake):
+    for text in ("", "help", "HELP"):
+        reply = bot.send.command(text, user=ANA, channel=fake.general.id)
+        assert reply.json["response_type"] == "ephemeral" and "/crisis open" in reply.json["text"]
+    reply = bot.send.command("frobnicate <!channel>", user=ANA, channel=fake.general.id)
+    assert "I don't know `/crisis frobnicate`" in reply.json["text"] and "/crisis owner" in reply.json["text"]
+    assert fake.count("chat.postMessage") == 0
+
+
+def test_status_in_a_war_room_shows_the_crisis_and_checklist(bot, fake):
+    crisis = bot.open_crisis("Status check", user=ANA)
+    reply = bot.send.command("status", user=ANA, channel=crisis.channel_id)
+    body = reply.json
+    assert body["response_type"] == "ephemeral"
+    text = str(body["blocks"])
+    assert "Status check" in text and "Acknowledge" in text and "0 of 4 done" in text
+    assert "crisis.step.done" not in text  # read-only: ticking happens on the war-room checklist
+
+
+def test_status_outside_a_war_room_points_the_way(bot, fake):
+    reply = bot.send.command("status", user=ANA, channel=fake.general.id)
+    assert "war room" in reply.json["text"] and "/crisis list" in reply.json["text"]
+
+
+def test_list_shows_open_crises_most_severe_first_and_hides_private_details(bot, fake):
+    bot.open_crisis("Low one", user=ANA, severity="low")
+    bot.open_crisis("Critical one", user=ANA, severity="critical")
+    bot.open_crisis("Secret one", user=BOB, private=["private"])
+
+    as_dan = str(bot.send.command("list", user=DAN, channel=fake.general.id).json["blocks"])
+    assert as_dan.index("Critical one") < as_dan.index("Low one")
+    assert "Secret one" not in as_dan and "a private crisis" in as_dan and f"<@{BOB}>" in as_dan
+
+    as_bob = str(bot.send.command("list", user=BOB, channel=fake.general.id).json["blocks"])
+    assert "Secret one" in as_bob
+
+
+def test_list_with_nothing_open(bot, fake):
+    assert "No open crises" in bot.send.command("list", user=ANA, channel=fake.general.id).json["text"]
+
+
+def test_handing_ownership_over(bot, fake):
+    crisis = bot.open_crisis("Hand over", user=ANA)
+    reply = bot.send.command(f"owner <@{CAR}|car>", user=ANA, channel=crisis.channel_id)
+    assert reply.status == 200
+    bot.settle()
+
+    updated = bot.services.crises.get(crisis.id)
+    assert updated.owner_id == CAR
+    channel = fake.channels[crisis.channel_id]
+    assert CAR in channel.members
+    assert any(f"<@{CAR}> now owns this crisis" in m["text"] for m in channel.messages)
+    header = fake.message(crisis.channel_id, crisis.header_ts)
+    assert f"<@{CAR}>" in str(header["blocks"]) and f"*Owner*\\n<@{ANA}>" not in str(header["blocks"])
+    assert any("handed crisis #1 over to you" in m["text"] for m in fake.dm_messages(CAR))
+    assert fake.responses[-1]["text"].startswith(f"Done: <@{CAR}> now owns")
+    event = bot.services.timeline.events(crisis.id)[-1]
+    assert (event.kind, event.actor, event.detail) == ("owner_changed", ANA, {"old": ANA, "new": CAR})
+
+
+def test_hand_over_refusals(bot, fake):
+    crisis = bot.open_crisis("Refusals", user=ANA)
+    fake.add_user("UROBOT001", is_bot=True)
+    posts_before = fake.count("chat.postMessage")
+
+    assert "Say who takes over" in bot.send.command("owner", user=ANA, channel=crisis.channel_id).json["text"]
+    assert "war room" in bot.send.command(f"owner <@{BOB}>", user=ANA, channel=fake.general.id).json["text"]
+    bot.send.command(f"owner <@{ANA}>", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    assert "already owns" in fake.responses[-1]["text"]
+    bot.send.command("owner <@UROBOT001>", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    assert "cannot own a crisis" in fake.responses[-1]["text"]
+    bot.send.command("owner <@UNOBODY99>", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    assert "not in this workspace" in fake.responses[-1]["text"]
+
+    assert bot.services.crises.get(crisis.id).owner_id == ANA
+    assert fake.count("chat.postMessage") == posts_before
+
+
+def test_hand_over_survives_a_failed_announcement(bot, fake):
+    crisis = bot.open_crisis("Partial hand-over", user=ANA)
+    fake.fail("chat.update", "message_not_found")
+    bot.send.command(f"owner <@{BOB}>", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    assert bot.services.crises.get(crisis.id).owner_id == BOB  # stored first, whatever Slack does
+    answer = fake.responses[-1]["text"]
+    assert f"<@{BOB}> now owns crisis #1, but I could not update the pinned header: the message was deleted." == answer

@@ -1,0 +1,95 @@
+"""Configuration checks and the language fallback chain."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Config, ConfigError
+from bot.locales import LANGUAGES, resolve
+
+GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-abc", "SLACK_SIGNING_SECRET": "abcdef0123456789abcdef0123456789"}
+
+
+def test_defaults():
+    config = Config.from_env(GOOD)
+    assert (config.port, config.db_path, config.socket_mode) == (3000, "./crisis.db", False)
+    assert config.api_url == "https://slack.com/api/"
+
+
+def test_socket_mode_needs_no_signing_secret():
+    config = Config.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A-2"})
+    assert config.socket_mode and config.signing_secret is None
+
+
+def test_api_url_override_gets_a_trailing_slash():
+    assert (
+        Config.from_env({**GOOD, "SLACK_API_URL": "https://slack-gov.com/api"}).api_url == "https://slack-gov.com/api/"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"SLACK_BOT_TOKEN": ""},
+        {"SLACK_BOT_TOKEN": "xoxp-user"},
+        {"SLACK_SIGNING_SECRET": " "},
+        {"PORT": "0"},
+        {"SLACK_API_URL": "slack.com"},
+        {"LOG_LEVEL": "loud"},
+    ],
+)
+def test_bad_values_raise_one_line(bad):
+    with pytest.raises(ConfigError) as error:
+        Config.from_env({**GOOD, **bad})
+    assert "\n" not in str(error.value) and list(bad)[0] in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("requested", "chosen"),
+    [
+        (("fy-NL",), "fy"),
+        (("pt-BR",), "pt-BR"),
+        (("pt-PT",), "pt-BR"),
+        (("zh-CN",), "zh-Hans"),
+        (("zh-Hans",), "zh-Hans"),
+        (("nl-BE",), "nl"),
+        (("ja-JP",), "en"),
+        ((None, "de-AT"), "de"),
+        (("", None), "en"),
+        (("not a tag",), "en"),
+    ],
+)
+def test_language_chain(requested, chosen):
+    assert resolve(*requested) == chosen
+
+
+def test_frisian_falls_back_to_dutch_before_english():
+    assert resolve("fy-NL", available={"en", "nl"}) == "nl"
+
+
+def test_default_comes_before_english():
+    assert resolve("ja", default="id") == "id"
+
+
+def test_every_language_resolves_to_itself():
+    for language in LANGUAGES:
+        assert resolve(language.tag) == language.tag
+
+
+def test_env_example_documents_every_variable_the_bot_reads():
+    from pathlib import Path
+
+    read: set[str] = set()
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+    Config.from_env(Recording(GOOD))
+    Config.from_env(Recording({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}))
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    documented = {
+        line.split("=", 1)[0] for line in example.read_text().splitlines() if "=" in line and not line.startswith("#")
+    }
+    assert read <= documented, f"undocumented in .env.example: {sorted(read - documented)}"

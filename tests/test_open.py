@@ -1,0 +1,235 @@
+"""`/crisis open` end to end: signed requests in, Web API calls out, state in SQLite."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.model import SetupState, StepState
+from tests.conftest import ANA, BOB, CAR
+from tests.slackclient import find_element
+
+
+def test_open_creates_a_complete_war_room(bot, fake):
+    reply = bot.send.command("open Delivery delays anger customers", user=ANA, channel=fake.general.id)
+    assert reply.status == 200 and reply.body == ""  # acked at once, nothing else in the ack
+    bot.settle()
+    view = bot.last_view()
+    assert view["callback_id"] == "crisis.open"
+    title_input = next(b for b in view["blocks"] if b["block_id"] == "title")
+    assert title_input["element"]["initial_value"] == "Delivery delays anger customers"
+    owner_input = next(b for b in view["blocks"] if b["block_id"] == "owner")
+    assert owner_input["element"]["initial_user"] == ANA
+
+    reply = bot.send.submit(
+        view,
+        {
+            "description": "A video of a late parcel went viral",
+            "link": "https://x.com/someone/status/1",
+            "platform": "x",
+            "category": "business_error",
+            "severity": "high",
+            "language": "nl",
+            "owner": BOB,
+            "responders": [CAR],
+        },
+        user=ANA,
+    )
+    assert reply.status == 200 and reply.body == ""
+    bot.settle()
+
+    crisis = bot.services.crises.get(1)
+    assert crisis.setup_state is SetupState.DONE and crisis.owner_id == BOB
+    channel = fake.channels[crisis.channel_id]
+    assert channel.name.startswith("crisis-") and channel.name.endswith("-delivery-delays-anger-customers")
+    assert crisis.channel_name == channel.name
+    assert "Delivery delays anger customers" in channel.topic and "#1" in channel.purpose
+    assert channel.members == {"UBOT0001", ANA, BOB, CAR}
+    assert fake.count("conversations.invite") == 1  # everyone in one call
+
+    header, checklist = channel.messages
+    assert (crisis.header_ts, crisis.checklist_ts) == (header["ts"], checklist["ts"])
+    assert channel.pins == [header["ts"]]
+    header_text = str(header["blocks"])
+    for expected in (
+        "Delivery delays anger customers",
+        "Our mistake",
+        "High",
+        f"<@{BOB}>",
+        "Nederlands",
+        "https://x.com/someone/status/1",
+    ):
+        assert expected in header_text
+    for step in (1, 2, 3, 4):
+        find_element(checklist["blocks"], f"crisis.step.done#{step}")
+    find_element(checklist["blocks"], "crisis.step.skip#2")
+    find_element(checklist["blocks"], "crisis.step.skip#4")
+    assert "crisis.step.skip#1" not in str(checklist["blocks"])
+
+    assert any(f"<#{channel.id}>" in m["text"] and "owner" in m["text"] for m in fake.dm_messages(BOB))
+    assert fake.responses[-1]["text"].startswith("✅ War room")
+
+    stored_steps = bot.services.steps.of(crisis.id)
+    assert [s.state for s in stored_steps] == [StepState.PENDING] * 4
+    assert bot.services.crises.participants(crisis.id) == {ANA, BOB, CAR}
+    kinds = [e.kind for e in bot.services.timeline.events(crisis.id)]
+    assert kinds == ["opened", "war_room_ready"]
+
+
+def test_modal_errors_are_inline_and_nothing_is_created(bot, fake):
+    bot.send.command("open", user=ANA, channel=fake.general.id)
+    bot.settle()
+    view = bot.last_view()
+    reply = bot.send.submit(view, {"title": "   ", "link": "not a link", "category": None}, user=ANA)
+    assert reply.status == 200
+    assert reply.json["response_action"] == "errors"
+    assert set(reply.json["errors"]) == {"title", "link", "category"}
+    assert "https://" in reply.json["errors"]["link"]
+    bot.settle()
+    assert fake.count("conversations.create") == 0
+    assert list(bot.services.store.db["crises"].rows) == []
+
+    # the same modal, corrected, goes through
+    reply = bot.send.submit(view, {"title": "Fixed title", "link": "example.com/p/1", "category": "trolling"}, user=ANA)
+    assert reply.body == ""
+    bot.settle()
+    crisis = bot.services.crises.get(1)
+    assert crisis.link == "https://example.com/p/1" and crisis.category.value == "trolling"
+
+
+def test_non_latin_titles_get_readable_channel_names(bot, fake):
+    chinese = bot.open_crisis("数据泄露引发投诉", user=ANA)
+    russian = bot.open_crisis("Отзыв клиента в Instagram", user=ANA)
+    emoji = bot.open_crisis("🔥🔥🔥", user=ANA)
+    assert chinese.channel_name.endswith("-shu-ju-xie-lu-yin-fa-tou-su")
+    assert russian.channel_name.endswith("-otzyv-klienta-v-instagram")
+    assert emoji.channel_name.endswith("-fire-fire-fire")
+    # the real title, in its own script, is in the topic
+    assert "数据泄露引发投诉" in fake.channels[chinese.channel_id].topic
+
+
+def test_a_taken_channel_name_gets_a_suffix(bot, fake):
+    first = bot.open_crisis("Same title", user=ANA)
+    second = bot.open_crisis("Same title", user=ANA)
+    assert second.channel_name == f"{first.channel_name}-2"
+    assert any(c["name"] == first.channel_name for c in fake.calls_to("conversations.create")[1:])
+
+
+def test_invite_failure_keeps_the_crisis_and_explains_the_fix(bot, fake):
+    fake.add_user("UGONE0009", name="gone", deleted=True)
+    crisis = bot.open_crisis("Invite trouble", user=ANA, responders=[BOB, "UGONE0009"])
+    assert crisis.setup_state is SetupState.FAILED
+    channel = fake.channels[crisis.channel_id]
+    assert {ANA, BOB} <= channel.members  # the others got in: the batch was retried one by one
+    assert len(channel.messages) == 2 and channel.pins  # header, checklist, pin all done anyway
+    report = fake.responses[-1]
+    assert "<@UGONE0009>" in report["text"] and "not in this workspace" in report["text"]
+    find_element(report["blocks"], "crisis.setup.resume")
+
+    # Running /crisis open again offers to finish this one instead of opening a second crisis
+    reply = bot.send.command("open Invite trouble", user=ANA, channel=fake.general.id)
+    assert "not fully set up" in reply.json["text"] and fake.count("views.open") == 1
+    offer = {"ts": "1.1", "blocks": reply.json["blocks"], "channel": fake.general.id}
+
+    # The fix: the person is back; "Finish set-up" invites them, and only does what is left
+    fake.users["UGONE0009"]["deleted"] = False
+    bot.send.click(offer, "crisis.setup.resume", user=ANA)
+    bot.settle()
+    crisis = bot.services.crises.get(crisis.id)
+    assert crisis.setup_state is SetupState.DONE and crisis.setup_error is None
+    assert "UGONE0009" in channel.members
+    assert fake.count("conversations.create") == 1 and len(channel.messages) == 2
+    assert fake.responses[-1]["replace_original"] is True and fake.responses[-1]["text"].startswith("✅")
+    assert len(list(bot.services.store.db["crises"].rows)) == 1
+
+
+def test_opening_anyway_opens_a_fresh_modal(bot, fake):
+    fake.add_user("UGONE0009", deleted=True)
+    bot.open_crisis("First", user=ANA, responders=["UGONE0009"])
+    reply = bot.send.command("open Second one", user=ANA, channel=fake.general.id)
+    offer = {"ts": "1.1", "blocks": reply.json["blocks"], "channel": fake.general.id}
+    bot.send.click(offer, "crisis.open.anyway", user=ANA)
+    bot.settle()
+    view = bot.last_view()
+    assert next(b for b in view["blocks"] if b["block_id"] == "title")["element"]["initial_value"] == "Second one"
+
+
+def test_channel_creation_failure_is_reported_and_retry_creates_one_channel(bot, fake):
+    fake.fail("conversations.create", "restricted_action")
+    crisis = bot.open_crisis("Blocked by settings", user=ANA)
+    assert crisis.channel_id is None and crisis.setup_state is SetupState.FAILED
+    report = fake.responses[-1]
+    assert "could not create the war-room channel" in report["text"] and "workspace settings" in report["text"]
+    assert fake.count("chat.postMessage") == 0  # nothing that needs the channel was tried
+
+    bot.send.click(
+        {"ts": "1.2", "blocks": report["blocks"], "channel": fake.general.id}, "crisis.setup.resume", user=ANA
+    )
+    bot.settle()
+    crisis = bot.services.crises.get(crisis.id)
+    assert crisis.channel_id and crisis.setup_state is SetupState.DONE
+    assert fake.count("conversations.create") == 2 and len(fake.channels[crisis.channel_id].messages) == 2
+
+
+def test_rate_limits_are_retried_after_retry_after(bot, fake):
+    fake.fail("conversations.invite", "ratelimited", status=429, retry_after=1)
+    crisis = bot.open_crisis("Busy Slack", user=ANA, responders=[BOB])
+    assert crisis.setup_state is SetupState.DONE
+    invites = [c for c in fake.calls if c.method == "conversations.invite"]
+    assert len(invites) == 2 and invites[1].at - invites[0].at >= 1.0
+
+
+def test_slack_retries_never_create_a_second_crisis_or_channel(bot, fake):
+    bot.send.command("open Retried", user=ANA, channel=fake.general.id)
+    bot.settle()
+    view = bot.last_view()
+    values = {"category": "trolling"}
+    first = bot.send.submit(view, values, user=ANA)
+    retry = bot.send.submit(
+        view, values, user=ANA, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert first.status == retry.status == 200
+    bot.settle()
+    assert fake.count("conversations.create") == 1
+    assert len(list(bot.services.store.db["crises"].rows)) == 1
+
+
+def test_simultaneous_duplicate_submissions_create_one_channel(bot, fake):
+    bot.send.command("open Double submit", user=ANA, channel=fake.general.id)
+    bot.settle()
+    view = bot.last_view()
+    fake.latency = 0.05  # make the set-up slow enough to overlap
+    threads = [
+        threading.Thread(target=bot.send.submit, args=(view, {"category": "venting"}), kwargs={"user": ANA})
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bot.settle()
+    assert fake.count("conversations.create") == 1 and fake.count("pins.add") == 1
+    assert len(list(bot.services.store.db["crises"].rows)) == 1
+
+
+def test_a_retried_slash_command_opens_one_modal(bot, fake):
+    trigger = bot.send.trigger()
+    bot.send.command("open Once", user=ANA, channel=fake.general.id, trigger_id=trigger)
+    bot.send.command(
+        "open Once", user=ANA, channel=fake.general.id, trigger_id=trigger, headers={"X-Slack-Retry-Num": "1"}
+    )
+    bot.settle()
+    assert fake.count("views.open") == 1
+
+
+def test_an_expired_trigger_is_explained(bot, fake):
+    trigger = bot.send.trigger()
+    fake.expired_triggers.add(trigger)
+    reply = bot.send.command("open Slow", user=ANA, channel=fake.general.id, trigger_id=trigger)
+    assert reply.status == 200
+    bot.settle()
+    assert "took too long" in fake.responses[-1]["text"] and "/crisis open" in fake.responses[-1]["text"]
+
+
+def test_private_war_room(bot, fake):
+    crisis = bot.open_crisis("Quiet one", user=ANA, private=["private"])
+    assert crisis.is_private and fake.channels[crisis.channel_id].is_private

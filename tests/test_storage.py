@@ -1,0 +1,113 @@
+"""Storage on real SQLite files: idempotent creation, leases, migrations, two connections."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from bot.model import Category, NewCrisis, Severity, StepState
+from storage import schema
+from storage.crises import CrisisRepository
+from storage.database import Store, connect
+from storage.deliveries import Deliveries
+from storage.steps import StepRepository
+
+
+def _new(**kw) -> NewCrisis:
+    return NewCrisis(
+        title="T", category=Category.TROLLING, severity=Severity.LOW, owner_id="UA1", opener_id="UB2", **kw
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "crisis.db")
+    yield s
+    s.close()
+
+
+def test_the_file_is_in_wal_mode_at_the_latest_schema(store):
+    db = connect(store.path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
+    db.close()
+
+
+def test_migrating_twice_changes_nothing(store):
+    again = Store(store.path)
+    assert again.db.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
+    again.close()
+
+
+def test_a_newer_database_is_refused(tmp_path):
+    db = sqlite3.connect(tmp_path / "new.db")
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+    with pytest.raises(RuntimeError, match="upgrade the bot"):
+        Store(tmp_path / "new.db")
+
+
+def test_creating_with_the_same_request_key_returns_the_first_crisis(store):
+    repo = CrisisRepository(store)
+    first, created = repo.create(_new(responders=("UC3",)), request_key="view:V1", at=100)
+    again, created_again = repo.create(_new(), request_key="view:V1", at=200)
+    assert created and not created_again and again.id == first.id and again.opened_at == 100
+    assert repo.participants(first.id) == {"UA1", "UB2", "UC3"}
+    assert [s.state for s in StepRepository(store).of(first.id)] == [StepState.PENDING] * 4
+    assert store.db["crises"].count == 1
+
+
+def test_concurrent_creates_with_one_key_store_one_crisis(tmp_path):
+    stores = [Store(tmp_path / "c.db") for _ in range(4)]
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda s=s: results.append(CrisisRepository(s).create(_new(), request_key="view:V9", at=1))
+        )
+        for s in stores
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(created for _, created in results) == 1
+    assert len({c.id for c, _ in results}) == 1
+    for s in stores:
+        s.close()
+
+
+def test_the_setup_lease_is_exclusive_until_it_expires(store):
+    repo = CrisisRepository(store)
+    crisis, _ = repo.create(_new(), request_key="k", at=0)
+    assert repo.claim_setup(crisis.id, now=1000, lease_seconds=60)
+    assert not repo.claim_setup(crisis.id, now=1030, lease_seconds=60)
+    assert repo.unfinished_setups(now=1030) == []
+    assert repo.claim_setup(crisis.id, now=1061, lease_seconds=60)  # expired: a crashed worker's lease
+
+
+def test_tasks_and_their_columns_are_stored_together(store):
+    repo = CrisisRepository(store)
+    crisis, _ = repo.create(_new(), request_key="k", at=0)
+    repo.task_done(
+        crisis.id, "channel", at=5, lease_until=60, detail={"x": 1}, channel_id="C1", channel_name="crisis-x"
+    )
+    assert repo.tasks_done(crisis.id) == {"channel": {"x": 1}}
+    assert repo.by_channel("C1").channel_name == "crisis-x"
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store):
+    with pytest.raises(RuntimeError):
+        with store.write() as db:
+            db["deliveries"].insert({"key": "a", "seen_at": 1})
+            raise RuntimeError("crash mid-way")
+    assert store.db["deliveries"].count == 0
+
+
+def test_deliveries_are_seen_once_across_connections(tmp_path):
+    a, b = Store(tmp_path / "d.db"), Store(tmp_path / "d.db")
+    assert Deliveries(a).first_time("trigger:1", now=1)
+    assert not Deliveries(b).first_time("trigger:1", now=2)
+    a.close()
+    b.close()
