@@ -1,0 +1,13 @@
+"""Print every benchmark's figures: `python bench/run.py` (or `make bench`)."""
+
+from __future__ import annotations
+
+import logging
+
+import ack_latency
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.ERROR)
+    for bench in (ack_latency,):
+        print(bench.run())
+        print()
