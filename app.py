@@ -50,6 +50,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     """The Bolt app with every listener registered (auth.test is called once, here)."""
     client = build_client(config.bot_token, config.api_url)
     services = Services.build(config, SlackGateway(client), pool=pool)
+    logging.getLogger("slack_bolt.App").addFilter(_BoltTokenWarning())
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they
         # only parse, store and hand Slack calls to the services' pools, so nothing slow runs
@@ -64,6 +65,14 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     actions.register(app)
     views.register(app)
     return Bot(app, services)
+
+
+class _BoltTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client (ours, with the
+    retry handlers and SLACK_API_URL), then warns that the token is unused. It is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
@@ -128,6 +137,7 @@ class HttpServer(BaseApplication):
             "graceful_timeout": 30,
             "loglevel": self.config.log_level.lower(),
             "worker_exit": self._worker_exit,
+            "control_socket_disable": True,  # one per $HOME: several bots on a machine would clash
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
