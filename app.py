@@ -50,7 +50,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     """The Bolt app with every listener registered (auth.test is called once, here)."""
     client = build_client(config.bot_token, config.api_url)
     services = Services.build(config, SlackGateway(client), pool=pool)
-    logging.getLogger("slack_bolt.App").addFilter(_BoltTokenWarning())
+    logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they
         # only parse, store and hand Slack calls to the services' pools, so nothing slow runs
@@ -73,6 +73,9 @@ class _BoltTokenWarning(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "`token` will be unused" not in record.getMessage()
+
+
+_TOKEN_WARNING = _BoltTokenWarning()
 
 
 def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:

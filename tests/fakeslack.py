@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 from bot.blockkit import BlockKitError, check_blocks
 
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0000001-test"
 BOT_USER = "UBOT0001"
 TEAM = "T0000001"
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
@@ -80,6 +81,7 @@ class FakeSlack:
         self.used_triggers: set[str] = set()
         self.expired_triggers: set[str] = set()
         self._faults: list[Fault] = []
+        self.socket_mode_url = ""  # what apps.connections.open hands out
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -205,7 +207,8 @@ class FakeSlack:
         with self._changed:
             self.calls.append(Call(method, args, time.time()))
             try:
-                if auth != f"Bearer {TOKEN}":
+                expected = APP_TOKEN if method == "apps.connections.open" else TOKEN
+                if auth != f"Bearer {expected}":
                     raise SlackFault("invalid_auth")
                 self._inject_fault(method, args)
                 handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -271,6 +274,9 @@ class FakeSlack:
             "user": "crisisbot",
             "url": "https://acme.slack.com/",
         }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_mode_url}
 
     def _conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args.get("name") or ""
@@ -479,7 +485,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the bot process went away (a test stopped or killed it)
 
     return Handler
 

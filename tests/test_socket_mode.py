@@ -1,0 +1,56 @@
+"""`python app.py` with SLACK_APP_TOKEN runs in Socket Mode: no HTTP server, envelopes in, acks out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ANA
+from tests.fakeslack import APP_TOKEN, TOKEN
+from tests.fakesocket import FakeSocketMode
+from tests.test_http import ROOT, _clean_env
+
+
+@pytest.fixture
+def socket_mode(fake):
+    endpoint = FakeSocketMode()
+    fake.socket_mode_url = endpoint.url
+    yield endpoint
+    endpoint.stop()
+
+
+def test_socket_mode_acks_commands_and_opens_the_modal(fake, socket_mode, tmp_path):
+    env = _clean_env(
+        SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=fake.url, CRISIS_DB_PATH=str(tmp_path / "c.db")
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py")],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        socket_mode.wait_connected()
+        command = {
+            "command": "/crisis",
+            "user_id": ANA,
+            "channel_id": fake.general.id,
+            "team_id": "T0000001",
+            "response_url": fake.response_url(),
+        }
+        ack = socket_mode.send("slash_commands", {**command, "text": "help", "trigger_id": "1.1.help"})
+        assert "/crisis open" in ack["payload"]["text"]  # the help answered in the ack itself
+        socket_mode.send("slash_commands", {**command, "text": "open Over the socket", "trigger_id": "1.1.open"})
+        fake.wait_for(lambda: fake.views)
+        view = next(iter(fake.views.values()))
+        assert (
+            next(b for b in view["blocks"] if b["block_id"] == "title")["element"]["initial_value"] == "Over the socket"
+        )
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "Traceback" not in output, output
