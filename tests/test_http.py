@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import ANA
 from tests.fakeslack import TOKEN
+from tests.processes import clean_env, run_app, start_app
 from tests.slackclient import SlackSender
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _command_body(fake, text="open Signed?"):
@@ -62,17 +57,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _run_app(env: dict[str, str], cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "app.py")], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CRISIS_", "PORT"))}
-    return {**env, **extra}
-
-
 @pytest.mark.parametrize(
     ("variables", "names"),
     [
@@ -91,7 +75,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
     ],
 )
 def test_start_up_without_valid_settings_says_what_to_set(tmp_path, variables, names):
-    result = _run_app(_clean_env(**variables), tmp_path)
+    result = run_app(clean_env(**variables), tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and names in lines[0], result.stderr
@@ -99,13 +83,13 @@ def test_start_up_without_valid_settings_says_what_to_set(tmp_path, variables, n
 
 
 def test_start_up_with_a_token_slack_rejects(fake, tmp_path):
-    env = _clean_env(
+    env = clean_env(
         SLACK_BOT_TOKEN="xoxb-revoked",
         SLACK_SIGNING_SECRET="abcdef0123456789",
         SLACK_API_URL=fake.url,
         CRISIS_DB_PATH=str(tmp_path / "c.db"),
     )
-    result = _run_app(env, tmp_path)
+    result = run_app(env, tmp_path)
     assert (
         result.returncode == 2 and "Slack refused SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
     )
@@ -115,15 +99,8 @@ def test_http_mode_serves_slack_requests(fake, tmp_path):
     """`python app.py` with a token and secret: HTTP mode on PORT, POST /slack/events."""
     port = _free_port()
     (tmp_path / ".env").write_text(f"SLACK_SIGNING_SECRET=8f742231b10e8888abcd99aaabbb85a5\nPORT={port}\n")
-    env = _clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.url, CRISIS_DB_PATH=str(tmp_path / "crisis.db"))
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.url, CRISIS_DB_PATH=str(tmp_path / "crisis.db"))
+    process = start_app(env, tmp_path)
     try:
         deadline = time.monotonic() + 20
         while True:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from tests.conftest import ANA
 from tests.fakeslack import APP_TOKEN, TOKEN
 from tests.fakesocket import FakeSocketMode
-from tests.test_http import ROOT, _clean_env
+from tests.processes import clean_env, start_app
 
 
 @pytest.fixture
@@ -22,17 +19,10 @@ def socket_mode(fake):
 
 
 def test_socket_mode_acks_commands_and_opens_the_modal(fake, socket_mode, tmp_path):
-    env = _clean_env(
+    env = clean_env(
         SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=fake.url, CRISIS_DB_PATH=str(tmp_path / "c.db")
     )
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_app(env, tmp_path)
     try:
         socket_mode.wait_connected()
         command = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 
 from bot.blockkit import Message
-from bot.ids import Action, CrisisRef, OpenContext, dump
+from bot.ids import Action, OpenContext, dump
 from bot.model import Crisis, StepStatus
 from bot.text import mrkdwn
 from bot.views import war_room
@@ -77,12 +77,7 @@ def unfinished_setup(crises: list[Crisis], title: str) -> Message:
             ActionsBlock(
                 block_id="choose",
                 elements=[
-                    ButtonElement(
-                        action_id=Action.RESUME_SETUP.id(first.id),
-                        text="Finish set-up",
-                        style="primary",
-                        value=dump(CrisisRef(crisis=first.id)),
-                    ),
+                    war_room.resume_button(first, "Finish set-up"),
                     ButtonElement(
                         action_id=Action.OPEN_ANYWAY.id(),
                         text="Open a new crisis",

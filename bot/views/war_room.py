@@ -133,18 +133,16 @@ def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Mes
     )
     blocks: list = [SectionBlock(block_id="problems", text=cut(text, 2900))]
     if resumable:
-        blocks.append(
-            ActionsBlock(
-                block_id="fix",
-                elements=[
-                    ButtonElement(
-                        action_id=Action.RESUME_SETUP.id(crisis.id),
-                        text="Retry set-up",
-                        style="primary",
-                        value=dump(CrisisRef(crisis=crisis.id)),
-                    )
-                ],
-            )
-        )
+        blocks.append(ActionsBlock(block_id="fix", elements=[resume_button(crisis, "Retry set-up")]))
         blocks.append(context("Retrying only does what is left; it never opens a second crisis or channel."))
     return Message(text=text, blocks=blocks)
+
+
+def resume_button(crisis: Crisis, label: str) -> ButtonElement:
+    """Runs what is left of a crisis's set-up (never a second channel or crisis)."""
+    return ButtonElement(
+        action_id=Action.RESUME_SETUP.id(crisis.id),
+        text=label,
+        style="primary",
+        value=dump(CrisisRef(crisis=crisis.id)),
+    )
