@@ -66,13 +66,10 @@ class Field(StrEnum):
 
 @dataclass(frozen=True)
 class StepRef:
-    """What a checklist button refers to: the crisis, the step and the version it was drawn at.
-
-    The version makes a click a compare-and-set: a stale or repeated click changes nothing."""
+    """What a checklist button (or the not-applicable modal) refers to."""
 
     crisis: int
     step: int
-    version: int
 
 
 @dataclass(frozen=True)

@@ -213,3 +213,4 @@ class Role(StrEnum):
     OPENER = "opener"
     RESPONDER = "responder"
     OWNER = "owner"  # everyone who has owned it, so a former owner stays a participant
+    MEMBER = "member"  # joined the war room by themselves; recorded when first seen acting there

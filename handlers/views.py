@@ -7,16 +7,20 @@ import sqlite3
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import clock, ids, opening, war_room_setup
+from bot import checklist, clock, ids, opening, war_room_setup
+from bot.checklist import Move
 from bot.ids import Callback, Field
+from bot.model import Step
 from bot.views.forms import read_values
-from handlers.plumbing import guarded, services_of
+from handlers.actions import move_and_answer
+from handlers.plumbing import Interaction, guarded, services_of
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
     app.view(Callback.OPEN_CRISIS.value)(on_open_crisis)
+    app.view(Callback.SKIP_STEP.value)(on_skip_step)
 
 
 @guarded
@@ -43,3 +47,16 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
         return
     ack()
     services.defer(war_room_setup.set_up, services, outcome.id)
+
+
+@guarded
+def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
+    services = services_of(context)
+    ref = ids.load(ids.StepRef, body["view"].get("private_metadata"))
+    reason = read_values(body["view"]).get(Field.REASON.value)
+    problem = checklist.reason_problem(Step(ref.step), reason)
+    if problem:
+        ack(response_action="errors", errors={Field.REASON.value: problem})
+        return
+    ack()
+    services.defer(move_and_answer, services, Interaction.of(body), ref, Move.SKIP, reason)

@@ -107,6 +107,13 @@ class CrisisRepository:
             params.append(opener_id)
         return [self._crisis(r) for r in self.store.db["crises"].rows_where(where, params, order_by="id")]
 
+    def add_participant(self, crisis_id: int, user_id: str, role: Role) -> None:
+        with self.store.write() as db:
+            db.execute(
+                "insert or ignore into participants (crisis_id, user_id, role) values (?, ?, ?)",
+                [crisis_id, user_id, role.value],
+            )
+
     def participants(self, crisis_id: int) -> set[str]:
         rows = self.store.db["participants"].rows_where("crisis_id = ?", [crisis_id], select="user_id")
         return {row["user_id"] for row in rows}
@@ -152,6 +159,11 @@ class CrisisRepository:
                 [crisis_id, task, at, json.dumps(detail or {})],
             )
 
+    def set_checklist_ts(self, crisis_id: int, ts: str) -> None:
+        """The checklist was posted again (someone deleted it): remember the new message."""
+        with self.store.write() as db:
+            db.execute("update crises set checklist_ts = ? where id = ?", [ts, crisis_id])
+
     def plan_channel_name(self, crisis_id: int, name: str) -> None:
         """Remember the channel name about to be created, before asking Slack for it."""
         with self.store.write() as db:
@@ -164,10 +176,7 @@ class CrisisRepository:
             if crisis is None or crisis.owner_id == new_owner:
                 return None
             db.execute("update crises set owner_id = ? where id = ?", [new_owner, crisis_id])
-            db.execute(
-                "insert or ignore into participants (crisis_id, user_id, role) values (?, ?, ?)",
-                [crisis_id, new_owner, Role.OWNER.value],
-            )
+            self.add_participant(crisis_id, new_owner, Role.OWNER)
             record_event(
                 db,
                 crisis_id,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.model import Step, StepState, StepStatus
+from bot.model import Status, Step, StepState, StepStatus
 from storage.database import Store
+from storage.timeline import record_event
 
 
 class StepRepository:
@@ -13,14 +14,64 @@ class StepRepository:
     def of(self, crisis_id: int) -> list[StepStatus]:
         """The four steps of a crisis, in order."""
         rows = self.store.db["steps"].rows_where("crisis_id = ?", [crisis_id], order_by="step")
-        return [
-            StepStatus(
-                step=Step(row["step"]),
-                state=StepState(row["state"]),
-                version=row["version"],
-                changed_by=row["changed_by"],
-                changed_at=row["changed_at"],
-                reason=row["reason"],
+        return [_status(row) for row in rows]
+
+    def version(self, crisis_id: int) -> int:
+        """Grows with every change to any step: a rendered checklist is current while it holds."""
+        return (
+            self.store.db.execute("select sum(version) from steps where crisis_id = ?", [crisis_id]).fetchone()[0] or 0
+        )
+
+    def change(
+        self,
+        crisis_id: int,
+        step: Step,
+        *,
+        expect: frozenset[StepState],
+        to: StepState,
+        actor: str,
+        at: int,
+        reason: str | None = None,
+    ) -> StepStatus | None:
+        """Move a step to `to` if the crisis is open and the step is in one of the `expect`ed
+        states, recording the change on the timeline in the same transaction. Returns the new
+        status, or None when someone else changed it first (or the crisis was closed): two
+        clicks at the same moment make exactly one change."""
+        with self.store.write() as db:
+            row = db.execute(
+                """select s.state from steps s join crises c on c.id = s.crisis_id
+                   where s.crisis_id = ? and s.step = ? and c.status = ?""",
+                [crisis_id, int(step), Status.OPEN.value],
+            ).fetchone()
+            if row is None or StepState(row[0]) not in expect:
+                return None
+            db.execute(
+                """update steps set state = ?, reason = ?, changed_by = ?, changed_at = ?, version = version + 1
+                   where crisis_id = ? and step = ?""",
+                [to.value, reason, actor, at, crisis_id, int(step)],
             )
-            for row in rows
-        ]
+            record_event(
+                db,
+                crisis_id,
+                at=at,
+                actor=actor,
+                kind="step_changed",
+                detail={"step": int(step), "old": row[0], "new": to.value, "reason": reason},
+            )
+            updated = db.execute("select * from steps where crisis_id = ? and step = ?", [crisis_id, int(step)])
+            return _status(dict(zip([d[0] for d in updated.description], updated.fetchone(), strict=True)))
+
+    def last_change(self, crisis_id: int) -> int | None:
+        """When any step last changed, if ever."""
+        return self.store.db.execute("select max(changed_at) from steps where crisis_id = ?", [crisis_id]).fetchone()[0]
+
+
+def _status(row: dict) -> StepStatus:
+    return StepStatus(
+        step=Step(row["step"]),
+        state=StepState(row["state"]),
+        version=row["version"],
+        changed_by=row["changed_by"],
+        changed_at=row["changed_at"],
+        reason=row["reason"],
+    )

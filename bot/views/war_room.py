@@ -7,14 +7,18 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.blockkit import Message
-from bot.ids import Action, CrisisRef, StepRef, dump
+from bot.checklist import REASON_MAX
+from bot.ids import Action, Callback, CrisisRef, Field, StepRef, dump
 from bot.locales import language
-from bot.model import Crisis, StepState, StepStatus
+from bot.model import Crisis, Step, StepState, StepStatus
 from bot.text import cut, escape, link, mrkdwn, plain
 from bot.views.common import channel, context, user, when
 
@@ -97,7 +101,7 @@ def _step_text(status: StepStatus) -> str:
 
 
 def _step_buttons(crisis: Crisis, status: StepStatus) -> list[ButtonElement]:
-    ref = dump(StepRef(crisis=crisis.id, step=status.step.value, version=status.version))
+    ref = dump(StepRef(crisis=crisis.id, step=status.step.value))
     n = status.step.value
     if status.state is not StepState.PENDING:
         return [ButtonElement(action_id=Action.STEP_UNDO.id(n), text="Reopen", value=ref)]
@@ -105,6 +109,53 @@ def _step_buttons(crisis: Crisis, status: StepStatus) -> list[ButtonElement]:
     if status.step.skippable:
         buttons.append(ButtonElement(action_id=Action.STEP_SKIP.id(n), text="Not applicable", value=ref))
     return buttons
+
+
+def step_note(status: StepStatus) -> Message:
+    """The one-line record of a change, posted in the checklist's thread."""
+    step = status.step
+    name = f"Step {step.value} {step.label}"
+    if status.state is StepState.DONE:
+        text = f"✅ {name} — done by {user(status.changed_by)}"
+    elif status.state is StepState.NOT_APPLICABLE:
+        text = f"➖ {name} — not applicable: {mrkdwn(status.reason, 1000)} ({user(status.changed_by)})"
+    else:
+        text = f"↩️ {name} — reopened by {user(status.changed_by)}"
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def all_settled_notice(crisis: Crisis) -> Message:
+    text = (
+        f"🎉 All four steps are done or not applicable. {user(crisis.owner_id)}, once the cause is known and the "
+        "responsible team is told, close the crisis with `/crisis close` and write down the lessons learned."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def skip_modal(crisis: Crisis, step: Step) -> View:
+    """Asks why step 2 or 4 does not apply; the reason is required and goes on the record."""
+    return View(
+        type="modal",
+        callback_id=Callback.SKIP_STEP.value,
+        title="Not applicable",
+        submit="Mark not applicable",
+        close="Cancel",
+        private_metadata=dump(StepRef(crisis=crisis.id, step=step.value)),
+        blocks=[
+            SectionBlock(
+                block_id="step",
+                text=f"*Step {step.value} — {step.label}*\n_{step.done_means}_\nCrisis #{crisis.id}: {mrkdwn(crisis.title, 500)}",
+            ),
+            InputBlock(
+                block_id=Field.REASON.value,
+                label="Why does this step not apply?",
+                hint="For example: it is not our fault; the customer prefers to keep it public.",
+                element=PlainTextInputElement(
+                    action_id=Field.REASON.value, multiline=True, min_length=1, max_length=REASON_MAX
+                ),
+            ),
+        ],
+    )
 
 
 def owner_notice(crisis: Crisis, *, handed_over_by: str | None = None) -> Message:

@@ -1,0 +1,132 @@
+"""Changing a step: check who may, store the change once, then show it everywhere.
+
+The stored state is the truth. The checklist message is always re-rendered from it (never
+patched), and re-rendered again if the state moved while Slack was updating it, so whoever
+finishes last leaves the message matching the database, even across processes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot import checklist, clock
+from bot.blockkit import Message
+from bot.checklist import Move, Refusal
+from bot.gateway import SlackError
+from bot.model import Crisis, Role, Step, StepState
+from bot.services import Services
+from bot.views import war_room as views
+from bot.views.common import channel
+from bot.views.replies import note
+
+log = logging.getLogger(__name__)
+
+CAS_ATTEMPTS = 3
+RENDER_ATTEMPTS = 5
+
+
+def move_step(
+    services: Services, crisis_id: int, step: Step, move: Move, *, actor: str, reason: str | None = None
+) -> Message | None:
+    """Apply one click (or not-applicable submission). Returns what to tell the actor privately,
+    or None when the change went through (the thread note and the checklist say it all)."""
+    refusal = may_change(services, crisis_id, actor)
+    if refusal:
+        return refusal
+    for _ in range(CAS_ATTEMPTS):
+        current = services.steps.of(crisis_id)[step.value - 1]
+        decision = checklist.decide(current, move, reason)
+        if isinstance(decision, Refusal):
+            return note(decision.text)
+        changed = services.steps.change(
+            crisis_id,
+            step,
+            expect=frozenset({decision.old}),
+            to=decision.new,
+            actor=actor,
+            at=clock.now(),
+            reason=decision.reason,
+        )
+        if changed is not None:
+            break
+        refusal = may_change(services, crisis_id, actor)  # someone was faster, or it was closed
+        if refusal:
+            return refusal
+    else:
+        return note("The checklist kept changing while you clicked; look at it again and retry.")
+
+    refresh_checklist(services, crisis_id)
+    crisis = services.crises.get(crisis_id)  # after the refresh: the checklist may have been re-posted
+    assert crisis is not None
+    _post(services, crisis, views.step_note(changed), thread=True)
+    if decision.old is StepState.PENDING and checklist.all_settled(services.steps.of(crisis_id)):
+        _post(services, crisis, views.all_settled_notice(crisis), thread=False)
+    return None
+
+
+def may_skip(services: Services, crisis_id: int, step: Step, actor: str) -> Message | None:
+    """Checked before the not-applicable modal opens, so nobody fills in a reason in vain."""
+    refusal = may_change(services, crisis_id, actor)
+    if refusal:
+        return refusal
+    decision = checklist.decide(services.steps.of(crisis_id)[step.value - 1], Move.SKIP, reason="(to be given)")
+    return note(decision.text) if isinstance(decision, Refusal) else None
+
+
+def may_change(services: Services, crisis_id: int, actor: str) -> Message | None:
+    """Why `actor` may not change this crisis's checklist now (None when they may)."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return note("That crisis no longer exists.")
+    if not crisis.is_open:
+        return note(
+            f"Crisis #{crisis.id} is closed, so its checklist no longer changes. "
+            "`/crisis reopen` in its war room reopens it."
+        )
+    try:
+        member = is_member(services, crisis, actor)
+    except SlackError as error:
+        return note(f"I could not check that you are in {channel(crisis.channel_id)}: {error.explain()}. Try again.")
+    if not member:
+        return note(f"Only people in {channel(crisis.channel_id)} can change its checklist: join the channel first.")
+    return None
+
+
+def is_member(services: Services, crisis: Crisis, user: str) -> bool:
+    """In the war room: someone the bot invited or saw there before, else per Slack (and then
+    remembered, so their next click costs no Web API call)."""
+    if user in services.crises.participants(crisis.id):
+        return True
+    if crisis.channel_id is None or user not in services.slack.members(crisis.channel_id):
+        return False
+    services.crises.add_participant(crisis.id, user, Role.MEMBER)
+    return True
+
+
+def refresh_checklist(services: Services, crisis_id: int) -> None:
+    """Re-render the checklist message from the stored state until what Slack shows is current."""
+    for _ in range(RENDER_ATTEMPTS):
+        before = services.steps.version(crisis_id)
+        crisis = services.crises.get(crisis_id)
+        if crisis is None or crisis.channel_id is None or crisis.checklist_ts is None:
+            return
+        message = views.checklist(crisis, services.steps.of(crisis_id))
+        try:
+            services.slack.update(crisis.channel_id, crisis.checklist_ts, message)
+        except SlackError as error:
+            if error.code != "message_not_found":
+                log.warning("crisis %s: could not update the checklist: %s", crisis_id, error)
+                return
+            # Someone deleted it: post it again and remember the new one.
+            services.crises.set_checklist_ts(crisis_id, services.slack.post(crisis.channel_id, message))
+        after = services.crises.get(crisis_id)
+        if services.steps.version(crisis_id) == before and after is not None and after.status is crisis.status:
+            return
+    log.warning("crisis %s: the checklist kept changing while it was being updated", crisis_id)
+
+
+def _post(services: Services, crisis: Crisis, message: Message, *, thread: bool) -> None:
+    try:
+        services.slack.post(crisis.channel_id or "", message, thread_ts=crisis.checklist_ts if thread else None)
+    except SlackError as error:
+        log.warning("crisis %s: could not post %s: %s", crisis.id, message.text[:40], error)
