@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Config, ConfigError
 from bot.gateway import SlackGateway, build_client
+from bot.scheduler import Scheduler
 from bot.services import Services
 from handlers import actions, commands, views
 from handlers.plumbing import install_middleware
@@ -36,13 +37,15 @@ EXIT_CONFIG = 2
 
 @dataclass
 class Bot:
-    """The Bolt app and the services it runs on."""
+    """The Bolt app, the services it runs on and its scheduler (started by the server)."""
 
     app: App
     services: Services
+    scheduler: Scheduler
 
     def close(self) -> None:
-        """Let queued work finish, then close the database."""
+        """Stop the scheduler, let queued work finish, then close the database."""
+        self.scheduler.stop()
         self.services.shutdown()
 
 
@@ -64,7 +67,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     commands.register(app)
     actions.register(app)
     views.register(app)
-    return Bot(app, services)
+    return Bot(app, services, Scheduler(services, config.scheduler_seconds))
 
 
 class _BoltTokenWarning(logging.Filter):
@@ -113,6 +116,7 @@ def main(argv: list[str]) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("starting in Socket Mode")
+        bot.scheduler.start()
         SocketModeHandler(bot.app, config.app_token).start()
     else:
         bot.close()  # it proved the token and migrated the database; each worker builds its own
@@ -147,6 +151,7 @@ class HttpServer(BaseApplication):
 
     def load(self) -> Callable:
         self.bot = create_app(self.config)
+        self.bot.scheduler.start()  # one per worker: every job claims its work in the database
         return wsgi_app(self.bot.app)
 
     def _worker_exit(self, server: object, worker: object) -> None:

@@ -87,6 +87,23 @@ def running_bot(
             fake.stop()
 
 
+def open_crises(fake: FakeSlack, send: SlackSender, count: int) -> list[tuple[str, str, str]]:
+    """Open `count` crises through the bot; returns (channel, checklist ts, opener) of each."""
+    for i in range(count):
+        send.command(f"open Bench crisis {i}", user=USERS[i % len(USERS)], channel=fake.general.id)
+    fake.wait_for(lambda: len(fake.views) >= count, timeout=60)
+    for i, view in enumerate(list(fake.views.values())[:count]):
+        send.submit(view, {"category": "trolling"}, user=USERS[i % len(USERS)])
+    fake.wait_for(lambda: len(fake.responses) >= count, timeout=300)  # every opener told "ready"
+    rooms = [c for c in fake.channels.values() if c.name.startswith("crisis-")]
+    checklists = []
+    for room in rooms:
+        checklist = next(m for m in room.messages if "Checklist" in (m["text"] or ""))
+        opener = next(u for u in room.members if u.startswith("UBENCH"))
+        checklists.append((room.id, checklist["ts"], opener))
+    return checklists
+
+
 def percentiles(samples: Sequence[float]) -> list[str]:
     """p50, p95, p99 and max, in milliseconds."""
     cuts = statistics.quantiles(samples, n=100, method="inclusive")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import ack_latency
+import step_click
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.ERROR)
-    for bench in (ack_latency,):
+    for bench in (ack_latency, step_click):
         print(bench.run())
         print()

@@ -30,6 +30,9 @@ class Config:
     web_concurrency: int
     worker_threads: int
     urgent_threads: int
+    ack_sla_minutes: int
+    stall_hours: int
+    scheduler_seconds: int
 
     @property
     def socket_mode(self) -> bool:
@@ -72,6 +75,9 @@ class Config:
             web_concurrency=get.integer("WEB_CONCURRENCY", 2, 1, 64),
             worker_threads=get.integer("WORKER_THREADS", 8, 1, 512),
             urgent_threads=get.integer("URGENT_THREADS", 64, 1, 512),
+            ack_sla_minutes=get.integer("ACK_SLA_MINUTES", 60, 1, 7 * 24 * 60),
+            stall_hours=get.integer("STALL_HOURS", 24, 1, 30 * 24),
+            scheduler_seconds=get.integer("SCHEDULER_SECONDS", 30, 1, 3600),
         )
 
 

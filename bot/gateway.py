@@ -177,6 +177,27 @@ class SlackGateway:
             extra["metadata"] = metadata
         return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
 
+    def find_posted(self, channel: str, event_type: str, key: str, *, since: int) -> str | None:
+        """The ts of a message posted since `since` whose metadata carries `key`, if any."""
+        cursor = None
+        for _ in range(10):  # 10 pages of 200: far more than a channel gets in minutes
+            page = self._call(
+                "conversations_history",
+                channel=channel,
+                oldest=str(since),
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get("key") == key:
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
     def update(self, channel: str, ts: str, message: Message) -> None:
         self._call("chat_update", channel=channel, ts=ts, **message.to_kwargs())
 

@@ -13,6 +13,7 @@ from bot.gateway import SlackGateway
 from storage.crises import CrisisRepository
 from storage.database import Store
 from storage.deliveries import Deliveries
+from storage.outbox import Outbox
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 
@@ -28,6 +29,7 @@ class Services:
     steps: StepRepository
     timeline: Timeline
     deliveries: Deliveries
+    outbox: Outbox
     workers: Executor
     urgent: Executor
 
@@ -61,6 +63,7 @@ class Services:
             steps=StepRepository(store),
             timeline=Timeline(store),
             deliveries=Deliveries(store),
+            outbox=Outbox(store),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
         )

@@ -29,6 +29,7 @@ from bot.views.common import user
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 180
+RETRY_AFTER_SECONDS = 300  # after a passing Slack failure, the scheduler tries again this much later
 NAME_ATTEMPTS = 20
 
 
@@ -150,7 +151,8 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
             )
     finally:
         state = SetupState.DONE if not problems else SetupState.PENDING if transient else SetupState.FAILED
-        services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None)
+        retry_at = clock.now() + RETRY_AFTER_SECONDS if state is SetupState.PENDING else None
+        services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None, retry_at=retry_at)
     if not worked:
         return Run.NOTHING_LEFT
     _report(services, crisis_id, problems, reply_url)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import clock, ids, ownership
+from bot import ids, ownership
 from bot.blockkit import Message
 from bot.gateway import SlackError
 from bot.services import Services
@@ -52,7 +52,7 @@ def open_modal(services: Services, who: Interaction, title: str) -> None:
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     title = one_line(text)
-    unfinished = services.crises.unfinished_setups(opener_id=who.user_id, now=clock.now())
+    unfinished = services.crises.unfinished_setups(opener_id=who.user_id)
     if unfinished:
         reply(ack, replies.unfinished_setup(unfinished, title))
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.model import (
@@ -20,6 +21,17 @@ from bot.model import (
 )
 from storage.database import Store
 from storage.timeline import record_event
+
+
+@dataclass(frozen=True)
+class NudgeFacts:
+    crisis_id: int
+    owner_id: str
+    channel_id: str
+    opened_at: int
+    first_step: StepState
+    last_change: int | None
+    all_settled: bool
 
 
 class CrisisRepository:
@@ -98,14 +110,24 @@ class CrisisRepository:
         crises = [self._crisis(row) for row in rows]
         return sorted(crises, key=lambda c: (c.severity.rank, c.opened_at, c.id))
 
-    def unfinished_setups(self, *, opener_id: str | None = None, now: int) -> list[Crisis]:
-        """Open crises whose war room is not fully set up and that nobody is working on now."""
-        where = "status = ? and setup_state != ? and (lease_until is null or lease_until < ?)"
-        params: list[Any] = [Status.OPEN.value, SetupState.DONE.value, now]
-        if opener_id is not None:
-            where += " and opener_id = ?"
-            params.append(opener_id)
-        return [self._crisis(r) for r in self.store.db["crises"].rows_where(where, params, order_by="id")]
+    def unfinished_setups(self, *, opener_id: str) -> list[Crisis]:
+        """Open crises this person opened whose war room is not fully set up."""
+        rows = self.store.db["crises"].rows_where(
+            "status = ? and setup_state != ? and opener_id = ?",
+            [Status.OPEN.value, SetupState.DONE.value, opener_id],
+            order_by="id",
+        )
+        return [self._crisis(r) for r in rows]
+
+    def setups_to_resume(self, *, now: int) -> list[Crisis]:
+        """Open crises whose set-up never finished (a crash, a passing Slack failure) and is not
+        being worked on or waiting out a back-off. Failed ones wait for a person's retry."""
+        rows = self.store.db["crises"].rows_where(
+            "status = ? and setup_state = ? and (lease_until is null or lease_until < ?)",
+            [Status.OPEN.value, SetupState.PENDING.value, now],
+            order_by="id",
+        )
+        return [self._crisis(r) for r in rows]
 
     def add_participant(self, crisis_id: int, user_id: str, role: Role) -> None:
         with self.store.write() as db:
@@ -113,6 +135,21 @@ class CrisisRepository:
                 "insert or ignore into participants (crisis_id, user_id, role) values (?, ?, ?)",
                 [crisis_id, user_id, role.value],
             )
+
+    def nudge_facts(self) -> list[NudgeFacts]:
+        """For every open crisis with a war room: what the nudge rules look at."""
+        rows = self.store.db.execute(
+            """select c.id, c.owner_id, c.channel_id, c.opened_at,
+                      (select state from steps where crisis_id = c.id and step = 1),
+                      (select max(changed_at) from steps where crisis_id = c.id),
+                      (select count(*) from steps where crisis_id = c.id and state = 'pending')
+               from crises c where c.status = ? and c.channel_id is not null""",
+            [Status.OPEN.value],
+        )
+        return [
+            NudgeFacts(id_, owner, channel, opened_at, StepState(first), last_change, pending == 0)
+            for id_, owner, channel, opened_at, first, last_change, pending in rows
+        ]
 
     def participants(self, crisis_id: int) -> set[str]:
         rows = self.store.db["participants"].rows_where("crisis_id = ?", [crisis_id], select="user_id")
@@ -130,11 +167,14 @@ class CrisisRepository:
             )
             return cursor.rowcount == 1
 
-    def release_setup(self, crisis_id: int, *, state: SetupState, error: str | None) -> None:
+    def release_setup(
+        self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None
+    ) -> None:
+        """End a set-up run; `retry_at` keeps the scheduler from retrying before then."""
         with self.store.write() as db:
             db.execute(
-                "update crises set lease_until = null, setup_state = ?, setup_error = ? where id = ?",
-                [state.value, error, crisis_id],
+                "update crises set lease_until = ?, setup_state = ?, setup_error = ? where id = ?",
+                [retry_at, state.value, error, crisis_id],
             )
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:

@@ -85,8 +85,18 @@ def _v1_crises(db: Database) -> None:
     db["deliveries"].create({"key": str, "seen_at": int}, pk="key")
 
 
+def _v2_outbox(db: Database) -> None:
+    # Scheduled posts (nudges, digests) delivered exactly once: claimed, posted, marked sent.
+    db["outbox"].create(
+        {"key": str, "channel": str, "state": str, "claimed_at": int, "sent_at": int, "ts": str, "error": str},
+        pk="key",
+        not_null={"channel", "state", "claimed_at"},
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
+    _v2_outbox,
 ]
 
 

@@ -83,7 +83,7 @@ def test_the_setup_lease_is_exclusive_until_it_expires(store):
     crisis, _ = repo.create(_new(), request_key="k", at=0)
     assert repo.claim_setup(crisis.id, now=1000, lease_seconds=60)
     assert not repo.claim_setup(crisis.id, now=1030, lease_seconds=60)
-    assert repo.unfinished_setups(now=1030) == []
+    assert repo.setups_to_resume(now=1030) == []
     assert repo.claim_setup(crisis.id, now=1061, lease_seconds=60)  # expired: a crashed worker's lease
 
 

@@ -3,6 +3,9 @@ tells the owner and the opener. Built from stored state only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from babel.dates import format_timedelta
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -156,6 +159,32 @@ def skip_modal(crisis: Crisis, step: Step) -> View:
             ),
         ],
     )
+
+
+def ack_nudge(owner_id: str, minutes: int) -> Message:
+    text = (
+        f"⏰ {user(owner_id)}, step 1 (Acknowledge) is still open {_duration(minutes * 60)} after this crisis was "
+        "opened. The first hours matter: acknowledge publicly now, even before all the facts are in. "
+        "A short holding statement will do."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def stall_nudge(owner_id: str, hours: int, *, all_settled: bool) -> Message:
+    quiet = f"no step of this crisis has changed for {_duration(hours * 3600)}"
+    if all_settled:
+        advice = "All four steps are settled: close it with `/crisis close` and write down the lessons learned."
+    else:
+        advice = (
+            "Where does it stand? Tick what is done on the checklist, hand it over with `/crisis owner @someone`, "
+            "or close it with `/crisis close`."
+        )
+    text = f"⏰ {user(owner_id)}, {quiet}. {advice}"
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def _duration(seconds: int) -> str:
+    return format_timedelta(timedelta(seconds=seconds), threshold=2, locale="en")
 
 
 def owner_notice(crisis: Crisis, *, handed_over_by: str | None = None) -> Message:
