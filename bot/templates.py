@@ -34,6 +34,7 @@ BUILT_IN = Path(__file__).resolve().parent.parent / "templates"
 SUFFIX = ".txt.j2"
 SHORT_LIMITS = {Platform.X.value: 280}  # characters in one public post
 MAX_LENGTH = 2900  # what a Slack section shows, with room for the frame around it
+SIGN_OFF_MAX = 100  # a sign-off paragraph longer than this has swallowed the message
 
 
 class Kind(StrEnum):
@@ -171,7 +172,10 @@ def sample_cases() -> Iterable[tuple[str, Details]]:
     for category in Category:
         for platform in ("", Platform.X.value):
             for name, base in (("full", SAMPLE), ("empty", EMPTY)):
-                yield f"{category.value}, {platform or 'no platform'}, {name}", replace(base, category=category.value, platform=platform)
+                yield (
+                    f"{category.value}, {platform or 'no platform'}, {name}",
+                    replace(base, category=category.value, platform=platform),
+                )
 
 
 def check(templates: Templates, languages: Iterable[str] | None = None) -> list[Problem]:
@@ -208,6 +212,15 @@ def text_problems(rendered: Rendered, details: Details) -> list[str]:
     # correct French, so those are not checked.)
     if re.search(r" [,.](?!\.)|,,|\(\s*\)|«\s*»|“\s*”|„\s*“|\"\s*\"", text):
         found.append(f"an empty value left a gap: {text!r}")
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if rendered.limit is not None and "\n" in text:
+        found.append("a short post must be one line")
+    if (
+        rendered.limit is None
+        and details.signer
+        and (details.signer not in paragraphs[-1] or len(paragraphs[-1]) > SIGN_OFF_MAX)
+    ):
+        found.append(f"the sign-off must be its own paragraph, after a blank line: {text!r}")
     if rendered.too_long:
         found.append(f"{len(text)} characters; a post on {details.platform} allows {rendered.limit}")
     if len(text) > MAX_LENGTH:
@@ -238,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check_parser = commands.add_parser("check", help="render every template with sample data and report problems")
     check_parser.add_argument("--lang", action="append", help="only this language (repeatable)")
-    check_parser.add_argument("--dir", type=Path, help="an organisation's TEMPLATES_DIR to check on top of the built-in ones")
+    check_parser.add_argument(
+        "--dir", type=Path, help="an organisation's TEMPLATES_DIR to check on top of the built-in ones"
+    )
     check_parser.add_argument("--show", metavar="KIND", help="also print every rendering of this kind")
     args = parser.parse_args(argv)
     templates = Templates(args.dir)
