@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
 
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -33,6 +36,11 @@ class Config:
     ack_sla_minutes: int
     stall_hours: int
     scheduler_seconds: int
+    brand_name: str
+    default_locale: str
+    templates_dir: Path | None
+    support_contact: str
+    approvers: frozenset[str]
 
     @property
     def socket_mode(self) -> bool:
@@ -78,6 +86,17 @@ class Config:
             ack_sla_minutes=get.integer("ACK_SLA_MINUTES", 60, 1, 7 * 24 * 60),
             stall_hours=get.integer("STALL_HOURS", 24, 1, 30 * 24),
             scheduler_seconds=get.integer("SCHEDULER_SECONDS", 30, 1, 3600),
+            brand_name=get.optional(
+                "BRAND_NAME", pattern=r"[^\n]{1,100}", meaning="your brand's name as customers know it"
+            )
+            or "",
+            default_locale=get.locale("DEFAULT_LOCALE", "en"),
+            templates_dir=get.folder("TEMPLATES_DIR"),
+            support_contact=get.optional(
+                "SUPPORT_CONTACT", pattern=r"[^\n]{1,200}", meaning="an e-mail address, phone number or page"
+            )
+            or "",
+            approvers=get.people("CRISIS_APPROVERS"),
         )
 
 
@@ -107,6 +126,32 @@ class _Reader:
         if value is not None and pattern is not None and not re.fullmatch(pattern, value):
             raise ConfigError(f"{name} looks malformed: set it to {meaning}, or leave it unset.")
         return value
+
+    def locale(self, name: str, default: str) -> str:
+        value = self._raw(name) or default
+        try:
+            Locale.parse(value.replace("_", "-"), sep="-")
+        except (ValueError, UnknownLocaleError):
+            raise ConfigError(f"{name} must be a language tag such as en, nl, fy or pt-BR (got {value!r}).") from None
+        return value
+
+    def folder(self, name: str) -> Path | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        if not Path(value).is_dir():
+            raise ConfigError(f"{name} must be an existing folder (got {value!r}).")
+        return Path(value)
+
+    def people(self, name: str) -> frozenset[str]:
+        """Comma-separated Slack user ids (U…, W…) and user-group ids (S…)."""
+        ids = [part.strip() for part in (self._raw(name) or "").split(",") if part.strip()]
+        bad = [i for i in ids if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", i)]
+        if bad:
+            raise ConfigError(
+                f"{name} must list Slack user ids (U…) or user-group ids (S…), comma-separated (got {bad[0]!r})."
+            )
+        return frozenset(ids)
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self._raw(name)

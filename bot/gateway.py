@@ -232,6 +232,9 @@ class SlackGateway:
 
     # People
 
+    def usergroup_members(self, group: str) -> list[str]:
+        return list(self._call("usergroups_users_list", usergroup=group).get("users", []))
+
     def user_info(self, user: str) -> dict[str, Any]:
         return self._call("users_info", user=user, include_locale=True)["user"]  # type: ignore[no-any-return]
 

@@ -23,8 +23,16 @@ class Action(StrEnum):
     STEP_DONE = "crisis.step.done"
     STEP_UNDO = "crisis.step.undo"
     STEP_SKIP = "crisis.step.skip"
+    STEP_TEMPLATE = "crisis.step.template"
     RESUME_SETUP = "crisis.setup.resume"
     OPEN_ANYWAY = "crisis.open.anyway"
+    TEMPLATE_LANGUAGE = "crisis.template.language"
+    TEMPLATE_KIND = "crisis.template.kind"
+    TEMPLATE_EDIT = "crisis.template.edit"
+    TEMPLATE_DETAILS = "crisis.template.details"
+    DRAFT_APPROVE = "crisis.draft.approve"
+    DRAFT_CHANGES = "crisis.draft.changes"
+    DRAFT_REVISE = "crisis.draft.revise"
 
     def id(self, discriminator: object = "") -> str:
         return f"{self.value}{SEPARATOR}{discriminator}" if discriminator != "" else self.value
@@ -45,6 +53,9 @@ class Callback(StrEnum):
 
     OPEN_CRISIS = "crisis.open"
     SKIP_STEP = "crisis.step.skip"
+    DRAFT_REPLY = "crisis.draft.reply"
+    REPLY_DETAILS = "crisis.reply.details"
+    REQUEST_CHANGES = "crisis.draft.changes"
 
 
 class Field(StrEnum):
@@ -62,6 +73,12 @@ class Field(StrEnum):
     RESPONDERS = "responders"
     PRIVATE = "private"
     REASON = "reason"
+    DRAFT_TEXT = "draft_text"
+    WHAT_HAPPENED = "what_happened"
+    RESOLUTION = "resolution"
+    CONTACT = "contact"
+    SIGNER = "signer"
+    NOTE = "note"
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,22 @@ class StepRef:
 @dataclass(frozen=True)
 class CrisisRef:
     crisis: int
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    """A template shown for a crisis; `channel`/`ts` locate the message showing it, if any."""
+
+    crisis: int
+    kind: str
+    language: str
+    channel: str = ""
+    ts: str = ""
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    draft: int
 
 
 @dataclass(frozen=True)

@@ -203,10 +203,46 @@ class Crisis:
     setup_state: SetupState = SetupState.PENDING
     setup_error: str | None = None
     responders: tuple[str, ...] = field(default=())
+    reply: ReplyDetails = field(default_factory=lambda: ReplyDetails())
 
     @property
     def is_open(self) -> bool:
         return self.status is Status.OPEN
+
+
+@dataclass(frozen=True)
+class ReplyDetails:
+    """What the team wants customer-facing replies to say, in the customer's language."""
+
+    what_happened: str = ""  # customer-facing, e.g. "the delayed delivery of your order"
+    resolution: str = ""  # what we do about it, e.g. "a replacement ships today by express"
+    contact: str = ""  # where to continue privately; empty means the configured default
+    signer: str = ""  # who signs; empty means the person drafting
+
+
+class DraftState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A reply drafted from a template, waiting for (or given) approval to publish."""
+
+    id: int
+    crisis_id: int
+    kind: str
+    language: str
+    text: str
+    author_id: str
+    state: DraftState
+    created_at: int
+    decided_by: str | None = None
+    decided_at: int | None = None
+    note: str | None = None
+    channel_id: str | None = None
+    message_ts: str | None = None
 
 
 class Role(StrEnum):

@@ -10,9 +10,12 @@ from typing import Any
 
 from bot.config import Config
 from bot.gateway import SlackGateway
+from bot.permissions import Directory
+from bot.templates import Templates
 from storage.crises import CrisisRepository
 from storage.database import Store
 from storage.deliveries import Deliveries
+from storage.drafts import DraftRepository
 from storage.outbox import Outbox
 from storage.steps import StepRepository
 from storage.timeline import Timeline
@@ -30,6 +33,9 @@ class Services:
     timeline: Timeline
     deliveries: Deliveries
     outbox: Outbox
+    drafts: DraftRepository
+    templates: Templates
+    directory: Directory
     workers: Executor
     urgent: Executor
 
@@ -64,6 +70,9 @@ class Services:
             timeline=Timeline(store),
             deliveries=Deliveries(store),
             outbox=Outbox(store),
+            drafts=DraftRepository(store),
+            templates=Templates(config.templates_dir),
+            directory=Directory(slack),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
         )

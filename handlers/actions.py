@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk.models.views import View
 
-from bot import ids, step_changes, war_room_setup
+from bot import drafting, ids, step_changes, war_room_setup
 from bot.checklist import Move
 from bot.gateway import SlackError
 from bot.ids import Action
 from bot.model import Step
 from bot.services import Services
+from bot.templates import Kind
+from bot.views import drafts as draft_views
 from bot.views import replies
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
-from handlers.commands import open_modal
+from handlers.commands import open_modal, show_template
 from handlers.plumbing import Interaction, guarded, services_of, tell
 
 
@@ -28,7 +31,8 @@ def on_action(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()
     action = body["actions"][0]
     handler = HANDLERS[Action.parse(action["action_id"])]
-    handler(services_of(context), Interaction.of(body), action.get("value") or "")
+    value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""  # button or select
+    handler(services_of(context), Interaction.of(body), value)
 
 
 def _resume_setup(services: Services, who: Interaction, value: str) -> None:
@@ -88,10 +92,101 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
         tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Click the button again."))
 
 
+def _step_template(services: Services, who: Interaction, value: str) -> None:
+    ref = ids.load(ids.StepRef, value)
+    services.defer(show_template, services, who, ref.crisis, Kind.for_step(Step(ref.step)), None)
+
+
+def _template_switch(services: Services, who: Interaction, value: str) -> None:
+    services.defer(_switch, services, who, ids.load(ids.TemplateRef, value))
+
+
+def _switch(services: Services, who: Interaction, ref: ids.TemplateRef) -> None:
+    crisis = services.crises.get(ref.crisis)
+    if crisis is not None and who.channel_id and who.message_ts:
+        drafting.switch(
+            services, crisis, Kind(ref.kind), ref.language, who.user_id, channel=who.channel_id, ts=who.message_ts
+        )
+
+
+def _template_edit(services: Services, who: Interaction, value: str) -> None:
+    services.defer_urgent(_open_draft_modal, services, who, ids.load(ids.TemplateRef, value), None)
+
+
+def _draft_revise(services: Services, who: Interaction, value: str) -> None:
+    draft = services.drafts.get(ids.load(ids.DraftRef, value).draft)
+    if draft is not None:
+        ref = ids.TemplateRef(crisis=draft.crisis_id, kind=draft.kind, language=draft.language)
+        services.defer_urgent(_open_draft_modal, services, who, ref, draft.text)
+
+
+def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef, text: str | None) -> None:
+    crisis = services.crises.get(ref.crisis)
+    if crisis is None or not crisis.is_open:
+        tell(services, who, replies.note("This crisis is closed: its replies can no longer be drafted."))
+        return
+    text = (
+        text if text is not None else drafting.draft_text(services, crisis, Kind(ref.kind), ref.language, who.user_id)
+    )
+    _open(services, who, draft_views.draft_modal(ref, text))
+
+
+def _template_details(services: Services, who: Interaction, value: str) -> None:
+    ref = ids.load(ids.TemplateRef, value)
+    crisis = services.crises.get(ref.crisis)
+    if crisis is not None:
+        located = ids.TemplateRef(
+            ref.crisis, ref.kind, ref.language, channel=who.channel_id or "", ts=who.message_ts or ""
+        )
+        modal = draft_views.details_modal(crisis, located, default_contact=services.config.support_contact)
+        services.defer_urgent(_open, services, who, modal)
+
+
+def _draft_approve(services: Services, who: Interaction, value: str) -> None:
+    services.defer(_decide, services, who, ids.load(ids.DraftRef, value).draft)
+
+
+def _decide(services: Services, who: Interaction, draft_id: int) -> None:
+    answer = drafting.decide(services, draft_id, actor=who.user_id, approve=True)
+    if answer is not None:
+        tell(services, who, answer)
+
+
+def _draft_changes(services: Services, who: Interaction, value: str) -> None:
+    services.defer_urgent(_open_changes_modal, services, who, ids.load(ids.DraftRef, value).draft)
+
+
+def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> None:
+    draft = services.drafts.get(draft_id)
+    crisis = services.crises.get(draft.crisis_id) if draft else None
+    if draft is None or crisis is None:
+        return
+    refusal = drafting.approval_refusal(services, crisis, draft, who.user_id)
+    if refusal:
+        tell(services, who, replies.note(refusal))
+        return
+    _open(services, who, draft_views.changes_modal(draft))
+
+
+def _open(services: Services, who: Interaction, view: View) -> None:
+    try:
+        services.slack.open_view(who.trigger_id or "", view)
+    except SlackError as error:
+        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Click the button again."))
+
+
 HANDLERS: dict[Action, Callable[[Services, Interaction, str], None]] = {
     Action.RESUME_SETUP: _resume_setup,
     Action.OPEN_ANYWAY: _open_anyway,
     Action.STEP_DONE: _step_done,
     Action.STEP_UNDO: _step_reopen,
     Action.STEP_SKIP: _step_skip,
+    Action.STEP_TEMPLATE: _step_template,
+    Action.TEMPLATE_LANGUAGE: _template_switch,
+    Action.TEMPLATE_KIND: _template_switch,
+    Action.TEMPLATE_EDIT: _template_edit,
+    Action.TEMPLATE_DETAILS: _template_details,
+    Action.DRAFT_APPROVE: _draft_approve,
+    Action.DRAFT_CHANGES: _draft_changes,
+    Action.DRAFT_REVISE: _draft_revise,
 }

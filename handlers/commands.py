@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import ids, ownership
+from bot import drafting, ids, ownership
 from bot.blockkit import Message
 from bot.gateway import SlackError
 from bot.services import Services
-from bot.text import one_line
+from bot.templates import Kind
+from bot.text import mrkdwn, one_line
 from bot.views import replies
 from bot.views.open_form import open_crisis_modal
 from handlers.plumbing import Interaction, guarded, services_of, tell
@@ -87,6 +88,39 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     services.defer(lambda: tell(services, who, ownership.hand_over(services, crisis, new_owner, actor=who.user_id)))
 
 
+def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = services.crises.by_channel(who.channel_id or "")
+    if crisis is None:
+        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        return
+    kind, language, unknown = drafting.parse_request(text)
+    if unknown:
+        reply(ack, replies.note(TEMPLATE_USAGE.format(unknown=mrkdwn(" ".join(unknown), 100))))
+        return
+    ack()
+    services.defer(show_template, services, who, crisis.id, kind, language)
+
+
+TEMPLATE_USAGE = (
+    "I don't understand `{unknown}`. Use `/crisis template [kind] [language]`: kinds are "
+    "`acknowledgement`, `apology`, `resolution`, `offline` and `holding`; languages are tags "
+    "such as `nl`, `fy`, `ru`, `zh`, `id`, `pt-BR`."
+)
+
+
+def show_template(
+    services: Services, who: Interaction, crisis_id: int, kind: Kind | None, language: str | None
+) -> None:
+    """Post a filled template in the war room (the kind the crisis needs next if none is given)."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return
+    try:
+        drafting.show(services, crisis, kind or drafting.next_kind(services, crisis), language, who.user_id)
+    except SlackError as error:
+        tell(services, who, replies.note(f"I could not show the template: {error.explain()}."))
+
+
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, replies.help_message())
 
@@ -96,5 +130,6 @@ SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "status": _status,
     "list": _list,
     "owner": _owner,
+    "template": _template,
     "help": _help,
 }

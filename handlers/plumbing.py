@@ -34,6 +34,7 @@ class Interaction:
     channel_id: str | None
     trigger_id: str | None
     response_url: str | None
+    message_ts: str | None = None  # the message whose button was clicked
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> Interaction:
@@ -41,9 +42,13 @@ class Interaction:
         user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
         channel = body.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
-        response_url = body.get("response_url")
+        container = body.get("container") or {}
         return cls(
-            user_id=user_id or "", channel_id=channel_id, trigger_id=body.get("trigger_id"), response_url=response_url
+            user_id=user_id or "",
+            channel_id=channel_id or container.get("channel_id"),
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+            message_ts=container.get("message_ts"),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.model import (
@@ -12,6 +12,7 @@ from bot.model import (
     Crisis,
     NewCrisis,
     Platform,
+    ReplyDetails,
     Role,
     SetupState,
     Severity,
@@ -209,6 +210,23 @@ class CrisisRepository:
         with self.store.write() as db:
             db.execute("update crises set channel_name = ? where id = ?", [name, crisis_id])
 
+    def set_reply_details(self, crisis_id: int, details: ReplyDetails, customer: str, *, actor: str, at: int) -> None:
+        """Store what replies are filled with (and the customer's handle), on the record."""
+        with self.store.write() as db:
+            db.execute(
+                """update crises set customer_handle = ?, reply_what_happened = ?, reply_resolution = ?,
+                       reply_contact = ?, reply_signer = ? where id = ?""",
+                [customer, details.what_happened, details.resolution, details.contact, details.signer, crisis_id],
+            )
+            record_event(
+                db,
+                crisis_id,
+                at=at,
+                actor=actor,
+                kind="reply_details_changed",
+                detail={"customer": customer, **asdict(details)},
+            )
+
     def set_owner(self, crisis_id: int, new_owner: str, *, actor: str, at: int) -> Crisis | None:
         """Hand ownership over; returns the updated crisis, or None if it was already theirs."""
         with self.store.write() as db:
@@ -267,4 +285,10 @@ def crisis_from_row(row: dict, responders: Iterable[str] = ()) -> Crisis:
         setup_state=SetupState(row["setup_state"]),
         setup_error=row["setup_error"],
         responders=tuple(responders),
+        reply=ReplyDetails(
+            what_happened=row.get("reply_what_happened") or "",
+            resolution=row.get("reply_resolution") or "",
+            contact=row.get("reply_contact") or "",
+            signer=row.get("reply_signer") or "",
+        ),
     )

@@ -94,9 +94,38 @@ def _v2_outbox(db: Database) -> None:
     )
 
 
+def _v3_replies(db: Database) -> None:
+    # What customer-facing replies are filled with, beyond the crisis's own fields.
+    for column in ("what_happened", "resolution", "contact", "signer"):
+        db["crises"].add_column(f"reply_{column}", str)
+    # Drafted replies and their approval: who drafted, who decided, when, from which template.
+    db["drafts"].create(
+        {
+            "id": int,
+            "crisis_id": int,
+            "kind": str,
+            "language": str,
+            "text": str,
+            "author_id": str,
+            "state": str,  # pending | approved | changes_requested
+            "created_at": int,
+            "decided_by": str,
+            "decided_at": int,
+            "note": str,
+            "channel_id": str,
+            "message_ts": str,
+        },
+        pk="id",
+        not_null={"crisis_id", "kind", "language", "text", "author_id", "state", "created_at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db["drafts"].create_index(["crisis_id"])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
+    _v3_replies,
 ]
 
 

@@ -10,6 +10,7 @@ error Slack gives *and* collected in `violations`, which the test fixture assert
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import re
@@ -191,9 +192,11 @@ class FakeSlack:
         return None
 
     def message(self, channel_id: str, ts: str) -> dict[str, Any]:
-        for message in self.channels[channel_id].messages:
-            if message["ts"] == ts:
-                return message
+        """A copy of a message as it is now (later updates do not change the copy)."""
+        with self._lock:
+            for message in self.channels[channel_id].messages:
+                if message["ts"] == ts:
+                    return copy.deepcopy(message)
         raise KeyError(ts)
 
     def dm_messages(self, user_id: str) -> list[dict[str, Any]]:

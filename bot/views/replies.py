@@ -17,6 +17,7 @@ HELP = """*/crisis* runs a social-media crisis from Slack.
 • `/crisis open [title]` — open a crisis: a war-room channel, one owner, the four-step checklist
 • `/crisis status` — (in a war room) the crisis and its checklist
 • `/crisis owner @someone` — (in a war room) hand ownership over
+• `/crisis template [kind] [language]` — (in a war room) a reply to the customer, filled in, in their language
 • `/crisis list` — the open crises
 • `/crisis help` — this help"""
 

@@ -106,12 +106,13 @@ def _step_text(status: StepStatus) -> str:
 def _step_buttons(crisis: Crisis, status: StepStatus) -> list[ButtonElement]:
     ref = dump(StepRef(crisis=crisis.id, step=status.step.value))
     n = status.step.value
+    templates = ButtonElement(action_id=Action.STEP_TEMPLATE.id(n), text="Templates", value=ref)
     if status.state is not StepState.PENDING:
-        return [ButtonElement(action_id=Action.STEP_UNDO.id(n), text="Reopen", value=ref)]
+        return [ButtonElement(action_id=Action.STEP_UNDO.id(n), text="Reopen", value=ref), templates]
     buttons = [ButtonElement(action_id=Action.STEP_DONE.id(n), text="Done", value=ref, style="primary")]
     if status.step.skippable:
         buttons.append(ButtonElement(action_id=Action.STEP_SKIP.id(n), text="Not applicable", value=ref))
-    return buttons
+    return [*buttons, templates]
 
 
 def step_note(status: StepStatus) -> Message:

@@ -1,0 +1,198 @@
+"""From template to approved reply: fill a template for a crisis, show it in the war room, let
+the team adjust it, and have the owner (or an approver) approve it before anyone publishes.
+
+The language is the crisis's response language, else the language of the person asking (their
+Slack locale), else DEFAULT_LOCALE, each through the fallback chain in bot.locales.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot import clock, locales
+from bot.blockkit import Message
+from bot.gateway import SlackError
+from bot.model import Crisis, Draft, DraftState, ReplyDetails, StepState
+from bot.services import Services
+from bot.templates import SHORT_LIMITS, Details, Kind, Rendered, TemplateMissing
+from bot.text import clean, one_line
+from bot.views import drafts as views
+from bot.views.common import user
+from bot.views.replies import note
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Person:
+    """What Slack says about the person asking: how to sign for them, which language they use."""
+
+    user_id: str
+    name: str
+    locale: str | None
+
+
+def person(services: Services, user_id: str) -> Person:
+    """One users.info call; a failure only loses the defaults it would have given."""
+    try:
+        info = services.slack.user_info(user_id)
+    except SlackError as error:
+        log.info("users.info %s failed: %s", user_id, error.code)
+        return Person(user_id, "", None)
+    profile = info.get("profile") or {}
+    name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or ""
+    return Person(user_id, one_line(name), info.get("locale"))
+
+
+def phrase(text: str) -> str:
+    """A value templates put inside a sentence: no final full stop (the template adds its own)
+    and no quotes around it (some templates quote it themselves)."""
+    text = text.strip().rstrip(".。!！;；").strip()
+    if len(text) > 1 and text[0] in "\"“«„'" and text[-1] in "\"”»“'":
+        text = text[1:-1].strip()
+    return text
+
+
+def details(services: Services, crisis: Crisis, asker: Person) -> Details:
+    return Details(
+        brand=services.config.brand_name,
+        customer=crisis.customer_handle,
+        what_happened=phrase(crisis.reply.what_happened),
+        resolution=phrase(crisis.reply.resolution),
+        contact=crisis.reply.contact or services.config.support_contact,
+        signer=crisis.reply.signer or asker.name,
+        category=crisis.category.value,
+        platform=crisis.platform.value if crisis.platform else "",
+    )
+
+
+def render(
+    services: Services, crisis: Crisis, kind: Kind, requested: str | None, asker: Person
+) -> tuple[Rendered, str]:
+    """The filled template and a note when it is not in the language asked for."""
+    config = services.config
+    chosen = services.templates.language_for(requested, crisis.language, asker.locale, default=config.default_locale)
+    try:
+        rendered = services.templates.render(kind, chosen, details(services, crisis, asker))
+    except TemplateMissing:
+        fallback = services.templates.language_for(config.default_locale)
+        rendered = services.templates.render(kind, fallback, details(services, crisis, asker))
+        return rendered, f"No {kind.value} template in {views.language_label(chosen)} yet."
+    if requested and services.templates.language_for(requested) != rendered.language:
+        return rendered, f"No templates in {requested} yet."
+    return rendered, ""
+
+
+def parse_request(words: str) -> tuple[Kind | None, str | None, list[str]]:
+    """`/crisis template [kind] [language]`: the kind (a keyword or its first letters), the
+    language tag, and any words that are neither."""
+    kind, tag, unknown = None, None, []
+    for word in words.split():
+        lowered = word.lower()
+        matches = [k for k in Kind if len(lowered) >= 3 and k.value.startswith(lowered)]
+        if kind is None and len(matches) == 1:
+            kind = matches[0]
+        elif tag is None and locales.candidates(word):
+            tag = word
+        else:
+            unknown.append(word)
+    return kind, tag, unknown
+
+
+def next_kind(services: Services, crisis: Crisis) -> Kind:
+    """The reply the crisis needs next: the first open step's, else a holding statement."""
+    pending = [s.step for s in services.steps.of(crisis.id) if s.state is StepState.PENDING]
+    return Kind.for_step(pending[0]) if pending else Kind.HOLDING
+
+
+def template_message(services: Services, crisis: Crisis, kind: Kind, requested: str | None, user_id: str) -> Message:
+    rendered, remark = render(services, crisis, kind, requested, person(services, user_id))
+    return views.template_message(crisis, rendered, sorted(services.templates.languages()), note=remark)
+
+
+def show(services: Services, crisis: Crisis, kind: Kind, requested: str | None, user_id: str) -> None:
+    """Post the filled template in the checklist's thread."""
+    message = template_message(services, crisis, kind, requested, user_id)
+    services.slack.post(crisis.channel_id or "", message, thread_ts=crisis.checklist_ts)
+
+
+def switch(
+    services: Services, crisis: Crisis, kind: Kind, language: str, user_id: str, *, channel: str, ts: str
+) -> None:
+    """Another language or kind, in the same message."""
+    services.slack.update(channel, ts, template_message(services, crisis, kind, language, user_id))
+
+
+def draft_text(services: Services, crisis: Crisis, kind: Kind, language: str, user_id: str) -> str:
+    """What the drafting modal starts from."""
+    return render(services, crisis, kind, language, person(services, user_id))[0].text
+
+
+def save_details(services: Services, crisis: Crisis, values: dict[str, str | None], *, actor: str) -> None:
+    reply = ReplyDetails(
+        what_happened=one_line(values.get("what_happened")),
+        resolution=clean(values.get("resolution")),
+        contact=one_line(values.get("contact")),
+        signer=one_line(values.get("signer")),
+    )
+    services.crises.set_reply_details(
+        crisis.id, reply, one_line(values.get("customer_handle")), actor=actor, at=clock.now()
+    )
+
+
+def submit_draft(services: Services, crisis: Crisis, kind: Kind, language: str, text: str, *, author: str) -> Draft:
+    """Store the draft, then post it in the war room for the owner's approval."""
+    draft = services.drafts.create(
+        crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now()
+    )
+    channel = crisis.channel_id or ""
+    ts = services.slack.post(channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts)
+    services.drafts.posted(draft.id, channel_id=channel, ts=ts)
+    return draft
+
+
+def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: str) -> str | None:
+    """Why `actor` may not approve (or send back) this draft; None when they may.
+
+    The owner and the members of CRISIS_APPROVERS decide; nobody approves their own draft,
+    unless they are the only person in the crisis."""
+    if not (actor == crisis.owner_id or services.directory.includes(services.config.approvers, actor)):
+        return f"Only the owner, {user(crisis.owner_id)}, or an approver can decide on replies."
+    if actor == draft.author_id and services.crises.participants(crisis.id) - {actor}:
+        return (
+            "You drafted this reply, so someone else must approve it: the owner, an approver, "
+            "or hand ownership over with `/crisis owner @someone`."
+        )
+    return None
+
+
+def decide(
+    services: Services, draft_id: int, *, actor: str, approve: bool, note_text: str | None = None
+) -> Message | None:
+    """Approve a draft or send it back. Returns a private answer for the actor, or None when it
+    went through (the draft message says so for everyone)."""
+    draft = services.drafts.get(draft_id)
+    crisis = services.crises.get(draft.crisis_id) if draft else None
+    if draft is None or crisis is None:
+        return note("That draft no longer exists.")
+    refusal = approval_refusal(services, crisis, draft, actor)
+    if refusal:
+        return note(refusal)
+    to = DraftState.APPROVED if approve else DraftState.CHANGES_REQUESTED
+    decided = services.drafts.decide(draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None)
+    if decided is None:
+        current = services.drafts.get(draft.id)
+        return note(f"This draft was already decided by {user(current.decided_by if current else None)}.")
+    if decided.channel_id and decided.message_ts:
+        services.slack.update(
+            decided.channel_id, decided.message_ts, views.draft_message(crisis, decided, _limit(crisis))
+        )
+    step = Kind(decided.kind).step
+    if approve and step is not None and services.steps.of(crisis.id)[step.value - 1].state is StepState.PENDING:
+        services.slack.post(crisis.channel_id or "", views.tick_offer(crisis, step), thread_ts=crisis.checklist_ts)
+    return None
+
+
+def _limit(crisis: Crisis) -> int | None:
+    return SHORT_LIMITS.get(crisis.platform.value) if crisis.platform else None

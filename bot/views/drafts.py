@@ -1,0 +1,257 @@
+"""Replies to customers in Slack: a filled template with pickers, the drafting and details
+modals, and a draft waiting for (or given) approval."""
+
+from __future__ import annotations
+
+from babel import Locale, UnknownLocaleError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blockkit import Message
+from bot.ids import Action, Callback, DraftRef, Field, StepRef, TemplateRef, dump
+from bot.locales import language
+from bot.model import Crisis, Draft, DraftState, Step
+from bot.templates import Kind, Rendered
+from bot.text import cut, mrkdwn, plain
+from bot.views.common import context, user, when
+
+TEXT_MAX = 2900  # a plain_text section holds 3,000
+DRAFT_MAX = 3000
+DETAIL_MAX = 300
+NOTE_MAX = 1000
+
+
+def language_label(tag: str) -> str:
+    known = language(tag)
+    if known:
+        return known.label
+    try:
+        return Locale.parse(tag.replace("_", "-"), sep="-").get_display_name("en") or tag
+    except (ValueError, UnknownLocaleError):
+        return tag
+
+
+def template_message(crisis: Crisis, rendered: Rendered, languages: list[str], *, note: str = "") -> Message:
+    """The filled template in the war room, with pickers that re-render it in place."""
+    ref = TemplateRef(crisis=crisis.id, kind=rendered.kind.value, language=rendered.language)
+    customer = f" · for {mrkdwn(crisis.customer_handle, 100)}" if crisis.customer_handle else ""
+    heading = f"💬 *{rendered.kind.label}* · {language_label(rendered.language)}{customer}"
+    blocks: list = [
+        SectionBlock(block_id="heading", text=heading),
+        SectionBlock(block_id="text", text=PlainTextObject(text=plain(rendered.text, TEXT_MAX), emoji=False)),
+        context(*_facts(rendered), note),
+        ActionsBlock(
+            block_id="pickers",
+            elements=[
+                StaticSelectElement(
+                    action_id=Action.TEMPLATE_LANGUAGE.id(crisis.id),
+                    placeholder="Language",
+                    options=[
+                        _option(language_label(tag), TemplateRef(crisis.id, ref.kind, tag)) for tag in languages[:100]
+                    ],
+                    initial_option=_option(language_label(ref.language), ref),
+                ),
+                StaticSelectElement(
+                    action_id=Action.TEMPLATE_KIND.id(crisis.id),
+                    placeholder="Kind of reply",
+                    options=[_option(kind.label, TemplateRef(crisis.id, kind.value, ref.language)) for kind in Kind],
+                    initial_option=_option(rendered.kind.label, ref),
+                ),
+                ButtonElement(
+                    action_id=Action.TEMPLATE_EDIT.id(crisis.id), text="Edit and use", style="primary", value=dump(ref)
+                ),
+                ButtonElement(action_id=Action.TEMPLATE_DETAILS.id(crisis.id), text="Fill in details", value=dump(ref)),
+            ],
+        ),
+    ]
+    return Message(text=f"{rendered.kind.label} reply in {language_label(rendered.language)}", blocks=blocks)
+
+
+def _facts(rendered: Rendered) -> list[str]:
+    facts = [f"{len(rendered.text)} characters"]
+    if rendered.too_long:
+        facts.append(f"⚠️ over the {rendered.limit} one post allows on this platform: shorten it before publishing")
+    facts.append("Missing details are left out: *Fill in details* to add them.")
+    return facts
+
+
+def _option(label: str, ref: TemplateRef) -> Option:
+    return Option(value=dump(ref), text=PlainTextObject(text=cut(label, 75)))
+
+
+def draft_modal(ref: TemplateRef, text: str) -> View:
+    """Adjust the filled template before it goes to the owner for approval."""
+    return View(
+        type="modal",
+        callback_id=Callback.DRAFT_REPLY.value,
+        title="Draft a reply",
+        submit="Send for approval",
+        close="Cancel",
+        private_metadata=dump(ref),
+        blocks=[
+            SectionBlock(
+                block_id="about",
+                text=f"*{Kind(ref.kind).label}* · {language_label(ref.language)}\nThe owner or an approver must approve it before anyone publishes it.",
+            ),
+            InputBlock(
+                block_id=Field.DRAFT_TEXT.value,
+                label="Reply",
+                element=PlainTextInputElement(
+                    action_id=Field.DRAFT_TEXT.value,
+                    multiline=True,
+                    initial_value=cut(text, DRAFT_MAX),
+                    max_length=DRAFT_MAX,
+                ),
+            ),
+        ],
+    )
+
+
+def details_modal(crisis: Crisis, ref: TemplateRef, *, default_contact: str) -> View:
+    """What replies are filled with, in the customer's language."""
+    fields = (
+        (Field.CUSTOMER, "Customer or account", crisis.customer_handle, "@handle or name"),
+        (
+            Field.WHAT_HAPPENED,
+            "What happened, as the customer would say it",
+            crisis.reply.what_happened,
+            "the delayed delivery of your order",
+        ),
+        (Field.RESOLUTION, "What we do about it", crisis.reply.resolution, "a replacement ships today by express"),
+        (
+            Field.CONTACT,
+            "Where to continue privately",
+            crisis.reply.contact,
+            default_contact or "support@example.com, a phone number, or a direct message",
+        ),
+        (Field.SIGNER, "Signed by", crisis.reply.signer, "empty: whoever drafts the reply"),
+    )
+    return View(
+        type="modal",
+        callback_id=Callback.REPLY_DETAILS.value,
+        title="Reply details",
+        submit="Save",
+        close="Cancel",
+        private_metadata=dump(ref),
+        blocks=[
+            SectionBlock(
+                block_id="about",
+                text=f"Write these in the customer's language ({language_label(ref.language)}). Every reply of crisis #{crisis.id} uses them.",
+            ),
+            *(
+                InputBlock(
+                    block_id=field.value,
+                    label=label,
+                    optional=True,
+                    element=PlainTextInputElement(
+                        action_id=field.value,
+                        initial_value=cut(value, DETAIL_MAX) or None,
+                        placeholder=cut(hint, 150),
+                        max_length=DETAIL_MAX,
+                    ),
+                )
+                for field, label, value, hint in fields
+            ),
+        ],
+    )
+
+
+def draft_message(crisis: Crisis, draft: Draft, rendered_limit: int | None) -> Message:
+    """A drafted reply in the war room: pending with its buttons, or as decided."""
+    about = f"{Kind(draft.kind).label} · {language_label(draft.language)} · drafted by {user(draft.author_id)}"
+    if draft.state is DraftState.PENDING:
+        head = f"📝 *Draft reply for approval* · {about}\n{user(crisis.owner_id)}, please review it."
+    elif draft.state is DraftState.APPROVED:
+        head = f"✅ *Approved to publish* by {user(draft.decided_by)} {when(draft.decided_at or draft.created_at)} · {about}"
+    else:
+        head = (
+            f"✏️ *Changes requested* by {user(draft.decided_by)}: {mrkdwn(draft.note, NOTE_MAX)}\n"
+            f"{about}. {user(draft.author_id)}, revise it when you can."
+        )
+    blocks: list = [
+        SectionBlock(block_id="head", text=head),
+        SectionBlock(block_id="text", text=PlainTextObject(text=plain(draft.text, TEXT_MAX), emoji=False)),
+    ]
+    facts = [f"{len(draft.text)} characters"]
+    if rendered_limit is not None and len(draft.text) > rendered_limit:
+        facts.append(f"⚠️ over the {rendered_limit} one post allows on this platform")
+    blocks.append(context(*facts))
+    ref = dump(DraftRef(draft=draft.id))
+    if draft.state is DraftState.PENDING:
+        blocks.append(
+            ActionsBlock(
+                block_id="decide",
+                elements=[
+                    ButtonElement(
+                        action_id=Action.DRAFT_APPROVE.id(draft.id), text="Approve", style="primary", value=ref
+                    ),
+                    ButtonElement(action_id=Action.DRAFT_CHANGES.id(draft.id), text="Request changes", value=ref),
+                ],
+            )
+        )
+    elif draft.state is DraftState.CHANGES_REQUESTED:
+        blocks.append(
+            ActionsBlock(
+                block_id="revise",
+                elements=[ButtonElement(action_id=Action.DRAFT_REVISE.id(draft.id), text="Revise", value=ref)],
+            )
+        )
+    state = {
+        DraftState.PENDING: "Draft reply for approval",
+        DraftState.APPROVED: "Reply approved to publish",
+        DraftState.CHANGES_REQUESTED: "Changes requested on a draft reply",
+    }
+    return Message(
+        text=f"{state[draft.state]}: {Kind(draft.kind).label} ({language_label(draft.language)})", blocks=blocks
+    )
+
+
+def changes_modal(draft: Draft) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.REQUEST_CHANGES.value,
+        title="Request changes",
+        submit="Send",
+        close="Cancel",
+        private_metadata=dump(DraftRef(draft=draft.id)),
+        blocks=[
+            InputBlock(
+                block_id=Field.NOTE.value,
+                label="What should change?",
+                element=PlainTextInputElement(
+                    action_id=Field.NOTE.value, multiline=True, min_length=1, max_length=NOTE_MAX
+                ),
+            )
+        ],
+    )
+
+
+def tick_offer(crisis: Crisis, step: Step) -> Message:
+    """After an approval: the matching step is one click away."""
+    text = f"Reply approved. Once it is published, mark step {step.value} ({step.label}) done?"
+    return Message(
+        text=text,
+        blocks=[
+            SectionBlock(block_id="offer", text=text),
+            ActionsBlock(
+                block_id="tick",
+                elements=[
+                    ButtonElement(
+                        action_id=Action.STEP_DONE.id(step.value),
+                        text=f"Mark step {step.value} done",
+                        style="primary",
+                        value=dump(StepRef(crisis=crisis.id, step=step.value)),
+                    )
+                ],
+            ),
+        ],
+    )
