@@ -39,16 +39,16 @@ class Services:
     workers: Executor
     urgent: Executor
 
-    def defer(self, work: Callable[..., Any], *args: Any) -> None:
+    def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
         busy minute never delays the next person's ack. Whatever it needs is already stored,
         so work lost to a crash is finished by the scheduler's sweep after a restart."""
-        self.workers.submit(_logged(work), *args)
+        self.workers.submit(_logged(work), *args, **kwargs)
 
-    def defer_urgent(self, work: Callable[..., Any], *args: Any) -> None:
+    def defer_urgent(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Like `defer`, for a call that must happen within seconds of the ack (views.open must
         use its trigger_id within 3 s): a separate pool, so a queue of slow work never delays it."""
-        self.urgent.submit(_logged(work), *args)
+        self.urgent.submit(_logged(work), *args, **kwargs)
 
     def shutdown(self) -> None:
         """Let queued work finish, then close the database."""
@@ -81,9 +81,9 @@ class Services:
 def _logged(work: Callable[..., Any]) -> Callable[..., None]:
     """Deferred work has nobody to raise to: log its failures instead of losing them."""
 
-    def run(*args: Any) -> None:
+    def run(*args: Any, **kwargs: Any) -> None:
         try:
-            work(*args)
+            work(*args, **kwargs)
         except Exception:
             log.exception("deferred %s failed", getattr(work, "__name__", work))
 

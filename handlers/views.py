@@ -7,13 +7,18 @@ import sqlite3
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import checklist, clock, ids, opening, war_room_setup
+from bot import checklist, clock, drafting, ids, opening, war_room_setup
 from bot.checklist import Move
+from bot.gateway import SlackError
 from bot.ids import Callback, Field
-from bot.model import Step
+from bot.model import Crisis, Step
+from bot.services import Services
+from bot.templates import Kind
+from bot.text import clean
+from bot.views import replies
 from bot.views.forms import read_values
 from handlers.actions import move_and_answer
-from handlers.plumbing import Interaction, guarded, services_of
+from handlers.plumbing import Interaction, guarded, services_of, tell
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +26,9 @@ log = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.view(Callback.OPEN_CRISIS.value)(on_open_crisis)
     app.view(Callback.SKIP_STEP.value)(on_skip_step)
+    app.view(Callback.DRAFT_REPLY.value)(on_draft_reply)
+    app.view(Callback.REPLY_DETAILS.value)(on_reply_details)
+    app.view(Callback.REQUEST_CHANGES.value)(on_request_changes)
 
 
 @guarded
@@ -60,3 +68,78 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
         return
     ack()
     services.defer(move_and_answer, services, Interaction.of(body), ref, Move.SKIP, reason)
+
+
+@guarded
+def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
+    services = services_of(context)
+    ref = ids.load(ids.TemplateRef, body["view"].get("private_metadata"))
+    text = clean(read_values(body["view"]).get(Field.DRAFT_TEXT.value))
+    crisis = services.crises.get(ref.crisis)
+    if not text:
+        ack(response_action="errors", errors={Field.DRAFT_TEXT.value: "Write the reply first."})
+        return
+    if crisis is None or not crisis.is_open:
+        ack(
+            response_action="errors",
+            errors={Field.DRAFT_TEXT.value: "This crisis is closed: its replies can no longer be drafted."},
+        )
+        return
+    ack()
+    if services.deliveries.first_time(
+        f"draft:{body['view']['id']}", now=clock.now()
+    ):  # a resent submission drafts once
+        services.defer(_submit_draft, services, Interaction.of(body), crisis, ref, text)
+
+
+def _submit_draft(services: Services, who: Interaction, crisis: Crisis, ref: ids.TemplateRef, text: str) -> None:
+    try:
+        drafting.submit_draft(services, crisis, Kind(ref.kind), ref.language, text, author=who.user_id)
+    except SlackError as error:
+        tell(
+            services,
+            who,
+            replies.note(f"Your draft is saved, but I could not post it for approval: {error.explain()}."),
+        )
+
+
+@guarded
+def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
+    services = services_of(context)
+    ref = ids.load(ids.TemplateRef, body["view"].get("private_metadata"))
+    crisis = services.crises.get(ref.crisis)
+    if crisis is None:
+        ack()
+        return
+    drafting.save_details(services, crisis, read_values(body["view"]), actor=body["user"]["id"])
+    ack()
+    if ref.channel and ref.ts:
+        updated = services.crises.get(ref.crisis)
+        services.defer(
+            drafting.switch,
+            services,
+            updated,
+            Kind(ref.kind),
+            ref.language,
+            body["user"]["id"],
+            channel=ref.channel,
+            ts=ref.ts,
+        )
+
+
+@guarded
+def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
+    services = services_of(context)
+    ref = ids.load(ids.DraftRef, body["view"].get("private_metadata"))
+    note_text = clean(read_values(body["view"]).get(Field.NOTE.value))
+    if not note_text:
+        ack(response_action="errors", errors={Field.NOTE.value: "Say what should change, so the author can fix it."})
+        return
+    ack()
+    services.defer(_decide, services, Interaction.of(body), ref.draft, note_text)
+
+
+def _decide(services: Services, who: Interaction, draft_id: int, note_text: str) -> None:
+    answer = drafting.decide(services, draft_id, actor=who.user_id, approve=False, note_text=note_text)
+    if answer is not None:
+        tell(services, who, answer)

@@ -464,6 +464,12 @@ class FakeSlack:
         self.views[view_id] = view
         return view
 
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = args.get("usergroup", "")
+        if group not in self.usergroups:
+            raise SlackFault("no_such_subteam")
+        return {"users": list(self.usergroups[group])}
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args.get("user", ""))
         if user is None:
