@@ -32,7 +32,17 @@ from bot.model import Category, Platform, Step
 
 BUILT_IN = Path(__file__).resolve().parent.parent / "templates"
 SUFFIX = ".txt.j2"
-SHORT_LIMITS = {Platform.X.value: 280}  # characters in one public post
+SHORT_LIMITS = {Platform.X.value: 280}  # one public post, as the platform counts it
+# X counts most of Latin, Greek, Cyrillic and general punctuation as 1 and everything else
+# (CJK, emoji, …) as 2 (twitter-text's "weighted length", configuration v3).
+_X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+
+
+def post_length(text: str) -> int:
+    """How long a post is as X counts it."""
+    return sum(1 if any(low <= ord(c) <= high for low, high in _X_LIGHT) else 2 for c in text)
+
+
 MAX_LENGTH = 2900  # what a Slack section shows, with room for the frame around it
 SIGN_OFF_MAX = 100  # a sign-off paragraph longer than this has swallowed the message
 
@@ -95,8 +105,13 @@ class Rendered:
     limit: int | None  # characters allowed on the crisis's platform, if it has a limit
 
     @property
+    def length(self) -> int:
+        """The text's length as its platform counts it (characters where there is no limit)."""
+        return post_length(self.text) if self.limit is not None else len(self.text)
+
+    @property
     def too_long(self) -> bool:
-        return self.limit is not None and len(self.text) > self.limit
+        return self.limit is not None and self.length > self.limit
 
 
 class TemplateMissing(LookupError):
@@ -222,7 +237,7 @@ def text_problems(rendered: Rendered, details: Details) -> list[str]:
     ):
         found.append(f"the sign-off must be its own paragraph, after a blank line: {text!r}")
     if rendered.too_long:
-        found.append(f"{len(text)} characters; a post on {details.platform} allows {rendered.limit}")
+        found.append(f"{rendered.length} weighted characters; a post on {details.platform} allows {rendered.limit}")
     if len(text) > MAX_LENGTH:
         found.append(f"{len(text)} characters; keep replies under {MAX_LENGTH}")
     script = wrong_script(rendered.language, text, details)

@@ -47,6 +47,13 @@ def test_short_posts_fit_on_x_and_long_replies_are_signed():
     assert long.limit is None and long.text.rstrip().endswith("Sam van Acme")
 
 
+def test_x_counts_cjk_and_emoji_double():
+    from bot.templates import post_length
+
+    assert post_length("Hello, world") == 12 and post_length("Привет") == 6
+    assert post_length("您好") == 4 and post_length("🔥") == 2 and post_length("“x”…") == 5  # … is not light
+
+
 def test_missing_values_leave_no_gaps():
     for language in ("en", "de", "zh-Hans"):
         text = Templates().render(Kind.OFFLINE, language, EMPTY).text

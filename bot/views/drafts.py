@@ -20,7 +20,7 @@ from bot.blockkit import Message
 from bot.ids import Action, Callback, DraftRef, Field, StepRef, TemplateRef, dump
 from bot.locales import language
 from bot.model import Crisis, Draft, DraftState, Step
-from bot.templates import Kind, Rendered
+from bot.templates import Kind, Rendered, post_length
 from bot.text import cut, mrkdwn, plain
 from bot.views.common import context, user, when
 
@@ -77,7 +77,7 @@ def template_message(crisis: Crisis, rendered: Rendered, languages: list[str], *
 
 
 def _facts(rendered: Rendered) -> list[str]:
-    facts = [f"{len(rendered.text)} characters"]
+    facts = [f"{rendered.length} characters" + (" (as X counts them)" if rendered.limit else "")]
     if rendered.too_long:
         facts.append(f"⚠️ over the {rendered.limit} one post allows on this platform: shorten it before publishing")
     facts.append("Missing details are left out: *Fill in details* to add them.")
@@ -117,23 +117,39 @@ def draft_modal(ref: TemplateRef, text: str) -> View:
 
 
 def details_modal(crisis: Crisis, ref: TemplateRef, *, default_contact: str) -> View:
-    """What replies are filled with, in the customer's language."""
+    """What replies are filled with. Templates slot these values into fixed sentences, so the
+    hints say how to phrase them (the writers of every language asked for exactly this)."""
+    lang = language_label(ref.language)
     fields = (
-        (Field.CUSTOMER, "Customer or account", crisis.customer_handle, "@handle or name"),
+        (
+            Field.CUSTOMER,
+            "Customer or account",
+            crisis.customer_handle,
+            "@handle or name",
+            "An @handle is put at the start of short posts.",
+        ),
         (
             Field.WHAT_HAPPENED,
-            "What happened, as the customer would say it",
+            "What happened, in the customer's words",
             crisis.reply.what_happened,
             "the delayed delivery of your order",
+            f"The problem itself, as a short noun phrase in {lang}, without a full stop: replies say they are sorry about it, looking into it…",
         ),
-        (Field.RESOLUTION, "What we do about it", crisis.reply.resolution, "a replacement ships today by express"),
+        (
+            Field.RESOLUTION,
+            "What we do about it",
+            crisis.reply.resolution,
+            "a replacement ships today by express",
+            f"A short clause in {lang}, starting in lower case, without a full stop: replies put it after a colon.",
+        ),
         (
             Field.CONTACT,
             "Where to continue privately",
             crisis.reply.contact,
-            default_contact or "support@example.com, a phone number, or a direct message",
+            default_contact or "support@example.com",
+            "An e-mail address, phone number or web page (replies already offer a direct message).",
         ),
-        (Field.SIGNER, "Signed by", crisis.reply.signer, "empty: whoever drafts the reply"),
+        (Field.SIGNER, "Signed by", crisis.reply.signer, "Sam", "Empty: whoever drafts the reply."),
     )
     return View(
         type="modal",
@@ -145,21 +161,22 @@ def details_modal(crisis: Crisis, ref: TemplateRef, *, default_contact: str) -> 
         blocks=[
             SectionBlock(
                 block_id="about",
-                text=f"Write these in the customer's language ({language_label(ref.language)}). Every reply of crisis #{crisis.id} uses them.",
+                text=f"Write these in the customer's language ({lang}). Every reply of crisis #{crisis.id} uses them.",
             ),
             *(
                 InputBlock(
                     block_id=field.value,
                     label=label,
                     optional=True,
+                    hint=hint,
                     element=PlainTextInputElement(
                         action_id=field.value,
                         initial_value=cut(value, DETAIL_MAX) or None,
-                        placeholder=cut(hint, 150),
+                        placeholder=cut(example, 150),
                         max_length=DETAIL_MAX,
                     ),
                 )
-                for field, label, value, hint in fields
+                for field, label, value, example, hint in fields
             ),
         ],
     )
@@ -181,8 +198,9 @@ def draft_message(crisis: Crisis, draft: Draft, rendered_limit: int | None) -> M
         SectionBlock(block_id="head", text=head),
         SectionBlock(block_id="text", text=PlainTextObject(text=plain(draft.text, TEXT_MAX), emoji=False)),
     ]
-    facts = [f"{len(draft.text)} characters"]
-    if rendered_limit is not None and len(draft.text) > rendered_limit:
+    length = post_length(draft.text) if rendered_limit is not None else len(draft.text)
+    facts = [f"{length} characters" + (" (as X counts them)" if rendered_limit else "")]
+    if rendered_limit is not None and length > rendered_limit:
         facts.append(f"⚠️ over the {rendered_limit} one post allows on this platform")
     blocks.append(context(*facts))
     ref = dump(DraftRef(draft=draft.id))
