@@ -168,6 +168,22 @@ SAMPLE = Details(
     signer="Sam",
 )
 EMPTY = Details(category=Category.GENERAL_NEGATIVITY.value)
+# Values as each language's team would type them (from the examples of the writers of each
+# language), so renderings are read and checked with real grammar around the values too.
+NATIVE_SAMPLES = {
+    "nl": ("de vertraagde levering van uw bestelling", "er gaat vandaag per express een vervangend pakket naar u toe"),
+    "fy": ("de fertrage levering fan jo bestelling", "wy stjoere jo hjoed in nij pakket"),
+    "ru": ("задержка доставки заказа 12345", "сегодня мы отправим Вам замену экспресс-доставкой"),
+    "zh-Hans": ("订单12345延迟发货", "今天已通过加急为您补发新品，明天即可送达"),
+    "id": ("keterlambatan pengiriman pesanan 12345", "pesanan pengganti kami kirim hari ini dengan layanan ekspres"),
+    "es": (
+        "el retraso en la entrega del pedido 12345",
+        "hoy mismo le enviamos un pedido de reemplazo por envío urgente",
+    ),
+    "pt-BR": ("o atraso na entrega do pedido 12345", "um novo pedido será enviado hoje por entrega expressa"),
+    "de": ("die Gerüchte über unsere Filiale in Köln", "wir schicken Ihnen heute per Express einen Ersatz"),
+    "fr": ("le retard de livraison de la commande 12345", "un colis de remplacement part aujourd’hui en express"),
+}
 SCRIPTS = {"ru": "CYRILLIC", "zh-Hans": "CJK"}  # every other language is written in Latin script
 
 
@@ -182,11 +198,15 @@ class Problem:
         return f"{self.language}/{self.kind}{SUFFIX} [{self.case}]: {self.text}"
 
 
-def sample_cases() -> Iterable[tuple[str, Details]]:
-    """Every category with full and with empty details, on a platform with and without a limit."""
+def sample_cases(language: str = "en") -> Iterable[tuple[str, Details]]:
+    """Every category with full, native and empty details, on a platform with and without a limit."""
+    bases = [("full", SAMPLE), ("empty", EMPTY)]
+    if language in NATIVE_SAMPLES:
+        what_happened, resolution = NATIVE_SAMPLES[language]
+        bases.insert(1, ("native", replace(SAMPLE, what_happened=what_happened, resolution=resolution)))
     for category in Category:
         for platform in ("", Platform.X.value):
-            for name, base in (("full", SAMPLE), ("empty", EMPTY)):
+            for name, base in bases:
                 yield (
                     f"{category.value}, {platform or 'no platform'}, {name}",
                     replace(base, category=category.value, platform=platform),
@@ -199,7 +219,7 @@ def check(templates: Templates, languages: Iterable[str] | None = None) -> list[
     problems: list[Problem] = []
     for language in wanted:
         for kind in Kind:
-            for case, details in sample_cases():
+            for case, details in sample_cases(language):
                 try:
                     rendered = templates.render(kind, language, details)
                 except TemplateMissing:
@@ -274,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     templates = Templates(args.dir)
     if args.show:
         for language in args.lang or sorted(templates.languages()):
-            for case, details in sample_cases():
+            for case, details in sample_cases(language):
                 rendered = templates.render(Kind(args.show), language, details)
                 print(f"--- {language}/{args.show} [{case}] ({len(rendered.text)} chars)\n{rendered.text}\n")
     problems = check(templates, args.lang)

@@ -26,7 +26,7 @@ def test_every_kind_exists_and_renders_cleanly_in_every_language():
 def test_every_case_renders_real_text_in_the_right_language(language):
     templates = Templates()
     for kind in Kind:
-        texts = {templates.render(kind, language, details).text for _, details in sample_cases()}
+        texts = {templates.render(kind, language, details).text for _, details in sample_cases(language)}
         assert all(text.strip() for text in texts)
         assert len(texts) > 4, f"{language}/{kind}: the category and platform should change the wording"
 
