@@ -41,6 +41,8 @@ class Config:
     templates_dir: Path | None
     support_contact: str
     approvers: frozenset[str]
+    admins: frozenset[str]
+    digest_channel: str | None
 
     @property
     def socket_mode(self) -> bool:
@@ -97,6 +99,12 @@ class Config:
             )
             or "",
             approvers=get.people("CRISIS_APPROVERS"),
+            admins=get.people("CRISIS_ADMINS"),
+            digest_channel=get.optional(
+                "DIGEST_CHANNEL",
+                pattern=r"[CG][A-Z0-9]{2,}",
+                meaning="a channel id such as C0123456789 (channel details → About)",
+            ),
         )
 
 

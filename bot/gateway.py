@@ -154,6 +154,32 @@ class SlackGateway:
                     failed[batch[0]] = error.code
         return failed
 
+    def archive(self, channel: str) -> None:
+        try:
+            self._call("conversations_archive", channel=channel)
+        except SlackError as error:
+            if error.code != "already_archived":
+                raise
+
+    def unarchive(self, channel: str) -> None:
+        """Unarchive, and rejoin a public channel if archiving removed the bot from it."""
+        try:
+            self._call("conversations_unarchive", channel=channel)
+        except SlackError as error:
+            if error.code != "not_archived":
+                raise
+        try:
+            self._call("conversations_join", channel=channel)
+        except SlackError as error:
+            if error.code not in ("method_not_supported_for_channel_type", "already_in_channel"):
+                raise
+
+    def upload(self, channel: str, *, filename: str, title: str, content: str, comment: str) -> None:
+        """Share a text file in a channel (files.getUploadURLExternal, upload, complete)."""
+        self._call(
+            "files_upload_v2", channel=channel, filename=filename, title=title, content=content, initial_comment=comment
+        )
+
     def members(self, channel: str) -> set[str]:
         members: set[str] = set()
         cursor = None

@@ -33,6 +33,9 @@ class Action(StrEnum):
     DRAFT_APPROVE = "crisis.draft.approve"
     DRAFT_CHANGES = "crisis.draft.changes"
     DRAFT_REVISE = "crisis.draft.revise"
+    CLOSE = "crisis.close"
+    FORCE_CLOSE = "crisis.close.force"
+    FOLLOWUP_DONE = "crisis.followup.done"
 
     def id(self, discriminator: object = "") -> str:
         return f"{self.value}{SEPARATOR}{discriminator}" if discriminator != "" else self.value
@@ -56,6 +59,7 @@ class Callback(StrEnum):
     DRAFT_REPLY = "crisis.draft.reply"
     REPLY_DETAILS = "crisis.reply.details"
     REQUEST_CHANGES = "crisis.draft.changes"
+    CLOSE_CRISIS = "crisis.close"
 
 
 class Field(StrEnum):
@@ -79,6 +83,12 @@ class Field(StrEnum):
     CONTACT = "contact"
     SIGNER = "signer"
     NOTE = "note"
+    LESSONS = "lessons"
+    ROOT_CAUSE = "root_cause"
+    GOODWILL = "goodwill"
+    ARCHIVE = "archive"
+    FORCE_REASON = "force_reason"
+    FOLLOWUP = "followup"  # followup_1 … followup_3, with followup_owner_1 …
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,19 @@ class TemplateRef:
 @dataclass(frozen=True)
 class DraftRef:
     draft: int
+
+
+@dataclass(frozen=True)
+class CloseRef:
+    """The crisis a close modal is for; `forced` when steps are still open."""
+
+    crisis: int
+    forced: bool = False
+
+
+@dataclass(frozen=True)
+class FollowUpRef:
+    followup: int
 
 
 @dataclass(frozen=True)

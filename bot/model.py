@@ -250,3 +250,38 @@ class Role(StrEnum):
     RESPONDER = "responder"
     OWNER = "owner"  # everyone who has owned it, so a former owner stays a participant
     MEMBER = "member"  # joined the war room by themselves; recorded when first seen acting there
+
+
+@dataclass(frozen=True)
+class Closure:
+    """One closing of a crisis: what was learnt, and how it was closed."""
+
+    id: int
+    crisis_id: int
+    closed_by: str
+    closed_at: int
+    lessons: str
+    root_cause: str = ""
+    goodwill: str = ""
+    force_reason: str = ""
+    archive: bool = False
+
+
+class FollowUpState(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A change to the plan or process decided at closure, with the one person who owns it."""
+
+    id: int
+    crisis_id: int
+    closure_id: int
+    text: str
+    owner_id: str
+    state: FollowUpState
+    created_at: int
+    done_by: str | None = None
+    done_at: int | None = None

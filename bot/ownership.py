@@ -13,6 +13,7 @@ from bot.services import Services
 from bot.views import war_room as views
 from bot.views.common import user
 from bot.views.replies import note
+from bot.war_room_refresh import refresh_header
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,7 @@ def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str)
             "announce it in the war room",
             lambda: services.slack.post(updated.channel_id, _announcement(updated, crisis.owner_id, actor)),
         ),
-        (
-            "update the pinned header",
-            lambda: services.slack.update(updated.channel_id, updated.header_ts, views.header(updated)),
-        ),
+        ("update the pinned header", lambda: refresh_header(services, crisis.id)),
         ("tell them by DM", lambda: services.slack.post(new_owner, views.owner_notice(updated, handed_over_by=actor))),
     )
     for what, call in steps:

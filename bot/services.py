@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.gateway import SlackGateway
 from bot.permissions import Directory
 from bot.templates import Templates
+from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
 from storage.database import Store
 from storage.deliveries import Deliveries
@@ -34,6 +35,7 @@ class Services:
     deliveries: Deliveries
     outbox: Outbox
     drafts: DraftRepository
+    closures: ClosureRepository
     templates: Templates
     directory: Directory
     workers: Executor
@@ -71,6 +73,7 @@ class Services:
             deliveries=Deliveries(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),
+            closures=ClosureRepository(store),
             templates=Templates(config.templates_dir),
             directory=Directory(slack),
             workers=pool(config.worker_threads, "worker"),

@@ -18,11 +18,11 @@ from bot.services import Services
 from bot.views import war_room as views
 from bot.views.common import channel
 from bot.views.replies import note
+from bot.war_room_refresh import refresh_checklist, refresh_header
 
 log = logging.getLogger(__name__)
 
 CAS_ATTEMPTS = 3
-RENDER_ATTEMPTS = 5
 
 
 def move_step(
@@ -34,7 +34,9 @@ def move_step(
     if refusal:
         return refusal
     for _ in range(CAS_ATTEMPTS):
-        current = services.steps.of(crisis_id)[step.value - 1]
+        steps = services.steps.of(crisis_id)
+        settled_before = checklist.all_settled(steps)
+        current = steps[step.value - 1]
         decision = checklist.decide(current, move, reason)
         if isinstance(decision, Refusal):
             return note(decision.text)
@@ -59,7 +61,13 @@ def move_step(
     crisis = services.crises.get(crisis_id)  # after the refresh: the checklist may have been re-posted
     assert crisis is not None
     _post(services, crisis, views.step_note(changed), thread=True)
-    if decision.old is StepState.PENDING and checklist.all_settled(services.steps.of(crisis_id)):
+    settled = checklist.all_settled(services.steps.of(crisis_id))
+    if settled != settled_before:
+        try:
+            refresh_header(services, crisis_id)  # the Close crisis button comes and goes with it
+        except SlackError as error:
+            log.warning("crisis %s: could not update the header: %s", crisis_id, error)
+    if settled and decision.old is StepState.PENDING:
         _post(services, crisis, views.all_settled_notice(crisis), thread=False)
     return None
 
@@ -101,28 +109,6 @@ def is_member(services: Services, crisis: Crisis, user: str) -> bool:
         return False
     services.crises.add_participant(crisis.id, user, Role.MEMBER)
     return True
-
-
-def refresh_checklist(services: Services, crisis_id: int) -> None:
-    """Re-render the checklist message from the stored state until what Slack shows is current."""
-    for _ in range(RENDER_ATTEMPTS):
-        before = services.steps.version(crisis_id)
-        crisis = services.crises.get(crisis_id)
-        if crisis is None or crisis.channel_id is None or crisis.checklist_ts is None:
-            return
-        message = views.checklist(crisis, services.steps.of(crisis_id))
-        try:
-            services.slack.update(crisis.channel_id, crisis.checklist_ts, message)
-        except SlackError as error:
-            if error.code != "message_not_found":
-                log.warning("crisis %s: could not update the checklist: %s", crisis_id, error)
-                return
-            # Someone deleted it: post it again and remember the new one.
-            services.crises.set_checklist_ts(crisis_id, services.slack.post(crisis.channel_id, message))
-        after = services.crises.get(crisis_id)
-        if services.steps.version(crisis_id) == before and after is not None and after.status is crisis.status:
-            return
-    log.warning("crisis %s: the checklist kept changing while it was being updated", crisis_id)
 
 
 def _post(services: Services, crisis: Crisis, message: Message, *, thread: bool) -> None:

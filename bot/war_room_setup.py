@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from bot import clock
+from bot import clock, lessons
 from bot.gateway import SlackError
 from bot.model import Crisis, SetupState
 from bot.services import Services
 from bot.slugs import channel_name
+from bot.views import closing as closing_views
 from bot.views import war_room as views
 from bot.views.common import user
 
@@ -89,6 +90,13 @@ def _post_checklist(services: Services, crisis: Crisis) -> Outcome:
     return Outcome(columns={"checklist_ts": ts})
 
 
+def _past_lessons(services: Services, crisis: Crisis) -> Outcome:
+    found = lessons.for_new_crisis(services, crisis)
+    if found:
+        services.slack.post(crisis.channel_id, closing_views.past_lessons(crisis, found))  # type: ignore[arg-type]
+    return Outcome(detail={"shown": [c.id for c, _ in found]})
+
+
 def _tell_owner(services: Services, crisis: Crisis) -> Outcome:
     services.slack.post(crisis.owner_id, views.owner_notice(crisis))
     return Outcome()
@@ -110,6 +118,7 @@ TASKS: tuple[Task, ...] = (
     Task("pin", "pin the header", ("header",), _pin_header),
     Task("checklist", "post the checklist", ("channel",), _post_checklist),
     Task("owner", "tell the owner by DM", ("channel",), _tell_owner),
+    Task("lessons", "show the lessons of earlier crises", ("checklist",), _past_lessons),
 )
 
 

@@ -7,18 +7,19 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot import drafting, ids, step_changes, war_room_setup
+from bot import closing, drafting, ids, step_changes, war_room_setup
 from bot.checklist import Move
 from bot.gateway import SlackError
 from bot.ids import Action
 from bot.model import Step
 from bot.services import Services
 from bot.templates import Kind
+from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
 from bot.views import replies
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
-from handlers.commands import open_modal, show_template
+from handlers.commands import close_refusal, open_close_modal, open_modal, show_template
 from handlers.plumbing import Interaction, guarded, services_of, tell
 
 
@@ -175,6 +176,39 @@ def _open(services: Services, who: Interaction, view: View) -> None:
         tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Click the button again."))
 
 
+def _close(services: Services, who: Interaction, value: str) -> None:
+    ref = ids.load(ids.CloseRef, value)
+    crisis = services.crises.get(ref.crisis)
+    if crisis is None:
+        return
+    if ref.forced:  # "Close anyway": open steps are the point, only permission matters
+        refusal = closing.may_close(services, crisis, who.user_id)
+        answer = replies.note(refusal) if refusal else None
+    else:
+        answer = close_refusal(services, crisis, who.user_id)
+    if answer is not None:
+        tell(services, who, answer)
+        return
+    services.defer_urgent(open_close_modal, services, who, crisis.id, ref.forced)
+
+
+def _followup_done(services: Services, who: Interaction, value: str) -> None:
+    services.defer(_finish_followup, services, who, ids.load(ids.FollowUpRef, value).followup)
+
+
+def _finish_followup(services: Services, who: Interaction, followup_id: int) -> None:
+    answer = closing.finish_followup(services, followup_id, actor=who.user_id)
+    if answer is not None:
+        tell(services, who, answer)
+        return
+    followup = services.closures.followup(followup_id)
+    crisis = services.crises.get(followup.crisis_id) if followup else None
+    if followup and crisis and who.response_url:
+        services.slack.respond(
+            who.response_url, closing_views.followup_message(crisis, followup), replace_original=True
+        )
+
+
 HANDLERS: dict[Action, Callable[[Services, Interaction, str], None]] = {
     Action.RESUME_SETUP: _resume_setup,
     Action.OPEN_ANYWAY: _open_anyway,
@@ -189,4 +223,7 @@ HANDLERS: dict[Action, Callable[[Services, Interaction, str], None]] = {
     Action.DRAFT_APPROVE: _draft_approve,
     Action.DRAFT_CHANGES: _draft_changes,
     Action.DRAFT_REVISE: _draft_revise,
+    Action.CLOSE: _close,
+    Action.FORCE_CLOSE: _close,
+    Action.FOLLOWUP_DONE: _followup_done,
 }

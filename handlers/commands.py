@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import drafting, ids, ownership
+from bot import closing, drafting, export, ids, lessons, ownership
 from bot.blockkit import Message
 from bot.gateway import SlackError
+from bot.model import Crisis
 from bot.services import Services
 from bot.templates import Kind
 from bot.text import mrkdwn, one_line
+from bot.views import closing as closing_views
 from bot.views import replies
 from bot.views.open_form import open_crisis_modal
 from handlers.plumbing import Interaction, guarded, services_of, tell
@@ -121,6 +124,99 @@ def show_template(
         tell(services, who, replies.note(f"I could not show the template: {error.explain()}."))
 
 
+def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = services.crises.by_channel(who.channel_id or "")
+    if crisis is None:
+        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        return
+    refusal = close_refusal(services, crisis, who.user_id)
+    if refusal:
+        reply(ack, refusal)
+        return
+    ack()
+    services.defer_urgent(open_close_modal, services, who, crisis.id, False)
+
+
+def close_refusal(services: Services, crisis: Crisis, user_id: str) -> Message | None:
+    """Why this person cannot close this crisis now (with a way to force it for the owner)."""
+    if not crisis.is_open:
+        return replies.note(f"Crisis #{crisis.id} is already closed. `/crisis reopen` reopens it.")
+    refusal = closing.may_close(services, crisis, user_id)
+    if refusal:
+        return replies.note(refusal)
+    still_open = closing.pending(services, crisis)
+    if still_open:
+        return closing_views.steps_still_open(crisis, still_open, may_force=True)
+    return None
+
+
+def open_close_modal(services: Services, who: Interaction, crisis_id: int, forced: bool) -> None:
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return
+    modal = closing_views.close_modal(crisis, closing.pending(services, crisis), forced=forced)
+    try:
+        services.slack.open_view(who.trigger_id or "", modal)
+    except SlackError as error:
+        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Please try again."))
+
+
+def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis, reason = _named_crisis(services, who, text)
+    if crisis is None:
+        reply(
+            ack,
+            replies.note(
+                "Say which crisis: `/crisis reopen [#war-room or number] reason` (in its war room the crisis is implied)."
+            ),
+        )
+        return
+    refusal = closing.may_close(services, crisis, who.user_id)
+    if refusal or not reason:
+        reply(
+            ack,
+            replies.note(
+                refusal
+                or f"Say why crisis #{crisis.id} is reopened: `/crisis reopen {'' if who.channel_id == crisis.channel_id else f'{crisis.id} '}reason`."
+            ),
+        )
+        return
+    ack()
+    services.defer(lambda: tell(services, who, closing.reopen(services, crisis, actor=who.user_id, reason=reason)))
+
+
+def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:
+    """The crisis a command names (`<#C…>` or its number) or whose war room it runs in, and the
+    rest of the text. An archived war room is read-only, so reopening works from anywhere."""
+    first, _, rest = text.partition(" ")
+    mention = re.fullmatch(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>", first)
+    if mention:
+        return services.crises.by_channel(mention.group(1)), one_line(rest)
+    if first.lstrip("#").isdigit():
+        return services.crises.get(int(first.lstrip("#"))), one_line(rest)
+    return services.crises.by_channel(who.channel_id or ""), one_line(text)
+
+
+def _lessons(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    reply(ack, closing_views.lessons_found(one_line(text), lessons.search(services, text, viewer=who.user_id)))
+
+
+def _export(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = services.crises.by_channel(who.channel_id or "")
+    if crisis is None:
+        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        return
+    ack()
+    services.defer(_share_post_mortem, services, who, crisis)
+
+
+def _share_post_mortem(services: Services, who: Interaction, crisis: Crisis) -> None:
+    try:
+        export.share(services, crisis)
+    except SlackError as error:
+        tell(services, who, replies.note(f"I could not post the post-mortem: {error.explain()}."))
+
+
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, replies.help_message())
 
@@ -131,5 +227,9 @@ SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "list": _list,
     "owner": _owner,
     "template": _template,
+    "close": _close,
+    "reopen": _reopen,
+    "lessons": _lessons,
+    "export": _export,
     "help": _help,
 }

@@ -7,7 +7,7 @@ import sqlite3
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import checklist, clock, drafting, ids, opening, war_room_setup
+from bot import checklist, clock, closing, drafting, ids, opening, war_room_setup
 from bot.checklist import Move
 from bot.gateway import SlackError
 from bot.ids import Callback, Field
@@ -29,6 +29,7 @@ def register(app: App) -> None:
     app.view(Callback.DRAFT_REPLY.value)(on_draft_reply)
     app.view(Callback.REPLY_DETAILS.value)(on_reply_details)
     app.view(Callback.REQUEST_CHANGES.value)(on_request_changes)
+    app.view(Callback.CLOSE_CRISIS.value)(on_close_crisis)
 
 
 @guarded
@@ -143,3 +144,35 @@ def _decide(services: Services, who: Interaction, draft_id: int, note_text: str)
     answer = drafting.decide(services, draft_id, actor=who.user_id, approve=False, note_text=note_text)
     if answer is not None:
         tell(services, who, answer)
+
+
+@guarded
+def on_close_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
+    services = services_of(context)
+    ref = ids.load(ids.CloseRef, body["view"].get("private_metadata"))
+    actor = body["user"]["id"]
+    crisis = services.crises.get(ref.crisis)
+    outcome = closing.validate(read_values(body["view"]), forced=ref.forced)
+    if isinstance(outcome, opening.Invalid):
+        ack(response_action="errors", errors=outcome.errors)
+        return
+    refusal = None if crisis is None else closing.may_close(services, crisis, actor)
+    still_open = [] if crisis is None or ref.forced else closing.pending(services, crisis)
+    if crisis is None or not crisis.is_open or refusal or still_open:
+        problem = refusal or (
+            f"Step {still_open[0].step.value} ({still_open[0].step.label}) was reopened meanwhile: settle it first."
+            if still_open
+            else "This crisis is already closed."
+        )
+        ack(response_action="errors", errors={Field.LESSONS.value: problem})
+        return
+    closure = closing.close(services, crisis, outcome, actor=actor)
+    ack()
+    if closure is not None:
+        services.defer(_announce, services, Interaction.of(body), closure.id)
+
+
+def _announce(services: Services, who: Interaction, closure_id: int) -> None:
+    problems = closing.announce(services, closure_id)
+    if problems:
+        tell(services, who, replies.note("The crisis is closed and stored, but " + " ".join(problems)))

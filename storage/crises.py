@@ -152,6 +152,23 @@ class CrisisRepository:
             for id_, owner, channel, opened_at, first, last_change, pending in rows
         ]
 
+    def response_times(self, crisis_ids: list[int]) -> dict[int, tuple[int | None, int | None]]:
+        """For each crisis, seconds from opening until step 1 was first marked done (time to
+        acknowledge) and until step 3 was last marked done, if it still is (time to resolve)."""
+        times: dict[int, tuple[int | None, int | None]] = {}
+        for start in range(0, len(crisis_ids), 500):
+            chunk = crisis_ids[start : start + 500]
+            rows = self.store.db.execute(
+                f"""select c.id,
+                       (select min(e.at) from events e where e.crisis_id = c.id and e.kind = 'step_changed'
+                          and json_extract(e.detail, '$.step') = 1 and json_extract(e.detail, '$.new') = 'done') - c.opened_at,
+                       (select s.changed_at from steps s where s.crisis_id = c.id and s.step = 3 and s.state = 'done') - c.opened_at
+                    from crises c where c.id in ({",".join("?" * len(chunk))})""",
+                chunk,
+            )
+            times.update({row[0]: (row[1], row[2]) for row in rows})
+        return times
+
     def participants(self, crisis_id: int) -> set[str]:
         rows = self.store.db["participants"].rows_where("crisis_id = ?", [crisis_id], select="user_id")
         return {row["user_id"] for row in rows}

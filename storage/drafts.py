@@ -37,6 +37,10 @@ class DraftRepository:
         row = rows[0]
         return Draft(**{**row, "state": DraftState(row["state"])})
 
+    def for_crisis(self, crisis_id: int) -> list[Draft]:
+        rows = self.store.db["drafts"].rows_where("crisis_id = ?", [crisis_id], order_by="id")
+        return [Draft(**{**row, "state": DraftState(row["state"])}) for row in rows]
+
     def posted(self, draft_id: int, *, channel_id: str, ts: str) -> None:
         with self.store.write() as db:
             db.execute("update drafts set channel_id = ?, message_ts = ? where id = ?", [channel_id, ts, draft_id])

@@ -122,10 +122,51 @@ def _v3_replies(db: Database) -> None:
     db["drafts"].create_index(["crisis_id"])
 
 
+def _v4_closures(db: Database) -> None:
+    # Each closing of a crisis (a reopened crisis can be closed again): what was learnt.
+    db["closures"].create(
+        {
+            "id": int,
+            "crisis_id": int,
+            "closed_by": str,
+            "closed_at": int,
+            "lessons": str,
+            "root_cause": str,
+            "goodwill": str,  # what was offered, empty when nothing was
+            "force_reason": str,  # why it was closed with steps still open
+            "archive": int,
+            "search_text": str,  # title, lessons, cause and follow-ups, CJK spaced out for FTS
+        },
+        pk="id",
+        not_null={"crisis_id", "closed_by", "closed_at", "lessons"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db["closures"].create_index(["crisis_id"])
+    db["closures"].enable_fts(["search_text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    db["followups"].create(
+        {
+            "id": int,
+            "crisis_id": int,
+            "closure_id": int,
+            "text": str,
+            "owner_id": str,
+            "state": str,  # open | done
+            "created_at": int,
+            "done_by": str,
+            "done_at": int,
+        },
+        pk="id",
+        not_null={"crisis_id", "closure_id", "text", "owner_id", "state", "created_at"},
+        foreign_keys=[("crisis_id", "crises", "id"), ("closure_id", "closures", "id")],
+    )
+    db["followups"].create_index(["state"])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
     _v3_replies,
+    _v4_closures,
 ]
 
 

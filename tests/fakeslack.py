@@ -29,7 +29,7 @@ APP_TOKEN = "xapp-1-A0000001-test"
 BOT_USER = "UBOT0001"
 TEAM = "T0000001"
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
-JSON_ARGS = ("blocks", "view", "metadata", "attachments")
+JSON_ARGS = ("blocks", "view", "metadata", "attachments", "files")
 
 
 class SlackFault(Exception):
@@ -83,6 +83,7 @@ class FakeSlack:
         self.expired_triggers: set[str] = set()
         self._faults: list[Fault] = []
         self.socket_mode_url = ""  # what apps.connections.open hands out
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id → name, bytes, where it was shared
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -224,6 +225,11 @@ class FakeSlack:
             finally:
                 self._changed.notify_all()
 
+    def record_upload(self, file_id: str, content: bytes) -> None:
+        with self._changed:
+            self.uploads[file_id]["content"] = content
+            self._changed.notify_all()
+
     def record_response(self, path: str, body: dict[str, Any]) -> None:
         with self._changed:
             self._check_message(body, "response_url")
@@ -364,6 +370,48 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _conversations_archive(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, writable=False)
+        if channel.archived:
+            raise SlackFault("already_archived")
+        channel.archived = True
+        return {}
+
+    def _conversations_unarchive(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, writable=False, member=False)
+        if not channel.archived:
+            raise SlackFault("not_archived")
+        channel.archived = False
+        return {}
+
+    def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, member=False)
+        if channel.is_private:
+            raise SlackFault("method_not_supported_for_channel_type")
+        channel.members.add(BOT_USER)
+        return {"channel": {"id": channel.id}}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not int(args.get("length") or 0):
+            raise SlackFault("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        self.uploads[file_id] = {"name": args["filename"], "length": int(args["length"]), "content": None}
+        return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files") or []
+        for f in files:
+            upload = self.uploads.get(f.get("id"))
+            if upload is None or upload["content"] is None:
+                raise SlackFault("file_not_found")
+            upload.update(title=f.get("title"), channel=args.get("channel_id"), comment=args.get("initial_comment"))
+        if args.get("channel_id"):
+            channel = self._channel({"channel": args["channel_id"]})
+            channel.messages.append(
+                {"ts": self._ts(), "user": BOT_USER, "text": args.get("initial_comment") or "", "blocks": [], "thread_ts": None, "metadata": None, "channel": channel.id, "files": [f["id"] for f in files]}
+            )
+        return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False, member=False)
         return {
@@ -496,6 +544,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if self.path.startswith("/respond/"):
                 fake.record_response(self.path, json.loads(raw or b"{}"))
                 self._send(200, {}, b"ok", "text/plain")
+                return
+            if self.path.startswith("/upload/"):
+                fake.record_upload(self.path.removeprefix("/upload/"), raw)
+                self._send(200, {}, f"OK - {len(raw)}".encode(), "text/plain")
                 return
             method = self.path.removeprefix("/api/").split("?")[0]
             status, headers, body = fake.handle(

@@ -18,6 +18,10 @@ HELP = """*/crisis* runs a social-media crisis from Slack.
 • `/crisis status` — (in a war room) the crisis and its checklist
 • `/crisis owner @someone` — (in a war room) hand ownership over
 • `/crisis template [kind] [language]` — (in a war room) a reply to the customer, filled in, in their language
+• `/crisis close` — (in a war room) close it, with the lessons learned
+• `/crisis reopen [#war-room or number] reason` — reopen a closed crisis
+• `/crisis lessons [words]` — search what past crises taught
+• `/crisis export` — (in a war room) the crisis as a post-mortem file
 • `/crisis list` — the open crises
 • `/crisis help` — this help"""
 

@@ -23,6 +23,7 @@ from bot.ids import Action, Callback, CrisisRef, Field, StepRef, dump
 from bot.locales import language
 from bot.model import Crisis, Step, StepState, StepStatus
 from bot.text import cut, escape, link, mrkdwn, plain
+from bot.views.closing import close_button
 from bot.views.common import channel, context, user, when
 
 HEADER_LIMIT = 150
@@ -39,8 +40,9 @@ def purpose(crisis: Crisis) -> str:
     return cut(f"War room of crisis #{crisis.id} ({crisis.category.label}): {escape(crisis.title)}", TOPIC_LIMIT)
 
 
-def header(crisis: Crisis) -> Message:
-    """The pinned summary at the top of the war room."""
+def header(crisis: Crisis, *, closable: bool = False) -> Message:
+    """The pinned summary at the top of the war room; `closable` adds the Close crisis button
+    (while the crisis is open and all four steps are settled)."""
     lang = language(crisis.language)
     fields = [
         f"*Kind*\n{crisis.category.label}",
@@ -66,6 +68,8 @@ def header(crisis: Crisis) -> Message:
             f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}",
         )
     )
+    if closable:
+        blocks.append(ActionsBlock(block_id="close", elements=[close_button(crisis)]))
     return Message(
         text=f"Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)} — owner {user(crisis.owner_id)}", blocks=blocks
     )

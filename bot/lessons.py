@@ -1,0 +1,56 @@
+"""The lessons library: what past crises taught, searchable in any language.
+
+SQLite's FTS5 tokenizer splits words on spaces and punctuation, so a Chinese sentence would be
+one long "word". Text is indexed and queried with every CJK character spaced out, so a query
+for 退款 finds 退款 anywhere in a lesson, and queries in other languages are unaffected.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.model import Closure, Crisis
+from bot.services import Services
+
+RESULTS = 5
+PAST_LESSONS = 3
+
+
+def searchable(*texts: str) -> str:
+    """Text as it is indexed (and queries as they are matched): CJK characters spaced out."""
+    spaced = "".join(
+        f" {c} " if unicodedata.east_asian_width(c) in ("W", "F") and c.isalpha() else c for c in " ".join(texts)
+    )
+    return " ".join(spaced.split())
+
+
+def search(services: Services, words: str, *, viewer: str) -> list[tuple[Crisis, Closure]]:
+    """The lessons that best match `words` (all of them first, then any of them); the latest
+    lessons when no words are given. Private crises only for the people in them."""
+    terms = re.findall(r"\w+", searchable(words))
+    if not terms:
+        closures = services.closures.latest_lessons(limit=RESULTS * 2)
+    else:
+        closures = services.closures.search(" ".join(terms), limit=RESULTS * 2, any_term=False)
+        if not closures:
+            closures = services.closures.search(" ".join(terms), limit=RESULTS * 2, any_term=True)
+    return _visible(services, closures, viewer)[:RESULTS]
+
+
+def for_new_crisis(services: Services, crisis: Crisis) -> list[tuple[Crisis, Closure]]:
+    """Up to three lessons of the latest closed crises of the same kind (none private)."""
+    closures = services.closures.of_category(crisis.category.value, excluding=crisis.id, limit=PAST_LESSONS * 3)
+    return _visible(services, closures, viewer=None)[:PAST_LESSONS]
+
+
+def _visible(services: Services, closures: list[Closure], viewer: str | None) -> list[tuple[Crisis, Closure]]:
+    found = []
+    for closure in closures:
+        crisis = services.crises.get(closure.crisis_id)
+        if crisis is None or (
+            crisis.is_private and (viewer is None or viewer not in services.crises.participants(crisis.id))
+        ):
+            continue
+        found.append((crisis, closure))
+    return found

@@ -1,0 +1,285 @@
+"""Closing a crisis in Slack: the close modal, the closing summary, the note to management,
+follow-up actions, reopening, and the lessons library."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from babel.dates import format_timedelta
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    CheckboxesElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blockkit import Message
+from bot.ids import Action, Callback, CloseRef, Field, FollowUpRef, dump
+from bot.model import Closure, Crisis, FollowUp, FollowUpState, StepState, StepStatus
+from bot.text import cut, mrkdwn
+from bot.views.common import channel, context, user, when
+
+LESSONS_MAX = 3000
+ROOT_CAUSE_MAX = 1000
+FOLLOWUP_MAX = 300
+FOLLOWUP_ROWS = 3
+TIMELINE_LINES = 25
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    return format_timedelta(timedelta(seconds=max(seconds, 0)), threshold=1.5, granularity="minute", locale="en")
+
+
+def close_modal(crisis: Crisis, pending: list[StepStatus], *, forced: bool) -> View:
+    about = f"*Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)}*\nA crisis is over when its cause is known, the responsible team is told, and the plan changes so it does not happen again."
+    blocks: list = [SectionBlock(block_id="about", text=about)]
+    if forced:
+        open_steps = ", ".join(f"{s.step.value} {s.step.label}" for s in pending)
+        blocks.append(
+            InputBlock(
+                block_id=Field.FORCE_REASON.value,
+                label=cut(f"Why close with steps still open ({open_steps})?", 2000),
+                element=PlainTextInputElement(
+                    action_id=Field.FORCE_REASON.value, multiline=True, min_length=1, max_length=500
+                ),
+            )
+        )
+    blocks += [
+        InputBlock(
+            block_id=Field.LESSONS.value,
+            label="Lessons learned",
+            hint="What would you tell the next team? Real sentences: what went wrong or right, and what to do differently.",
+            element=PlainTextInputElement(
+                action_id=Field.LESSONS.value, multiline=True, min_length=1, max_length=LESSONS_MAX
+            ),
+        ),
+        InputBlock(
+            block_id=Field.ROOT_CAUSE.value,
+            label="Root cause",
+            optional=True,
+            element=PlainTextInputElement(action_id=Field.ROOT_CAUSE.value, multiline=True, max_length=ROOT_CAUSE_MAX),
+        ),
+    ]
+    for n in range(1, FOLLOWUP_ROWS + 1):
+        blocks += [
+            InputBlock(
+                block_id=f"{Field.FOLLOWUP.value}_{n}",
+                label=f"What changes in our plan or process ({n})",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=f"{Field.FOLLOWUP.value}_{n}",
+                    max_length=FOLLOWUP_MAX,
+                    placeholder="e.g. every post is approved by a second person",
+                ),
+            ),
+            InputBlock(
+                block_id=f"{Field.FOLLOWUP.value}_owner_{n}",
+                label=f"Who owns change {n}",
+                optional=True,
+                element=UserSelectElement(action_id=f"{Field.FOLLOWUP.value}_owner_{n}", placeholder="One person"),
+            ),
+        ]
+    blocks += [
+        InputBlock(
+            block_id=Field.GOODWILL.value,
+            label="Goodwill gesture offered",
+            optional=True,
+            hint="What was offered (a voucher, a gift), if anything. Empty: none.",
+            element=PlainTextInputElement(action_id=Field.GOODWILL.value, max_length=300),
+        ),
+        InputBlock(
+            block_id=Field.ARCHIVE.value,
+            label="War room",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=Field.ARCHIVE.value,
+                options=[
+                    Option(
+                        value="archive",
+                        text=PlainTextObject(text="Archive the channel now (after the closing summary)"),
+                    )
+                ],
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=Callback.CLOSE_CRISIS.value,
+        title="Close the crisis",
+        submit="Close crisis",
+        close="Cancel",
+        private_metadata=dump(CloseRef(crisis=crisis.id, forced=forced)),
+        blocks=blocks,
+    )
+
+
+def close_button(crisis: Crisis) -> ButtonElement:
+    return ButtonElement(
+        action_id=Action.CLOSE.id(crisis.id),
+        text="Close crisis",
+        style="primary",
+        value=dump(CloseRef(crisis=crisis.id)),
+    )
+
+
+def steps_still_open(crisis: Crisis, pending: list[StepStatus], *, may_force: bool) -> Message:
+    names = ", ".join(f"*{s.step.value}. {s.step.label}*" for s in pending)
+    text = f"Crisis #{crisis.id} cannot be closed yet: {names} {'is' if len(pending) == 1 else 'are'} still open. Settle {'it' if len(pending) == 1 else 'them'} on the checklist first."
+    blocks: list = [SectionBlock(block_id="refusal", text=text)]
+    if may_force:
+        blocks.append(
+            context("As the owner (or an admin) you may close it anyway, with a reason that goes on the record.")
+        )
+        blocks.append(
+            ActionsBlock(
+                block_id="force",
+                elements=[
+                    ButtonElement(
+                        action_id=Action.FORCE_CLOSE.id(crisis.id),
+                        text="Close anyway…",
+                        style="danger",
+                        value=dump(CloseRef(crisis=crisis.id, forced=True)),
+                    )
+                ],
+            )
+        )
+    return Message(text=text, blocks=blocks)
+
+
+def closing_summary(
+    crisis: Crisis,
+    closure: Closure,
+    steps: list[StepStatus],
+    timeline: list[str],
+    followups: list[FollowUp],
+    *,
+    to_acknowledge: int | None,
+    to_resolve: int | None,
+) -> Message:
+    """The record of the crisis, posted in the war room when it closes."""
+    head = (
+        f"🏁 *Crisis #{crisis.id} closed* by {user(closure.closed_by)} {when(closure.closed_at)}\n"
+        f"*{mrkdwn(crisis.title, 500)}* · open for {duration(closure.closed_at - crisis.opened_at)} · "
+        f"time to acknowledge {duration(to_acknowledge)} · time to resolve {duration(to_resolve)}"
+    )
+    step_lines = "\n".join(_step_line(s) for s in steps)
+    blocks: list = [
+        SectionBlock(block_id="head", text=head),
+        SectionBlock(block_id="steps", text=f"*The four steps*\n{step_lines}"),
+    ]
+    if closure.force_reason:
+        blocks.append(
+            SectionBlock(
+                block_id="forced", text=f"⚠️ *Closed with steps still open:* {mrkdwn(closure.force_reason, 1000)}"
+            )
+        )
+    shown = timeline[-TIMELINE_LINES:]
+    earlier = f"_…{len(timeline) - len(shown)} earlier events_\n" if len(timeline) > len(shown) else ""
+    blocks.append(SectionBlock(block_id="timeline", text=cut(f"*Timeline*\n{earlier}" + "\n".join(shown), 2900)))
+    if closure.root_cause:
+        blocks.append(SectionBlock(block_id="cause", text=f"*Root cause*\n{mrkdwn(closure.root_cause, 2800)}"))
+    blocks.append(SectionBlock(block_id="lessons", text=f"*Lessons learned*\n{mrkdwn(closure.lessons, 2800)}"))
+    if followups:
+        lines = "\n".join(f"• {mrkdwn(f.text, 300)} — {user(f.owner_id)}" for f in followups)
+        blocks.append(SectionBlock(block_id="followups", text=cut(f"*What changes, and who owns it*\n{lines}", 2900)))
+    goodwill = f"offered: {mrkdwn(closure.goodwill, 300)}" if closure.goodwill else "none offered"
+    blocks.append(context(f"Goodwill gesture: {goodwill}", "`/crisis export` posts this crisis as a post-mortem file."))
+    return Message(text=f"Crisis #{crisis.id} closed: {mrkdwn(crisis.title, 300)}", blocks=blocks)
+
+
+def _step_line(status: StepStatus) -> str:
+    step = status.step
+    if status.state is StepState.DONE:
+        return f"✅ {step.value}. {step.label} — {user(status.changed_by)} {when(status.changed_at or 0)}"
+    if status.state is StepState.NOT_APPLICABLE:
+        return (
+            f"➖ {step.value}. {step.label} — not applicable: {mrkdwn(status.reason, 300)} ({user(status.changed_by)})"
+        )
+    return f"⏳ {step.value}. {step.label} — still open"
+
+
+def management_note(crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
+    """The short closure note for the management channel. A private crisis shows no details."""
+    owner = user(crisis.owner_id)
+    if crisis.is_private:
+        text = f"🏁 A private crisis (owner {owner}) was closed after {duration(closure.closed_at - crisis.opened_at)}."
+        return Message(text=text, blocks=[SectionBlock(text=text)])
+    lesson = first_sentence(closure.lessons)
+    text = (
+        f"🏁 *Crisis #{crisis.id} closed:* {mrkdwn(crisis.title, 300)} ({crisis.severity.label}, {crisis.category.label}) "
+        f"after {duration(closure.closed_at - crisis.opened_at)} · owner {owner} · {channel(crisis.channel_id)}\n"
+        f"*Lesson:* {mrkdwn(lesson, 600)}"
+    )
+    if followups:
+        text += f"\n*Follow-ups:* {len(followups)}, owned by {', '.join(sorted({user(f.owner_id) for f in followups}))}"
+    return Message(text=text, blocks=[SectionBlock(block_id="note", text=cut(text, 2900))])
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a lesson, for places that have room for one."""
+    for end in (". ", "! ", "? ", "。", "！", "？", "\n"):
+        if end in text:
+            text = text.split(end, 1)[0] + end.strip()
+    return cut(text.strip(), 300)
+
+
+def followup_message(crisis: Crisis, followup: FollowUp) -> Message:
+    """The DM telling someone they own a follow-up action, with a button to mark it done."""
+    if followup.state is FollowUpState.DONE:
+        text = f"✅ Done {when(followup.done_at or 0)}: {mrkdwn(followup.text, 300)} (crisis #{crisis.id}, marked by {user(followup.done_by)})"
+        return Message(text=text, blocks=[SectionBlock(block_id="done", text=text)])
+    text = (
+        f"📌 You own a follow-up of crisis #{crisis.id} *{mrkdwn(crisis.title, 300)}* ({channel(crisis.channel_id)}):\n"
+        f"*{mrkdwn(followup.text, 300)}*\nIt is listed in the daily digest until it is done."
+    )
+    button = ButtonElement(
+        action_id=Action.FOLLOWUP_DONE.id(followup.id),
+        text="Mark done",
+        style="primary",
+        value=dump(FollowUpRef(followup=followup.id)),
+    )
+    return Message(
+        text=f"You own a follow-up of crisis #{crisis.id}: {mrkdwn(followup.text, 300)}",
+        blocks=[SectionBlock(block_id="followup", text=text), ActionsBlock(block_id="done", elements=[button])],
+    )
+
+
+def reopened(crisis: Crisis, actor: str, reason: str) -> Message:
+    text = f"🔁 {user(actor)} reopened crisis #{crisis.id}: {mrkdwn(reason, 1000)}\nThe checklist is live again; close it with `/crisis close` when it is over."
+    return Message(text=text, blocks=[SectionBlock(text=text)])
+
+
+def lessons_found(words: str, found: list[tuple[Crisis, Closure]]) -> Message:
+    if not found:
+        text = f"No lessons match “{mrkdwn(words, 100)}” yet." if words else "No lessons learned are recorded yet."
+        return Message(text=text, blocks=[SectionBlock(text=text)])
+    title = f"*Lessons learned matching “{mrkdwn(words, 100)}”*" if words else "*The latest lessons learned*"
+    return Message(
+        text=f"{len(found)} lessons learned",
+        blocks=[SectionBlock(block_id="title", text=title), *(_lesson(crisis, closure) for crisis, closure in found)],
+    )
+
+
+def past_lessons(crisis: Crisis, found: list[tuple[Crisis, Closure]]) -> Message:
+    """Posted in a new war room: what earlier crises of the same kind taught."""
+    title = f"📚 *What earlier crises of this kind ({crisis.category.label}) taught us*"
+    return Message(
+        text="Lessons from earlier crises of this kind",
+        blocks=[SectionBlock(block_id="title", text=title), *(_lesson(c, cl) for c, cl in found)],
+    )
+
+
+def _lesson(crisis: Crisis, closure: Closure) -> SectionBlock:
+    text = (
+        f"*#{crisis.id} {mrkdwn(crisis.title, 200)}* · closed {when(closure.closed_at, '{date_short}')} · {channel(crisis.channel_id)}\n"
+        f"{mrkdwn(cut(closure.lessons, 600), 700)}"
+    )
+    return SectionBlock(text=text)

@@ -1,0 +1,51 @@
+"""Re-rendering the war room's pinned header and checklist from the stored state.
+
+The stored state is the truth: these messages are never patched, only rendered again. The
+checklist is re-rendered until what Slack shows is current, since another change (in this or
+another process) may land while Slack is updating it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot import checklist
+from bot.gateway import SlackError
+from bot.services import Services
+from bot.views import war_room as views
+
+log = logging.getLogger(__name__)
+
+RENDER_ATTEMPTS = 5
+
+
+def refresh_checklist(services: Services, crisis_id: int) -> None:
+    """Re-render the checklist message from the stored state until what Slack shows is current."""
+    for _ in range(RENDER_ATTEMPTS):
+        before = services.steps.version(crisis_id)
+        crisis = services.crises.get(crisis_id)
+        if crisis is None or crisis.channel_id is None or crisis.checklist_ts is None:
+            return
+        message = views.checklist(crisis, services.steps.of(crisis_id))
+        try:
+            services.slack.update(crisis.channel_id, crisis.checklist_ts, message)
+        except SlackError as error:
+            if error.code != "message_not_found":
+                log.warning("crisis %s: could not update the checklist: %s", crisis_id, error)
+                return
+            # Someone deleted it: post it again and remember the new one.
+            services.crises.set_checklist_ts(crisis_id, services.slack.post(crisis.channel_id, message))
+        after = services.crises.get(crisis_id)
+        if services.steps.version(crisis_id) == before and after is not None and after.status is crisis.status:
+            return
+    log.warning("crisis %s: the checklist kept changing while it was being updated", crisis_id)
+
+
+def refresh_header(services: Services, crisis_id: int) -> None:
+    """The pinned header, with its Close crisis button while the crisis is open and settled.
+    Raises SlackError for the caller to report."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None or crisis.channel_id is None or crisis.header_ts is None:
+        return
+    closable = crisis.is_open and checklist.all_settled(services.steps.of(crisis_id))
+    services.slack.update(crisis.channel_id, crisis.header_ts, views.header(crisis, closable=closable))

@@ -1,0 +1,172 @@
+"""Closing and reopening crises, their follow-up actions, and the lessons library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.model import Closure, FollowUp, FollowUpState, Status
+from storage.database import Store
+from storage.timeline import record_event
+
+
+@dataclass(frozen=True)
+class ClosureInput:
+    lessons: str
+    root_cause: str
+    goodwill: str
+    force_reason: str
+    archive: bool
+    followups: tuple[tuple[str, str], ...]  # (what, owner user id)
+    search_text: str
+
+
+class ClosureRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def close(self, crisis_id: int, closing: ClosureInput, *, by: str, at: int) -> Closure | None:
+        """Close an open crisis with everything learnt, in one transaction. None when it was
+        not open (already closed by someone else, or a resent submission)."""
+        with self.store.write() as db:
+            changed = db.execute(
+                "update crises set status = ?, closed_at = ? where id = ? and status = ?",
+                [Status.CLOSED.value, at, crisis_id, Status.OPEN.value],
+            ).rowcount
+            if changed != 1:
+                return None
+            closure_id = db.execute(
+                """insert into closures (crisis_id, closed_by, closed_at, lessons, root_cause, goodwill, force_reason,
+                       archive, search_text) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    crisis_id,
+                    by,
+                    at,
+                    closing.lessons,
+                    closing.root_cause,
+                    closing.goodwill,
+                    closing.force_reason,
+                    int(closing.archive),
+                    closing.search_text,
+                ],
+            ).lastrowid
+            db.conn.executemany(
+                """insert into followups (crisis_id, closure_id, text, owner_id, state, created_at)
+                   values (?, ?, ?, ?, ?, ?)""",
+                [
+                    (crisis_id, closure_id, text, owner, FollowUpState.OPEN.value, at)
+                    for text, owner in closing.followups
+                ],
+            )
+            record_event(
+                db,
+                crisis_id,
+                at=at,
+                actor=by,
+                kind="closed",
+                detail={
+                    "closure": closure_id,
+                    "forced": bool(closing.force_reason),
+                    "reason": closing.force_reason or None,
+                },
+            )
+        closure = self.get(closure_id)
+        assert closure is not None
+        return closure
+
+    def reopen(self, crisis_id: int, *, by: str, at: int, reason: str) -> bool:
+        """Reopen a closed crisis; False when it was not closed. Its closures stay on record."""
+        with self.store.write() as db:
+            changed = db.execute(
+                "update crises set status = ?, closed_at = null where id = ? and status = ?",
+                [Status.OPEN.value, crisis_id, Status.CLOSED.value],
+            ).rowcount
+            if changed == 1:
+                record_event(db, crisis_id, at=at, actor=by, kind="reopened", detail={"reason": reason})
+            return changed == 1
+
+    def get(self, closure_id: int) -> Closure | None:
+        rows = list(self.store.db["closures"].rows_where("id = ?", [closure_id]))
+        return _closure(rows[0]) if rows else None
+
+    def latest(self, crisis_id: int) -> Closure | None:
+        rows = list(self.store.db["closures"].rows_where("crisis_id = ?", [crisis_id], order_by="id desc", limit=1))
+        return _closure(rows[0]) if rows else None
+
+    def search(self, words: str, *, limit: int, any_term: bool) -> list[Closure]:
+        """The closures that best match `words` (FTS5, ranked by bm25), most relevant first:
+        containing all the words, or with `any_term` any of them. Words are quoted, so nobody's
+        query is read as FTS syntax."""
+        quoted = ['"' + word.replace('"', '""') + '"' for word in words.split()]
+        query = (" OR " if any_term else " ").join(quoted)
+        return [_closure(row) for row in self.store.db["closures"].search(query, limit=limit)]
+
+    def latest_lessons(self, *, limit: int) -> list[Closure]:
+        rows = self.store.db["closures"].rows_where(order_by="closed_at desc, id desc", limit=limit)
+        return [_closure(row) for row in rows]
+
+    def of_category(self, category: str, *, excluding: int, limit: int) -> list[Closure]:
+        """The latest closure of each recently closed crisis of this category."""
+        rows = self.store.db.query(
+            """select cl.* from closures cl join crises c on c.id = cl.crisis_id
+               where c.category = ? and c.id != ?
+                 and cl.id = (select max(id) from closures where crisis_id = c.id)
+               order by cl.closed_at desc, cl.id desc limit ?""",
+            [category, excluding, limit],
+        )
+        return [_closure(row) for row in rows]
+
+    # Follow-up actions
+
+    def followups(self, crisis_id: int | None = None, *, state: FollowUpState | None = None) -> list[FollowUp]:
+        where, params = [], []
+        if crisis_id is not None:
+            where.append("crisis_id = ?")
+            params.append(crisis_id)
+        if state is not None:
+            where.append("state = ?")
+            params.append(state.value)
+        rows = self.store.db["followups"].rows_where(" and ".join(where) or None, params, order_by="id")
+        return [_followup(row) for row in rows]
+
+    def followup(self, followup_id: int) -> FollowUp | None:
+        rows = list(self.store.db["followups"].rows_where("id = ?", [followup_id]))
+        return _followup(rows[0]) if rows else None
+
+    def finish_followup(self, followup_id: int, *, by: str, at: int) -> FollowUp | None:
+        """Mark an open follow-up done; None when it was already done."""
+        with self.store.write() as db:
+            changed = db.execute(
+                "update followups set state = ?, done_by = ?, done_at = ? where id = ? and state = ?",
+                [FollowUpState.DONE.value, by, at, followup_id, FollowUpState.OPEN.value],
+            ).rowcount
+            if changed != 1:
+                return None
+            followup = self.followup(followup_id)
+            assert followup is not None
+            record_event(
+                db,
+                followup.crisis_id,
+                at=at,
+                actor=by,
+                kind="followup_done",
+                detail={"followup": followup_id, "text": followup.text},
+            )
+            return followup
+
+
+def _closure(row: dict) -> Closure:
+    return Closure(
+        id=row["id"],
+        crisis_id=row["crisis_id"],
+        closed_by=row["closed_by"],
+        closed_at=row["closed_at"],
+        lessons=row["lessons"],
+        root_cause=row["root_cause"] or "",
+        goodwill=row["goodwill"] or "",
+        force_reason=row["force_reason"] or "",
+        archive=bool(row["archive"]),
+    )
+
+
+def _followup(row: dict) -> FollowUp:
+    return FollowUp(**{**row, "state": FollowUpState(row["state"])})
