@@ -1,4 +1,4 @@
-"""Start the crisis bot: `python app.py`.
+"""Start the crisis bot: `python app.py` (and `python app.py digest --dry-run|--send`).
 
 Reads `.env`, validates the configuration (a missing or malformed token stops start-up with one
 line and exit code 2), builds the Bolt app and runs it in Socket Mode when SLACK_APP_TOKEN is
@@ -8,6 +8,7 @@ worker processes of HTTP_THREADS threads each, sharing one database.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -23,10 +24,12 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
+from bot import clock, digest
 from bot.config import Config, ConfigError
 from bot.gateway import SlackGateway, build_client
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.views import digest as digest_views
 from handlers import actions, commands, views
 from handlers.plumbing import install_middleware
 
@@ -102,6 +105,8 @@ def main(argv: list[str]) -> int:
         print(f"crisis bot: {error}", file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if argv[:1] == ["digest"]:
+        return digest_command(config, argv[1:])
     try:
         bot = create_app(config)
     except (BoltError, SlackApiError) as error:
@@ -123,6 +128,34 @@ def main(argv: list[str]) -> int:
         log.info("listening on port %s at POST /slack/events", config.port)
         HttpServer(config).run()
     return 0
+
+
+def digest_command(config: Config, argv: list[str]) -> int:
+    """`python app.py digest --dry-run` prints today's digest as text without Slack;
+    `--send` posts it now, unless today's digest went out already (so cron and the built-in
+    schedule never post it twice)."""
+    parser = argparse.ArgumentParser(prog="python app.py digest", description=digest_command.__doc__)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dry-run", action="store_true", help="print the digest; nothing is sent")
+    mode.add_argument("--send", action="store_true", help="post today's digest to DIGEST_CHANNEL now")
+    args = parser.parse_args(argv)
+    if args.send and not config.digest_channel:
+        print(
+            "crisis bot: DIGEST_CHANNEL is not set: set it to the management channel's id to send the digest.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+    try:
+        if args.dry_run:
+            now = clock.now()
+            snapshot = digest.gather(services, now=now, day=digest.today(services, now))
+            print(digest_views.as_text(digest.render(services, snapshot)))
+            return 0
+        print(digest.send_today(services))
+        return 0
+    finally:
+        services.shutdown()
 
 
 class HttpServer(BaseApplication):

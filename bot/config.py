@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 
@@ -43,6 +45,9 @@ class Config:
     approvers: frozenset[str]
     admins: frozenset[str]
     digest_channel: str | None
+    digest_time: time | None
+    digest_tz: ZoneInfo
+    digest_quiet: str
 
     @property
     def socket_mode(self) -> bool:
@@ -105,6 +110,11 @@ class Config:
                 pattern=r"[CG][A-Z0-9]{2,}",
                 meaning="a channel id such as C0123456789 (channel details → About)",
             ),
+            digest_time=get.clock_time("DIGEST_TIME", time(9, 0)),
+            digest_tz=get.zone("DIGEST_TZ"),
+            digest_quiet=(
+                get.optional("DIGEST_QUIET", pattern=r"(?i)post|skip", meaning="post or skip") or "post"
+            ).lower(),
         )
 
 
@@ -160,6 +170,27 @@ class _Reader:
                 f"{name} must list Slack user ids (U…) or user-group ids (S…), comma-separated (got {bad[0]!r})."
             )
         return frozenset(ids)
+
+    def clock_time(self, name: str, default: time) -> time | None:
+        """HH:MM on a 24-hour clock, or `off`."""
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.lower() == "off":
+            return None
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
+        if not match:
+            raise ConfigError(f"{name} must be a time such as 09:00 (24-hour clock), or off (got {value!r}).")
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def zone(self, name: str) -> ZoneInfo:
+        value = self._raw(name) or "UTC"
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{name} must be an IANA time zone such as Europe/Amsterdam or Asia/Jakarta (got {value!r})."
+            ) from None
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self._raw(name)

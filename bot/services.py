@@ -18,6 +18,7 @@ from storage.database import Store
 from storage.deliveries import Deliveries
 from storage.drafts import DraftRepository
 from storage.outbox import Outbox
+from storage.reports import Reports
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 
@@ -36,6 +37,7 @@ class Services:
     outbox: Outbox
     drafts: DraftRepository
     closures: ClosureRepository
+    reports: Reports
     templates: Templates
     directory: Directory
     workers: Executor
@@ -74,6 +76,7 @@ class Services:
             outbox=Outbox(store),
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
+            reports=Reports(store),
             templates=Templates(config.templates_dir),
             directory=Directory(slack),
             workers=pool(config.worker_threads, "worker"),

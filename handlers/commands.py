@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import closing, drafting, export, ids, lessons, ownership
+from bot import clock, closing, digest, drafting, export, ids, lessons, ownership
 from bot.blockkit import Message
 from bot.gateway import SlackError
 from bot.model import Crisis
@@ -217,6 +217,13 @@ def _share_post_mortem(services: Services, who: Interaction, crisis: Crisis) -> 
         tell(services, who, replies.note(f"I could not post the post-mortem: {error.explain()}."))
 
 
+def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    """Today's digest, just for the person asking (private crises only if they are in them)."""
+    now = clock.now()
+    snapshot = digest.gather(services, now=now, day=digest.today(services, now))
+    reply(ack, digest.render(services, snapshot, viewer=who.user_id))
+
+
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, replies.help_message())
 
@@ -231,5 +238,6 @@ SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "reopen": _reopen,
     "lessons": _lessons,
     "export": _export,
+    "digest": _digest,
     "help": _help,
 }

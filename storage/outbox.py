@@ -52,6 +52,20 @@ class Outbox:
         with self.store.write() as db:
             db.execute("update outbox set state = 'failed', error = ?, sent_at = ? where key = ?", [error, now, key])
 
+    def skip(self, key: str, channel: str, *, now: int) -> None:
+        """Record that a post was deliberately not made (a quiet day's digest), so it stays settled."""
+        with self.store.write() as db:
+            db.execute(
+                "insert or ignore into outbox (key, channel, state, claimed_at, sent_at) values (?, ?, 'skipped', ?, ?)",
+                [key, channel, now, now],
+            )
+
+    def last_sent_at(self, prefix: str, *, before: str) -> int | None:
+        """When the latest post whose key starts with `prefix` (and sorts before `before`) went out."""
+        return self.store.db.execute(
+            "select max(sent_at) from outbox where key like ? and key < ? and state = 'sent'", [prefix + "%", before]
+        ).fetchone()[0]
+
     def release(self, key: str) -> None:
         """Forget a claim whose post failed for now, so a later attempt tries again."""
         with self.store.write() as db:

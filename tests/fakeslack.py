@@ -408,7 +408,16 @@ class FakeSlack:
         if args.get("channel_id"):
             channel = self._channel({"channel": args["channel_id"]})
             channel.messages.append(
-                {"ts": self._ts(), "user": BOT_USER, "text": args.get("initial_comment") or "", "blocks": [], "thread_ts": None, "metadata": None, "channel": channel.id, "files": [f["id"] for f in files]}
+                {
+                    "ts": self._ts(),
+                    "user": BOT_USER,
+                    "text": args.get("initial_comment") or "",
+                    "blocks": [],
+                    "thread_ts": None,
+                    "metadata": None,
+                    "channel": channel.id,
+                    "files": [f["id"] for f in files],
+                }
             )
         return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 

@@ -29,8 +29,15 @@ def start_app(env: dict[str, str], cwd: Path) -> subprocess.Popen:
     )
 
 
-def run_app(env: dict[str, str], cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess:
-    """`python app.py` to completion (for start-up failures), stdout and stderr apart."""
+def run_app(
+    env: dict[str, str], cwd: Path, timeout: float = 30, argv: list[str] | None = None
+) -> subprocess.CompletedProcess:
+    """`python app.py [argv]` to completion, stdout and stderr apart."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "app.py")], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+        [sys.executable, str(ROOT / "app.py"), *(argv or [])],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

@@ -56,7 +56,9 @@ def test_closing_with_open_steps_is_refused_with_their_names(bot, fake):
 def test_the_owner_may_force_close_with_a_reason_on_the_record(bot, fake):
     crisis = bot.open_crisis("Forced", user=ANA)
     refusal = bot.send.command("close", user=ANA, channel=crisis.channel_id).json
-    bot.send.click({"ts": "1.1", "blocks": refusal["blocks"], "channel": crisis.channel_id}, "crisis.close.force", user=ANA)
+    bot.send.click(
+        {"ts": "1.1", "blocks": refusal["blocks"], "channel": crisis.channel_id}, "crisis.close.force", user=ANA
+    )
     bot.settle()
     modal = bot.last_view()
     assert bot.send.submit(modal, {"lessons": LESSON}, user=ANA).json["errors"]["force_reason"]
@@ -70,7 +72,9 @@ def test_the_owner_may_force_close_with_a_reason_on_the_record(bot, fake):
     assert "Closed with steps still open" in str(summary["blocks"])
 
 
-@pytest.mark.parametrize("lesson", ["", "   ", "n/a", "N/A.", "nvt", "нет", "无", "ok", "fine, all good", "Lesson: none"])
+@pytest.mark.parametrize(
+    "lesson", ["", "   ", "n/a", "N/A.", "nvt", "нет", "无", "ok", "fine, all good", "Lesson: none"]
+)
 def test_a_lesson_must_be_a_real_sentence(bot, fake, lesson):
     crisis = bot.open_crisis("Lesson check", user=ANA)
     settle_all(bot, fake, crisis)
@@ -123,10 +127,26 @@ def test_closing_records_summarises_tells_and_archives_after_the_summary(bot, fa
     room = fake.channels[crisis.channel_id]
     summary = next(m for m in room.messages if m["text"].startswith(f"Crisis #{crisis.id} closed"))
     text = str(summary["blocks"])
-    for expected in ("time to acknowledge", "time to resolve", "Timeline", "opened by", "step 3: done by", LESSON[:40], "Weekend webcare rota", "&lt;!channel&gt;", "€10 voucher"):
+    for expected in (
+        "time to acknowledge",
+        "time to resolve",
+        "Timeline",
+        "opened by",
+        "step 3: done by",
+        LESSON[:40],
+        "Weekend webcare rota",
+        "&lt;!channel&gt;",
+        "€10 voucher",
+    ):
         assert expected in text, expected
     methods = [c.method for c in fake.calls]
-    summary_post = max(i for i, c in enumerate(fake.calls) if c.method == "chat.postMessage" and c.args.get("channel") == crisis.channel_id and "closed" in (c.args.get("text") or ""))
+    summary_post = max(
+        i
+        for i, c in enumerate(fake.calls)
+        if c.method == "chat.postMessage"
+        and c.args.get("channel") == crisis.channel_id
+        and "closed" in (c.args.get("text") or "")
+    )
     assert methods.index("conversations.archive") > summary_post and room.archived
     assert "conversations.rename" not in methods
 
@@ -168,7 +188,10 @@ def test_reopening_unarchives_with_a_reason(bot, fake):
     assert fake.channels[crisis.channel_id].archived
 
     assert "Say why" in bot.send.command(f"reopen {crisis.id}", user=ANA, channel=fake.general.id).json["text"]
-    assert "Only the owner" in bot.send.command(f"reopen {crisis.id} new posts", user=CAR, channel=fake.general.id).json["text"]
+    assert (
+        "Only the owner"
+        in bot.send.command(f"reopen {crisis.id} new posts", user=CAR, channel=fake.general.id).json["text"]
+    )
     bot.send.command(f"reopen <#{crisis.channel_id}|x> The story is back on TikTok", user=ANA, channel=fake.general.id)
     bot.settle()
     room = fake.channels[crisis.channel_id]
@@ -232,8 +255,14 @@ def test_a_new_crisis_shows_past_lessons_of_its_kind(bot, fake):
     other = bot.open_crisis("Unrelated", user=ANA, category="hacked_account")
     assert not any("What earlier crises" in m["text"] for m in fake.channels[other.channel_id].messages)
     new = bot.open_crisis("New troll", user=ANA, category="trolling")
-    shown = next(m for m in fake.channels[new.channel_id].messages if m["text"] == "Lessons from earlier crises of this kind")
-    assert len(shown["blocks"]) == 4 and "Lesson number 3" in str(shown["blocks"]) and "Lesson number 0" not in str(shown["blocks"])
+    shown = next(
+        m for m in fake.channels[new.channel_id].messages if m["text"] == "Lessons from earlier crises of this kind"
+    )
+    assert (
+        len(shown["blocks"]) == 4
+        and "Lesson number 3" in str(shown["blocks"])
+        and "Lesson number 0" not in str(shown["blocks"])
+    )
 
 
 def test_export_posts_a_markdown_post_mortem(bot, fake):
@@ -247,5 +276,14 @@ def test_export_posts_a_markdown_post_mortem(bot, fake):
     (upload,) = fake.uploads.values()
     markdown = upload["content"].decode()
     assert upload["name"] == f"crisis-{crisis.id}-post-mortem.md" and upload["channel"] == crisis.channel_id
-    for expected in ("# Post-mortem: crisis #1, Exported &lt;b&gt;crisis&lt;/b&gt;", "## The four steps", "1. **Acknowledge**: done", "## Lessons learned", LESSON, "Nobody on call", "## Timeline (UTC)", "reopened"):
+    for expected in (
+        "# Post-mortem: crisis #1, Exported &lt;b&gt;crisis&lt;/b&gt;",
+        "## The four steps",
+        "1. **Acknowledge**: done",
+        "## Lessons learned",
+        LESSON,
+        "Nobody on call",
+        "## Timeline (UTC)",
+        "reopened",
+    ):
         assert expected in markdown, expected

@@ -30,7 +30,11 @@ def thread(fake, crisis):
 
 
 def last_template(fake, crisis):
-    return next(m for m in reversed(thread(fake, crisis)) if m["text"].endswith(tuple(f"reply in {x}" for x in LANGS)) or " reply in " in m["text"])
+    return next(
+        m
+        for m in reversed(thread(fake, crisis))
+        if m["text"].endswith(tuple(f"reply in {x}" for x in LANGS)) or " reply in " in m["text"]
+    )
 
 
 LANGS = ("English", "Nederlands (Dutch)", "Русский (Russian)")
@@ -60,8 +64,16 @@ def test_the_command_shows_the_filled_template_in_the_thread(bot, fake):
     message = last_template(fake, crisis)
     text = shown_text(message)
     assert text.startswith("Hallo @jane_doe,") and "Acme" in text and "spijt ons" in text
-    assert "Apology (step 2)" in message["blocks"][0]["text"]["text"] and "Nederlands" in message["blocks"][0]["text"]["text"]
-    for action in ("crisis.template.language", "crisis.template.kind", "crisis.template.edit", "crisis.template.details"):
+    assert (
+        "Apology (step 2)" in message["blocks"][0]["text"]["text"]
+        and "Nederlands" in message["blocks"][0]["text"]["text"]
+    )
+    for action in (
+        "crisis.template.language",
+        "crisis.template.kind",
+        "crisis.template.edit",
+        "crisis.template.details",
+    ):
         find_element(message["blocks"], action)
 
 
@@ -97,11 +109,18 @@ def test_the_pickers_rewrite_the_same_message(bot, fake):
     bot.settle()
     message = last_template(fake, crisis)
     count = len(thread(fake, crisis))
-    bot.send.click(select(message, "crisis.template.language", "Русский"), "crisis.template.language", user=ANA, channel=crisis.channel_id)
+    bot.send.click(
+        select(message, "crisis.template.language", "Русский"),
+        "crisis.template.language",
+        user=ANA,
+        channel=crisis.channel_id,
+    )
     bot.settle()
     updated = fake.message(crisis.channel_id, message["ts"])
     assert "Русский" in updated["blocks"][0]["text"]["text"] and len(thread(fake, crisis)) == count
-    bot.send.click(select(updated, "crisis.template.kind", "Apology"), "crisis.template.kind", user=ANA, channel=crisis.channel_id)
+    bot.send.click(
+        select(updated, "crisis.template.kind", "Apology"), "crisis.template.kind", user=ANA, channel=crisis.channel_id
+    )
     bot.settle()
     again = fake.message(crisis.channel_id, message["ts"])
     assert "Apology" in again["blocks"][0]["text"]["text"] and "Русский" in again["blocks"][0]["text"]["text"]
@@ -142,7 +161,14 @@ def test_the_owner_approves_and_is_offered_the_matching_step(bot, fake):
     assert "Approved to publish" in str(approved["blocks"]) and "crisis.draft.approve" not in str(approved["blocks"])
     event = bot.services.timeline.events(crisis.id)[-1]
     assert event.kind == "reply_approved"
-    assert event.detail | {"note": None} == {"draft": 1, "author": ANA, "template": "nl/apology", "kind": "apology", "language": "nl", "note": None}
+    assert event.detail | {"note": None} == {
+        "draft": 1,
+        "author": ANA,
+        "template": "nl/apology",
+        "kind": "apology",
+        "language": "nl",
+        "note": None,
+    }
     assert event.actor == BOB and event.at
     offer = thread(fake, crisis)[-1]
     assert "mark step 2 (Own it and apologise) done?" in offer["text"]
@@ -211,7 +237,10 @@ def test_requesting_changes_and_revising(bot, fake):
     bot.send.click(sent_back, "crisis.draft.revise", user=ANA)
     bot.settle()
     revise = bot.last_view()
-    assert next(b for b in revise["blocks"] if b.get("block_id") == "draft_text")["element"]["initial_value"] == "First try"
+    assert (
+        next(b for b in revise["blocks"] if b.get("block_id") == "draft_text")["element"]["initial_value"]
+        == "First try"
+    )
     bot.send.submit(revise, {"draft_text": "We are sorry. Second try"}, user=ANA)
     bot.settle()
     assert bot.services.drafts.get(2).text == "We are sorry. Second try"
@@ -221,7 +250,10 @@ def test_two_approvers_at_once_make_one_decision(bot, fake):
     crisis = bot.open_crisis("Race", user=ANA, owner=BOB)
     _, message = draft_reply(bot, fake, crisis, ANA)
     fake.latency = 0.02
-    threads = [threading.Thread(target=bot.send.click, args=(message, "crisis.draft.approve"), kwargs={"user": BOB}) for _ in range(3)]
+    threads = [
+        threading.Thread(target=bot.send.click, args=(message, "crisis.draft.approve"), kwargs={"user": BOB})
+        for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -261,7 +293,10 @@ def test_reply_details_fill_the_templates_and_stay_data(bot, fake):
 
 def test_template_command_errors(bot, fake):
     crisis = bot.open_crisis("Errors", user=ANA)
-    assert "I don't understand `gibberish`" in bot.send.command("template gibberish", user=ANA, channel=crisis.channel_id).json["text"]
+    assert (
+        "I don't understand `gibberish`"
+        in bot.send.command("template gibberish", user=ANA, channel=crisis.channel_id).json["text"]
+    )
     assert "war room" in bot.send.command("template apology", user=ANA, channel=fake.general.id).json["text"]
 
 

@@ -100,7 +100,12 @@ def test_the_check_command_exits_non_zero_on_problems(tmp_path):
     assert ok.returncode == 0 and "0 problem(s) in 10 language(s)" in ok.stdout
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / f"apology{SUFFIX}").write_text("{{ nonsense }}")
-    bad = subprocess.run([sys.executable, "-m", "bot.templates", "check", "--lang", "en", "--dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.templates", "check", "--lang", "en", "--dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1 and "UndefinedError" in bad.stdout
 
 

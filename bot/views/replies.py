@@ -22,6 +22,7 @@ HELP = """*/crisis* runs a social-media crisis from Slack.
 • `/crisis reopen [#war-room or number] reason` — reopen a closed crisis
 • `/crisis lessons [words]` — search what past crises taught
 • `/crisis export` — (in a war room) the crisis as a post-mortem file
+• `/crisis digest` — the daily digest, now
 • `/crisis list` — the open crises
 • `/crisis help` — this help"""
 

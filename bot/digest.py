@@ -1,0 +1,144 @@
+"""The daily digest to management: what is burning, who owns it, what was learnt.
+
+It is due at DIGEST_TIME in DIGEST_TZ (zoneinfo, so daylight saving is right). Each day's digest
+is one key in the outbox (bot.delivery), so a restart, two running copies or a crash after
+posting never send it twice. A digest missed while the bot was down goes out once when it is
+back, marked late: only the latest missed day's, never one per missed day (and on a fresh
+install, which missed nothing, the first digest is the next one on time).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import clock
+from bot.blockkit import Message
+from bot.delivery import post_once
+from bot.model import Category
+from bot.services import Services
+from bot.views import digest as views
+from storage.reports import ClosedCrisis, OpenCrisis, OpenFollowUp
+
+KEY_PREFIX = "digest:"
+LATE_AFTER_SECONDS = 15 * 60
+FIGURES_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: date
+    now: int
+    since: int
+    late: bool
+    open: list[OpenCrisis]
+    opened_since: int
+    closed_since: list[ClosedCrisis]
+    followups: list[OpenFollowUp]
+    median_acknowledge: float | None
+    median_resolve: float | None
+    by_category: dict[Category, int]
+    ack_sla_seconds: int
+    stall_seconds: int
+    members: dict[int, set[str]] = field(default_factory=dict)  # who is in each private crisis
+
+    @property
+    def quiet(self) -> bool:
+        return not self.open and not self.closed_since and not self.followups
+
+
+def latest_slot(now: int, at: time, zone: ZoneInfo) -> datetime:
+    """The most recent moment the digest was due, at or before `now` (as a local datetime)."""
+    local = datetime.fromtimestamp(now, zone)
+    today = datetime.combine(local.date(), at, tzinfo=zone)
+    return today if today.timestamp() <= now else datetime.combine(local.date() - timedelta(days=1), at, tzinfo=zone)
+
+
+def key_for(day: date) -> str:
+    return f"{KEY_PREFIX}{day.isoformat()}"
+
+
+def gather(services: Services, *, now: int, day: date, late: bool = False) -> Digest:
+    """Everything the digest says, from a few aggregate queries."""
+    reports = services.reports
+    since = services.outbox.last_sent_at(KEY_PREFIX, before=key_for(day)) or now - 24 * 3600
+    window = now - FIGURES_DAYS * 24 * 3600
+    times = reports.response_times_since(window)
+    open_crises = reports.open_crises()
+    closed = reports.closed_between(since, now + 1)
+    followups = reports.open_followups()
+    private = sorted(
+        {c.id for c in open_crises if c.is_private}
+        | {c.id for c in closed if c.is_private}
+        | {f.crisis_id for f in followups if f.is_private}
+    )
+    return Digest(
+        day=day,
+        now=now,
+        since=since,
+        late=late,
+        open=open_crises,
+        opened_since=reports.opened_between(since, now + 1),
+        closed_since=closed,
+        followups=followups,
+        median_acknowledge=_median([a for a, _ in times]),
+        median_resolve=_median([r for _, r in times]),
+        by_category=reports.categories_since(window),
+        ack_sla_seconds=services.config.ack_sla_minutes * 60,
+        stall_seconds=services.config.stall_hours * 3600,
+        members=reports.participants_of(private),
+    )
+
+
+def _median(values: list[int | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def today(services: Services, now: int) -> date:
+    return datetime.fromtimestamp(now, services.config.digest_tz).date()
+
+
+def render(services: Services, digest: Digest, *, viewer: str | None = None) -> Message:
+    return views.digest_message(digest, viewer=viewer, web_base=web_base(services.config.api_url))
+
+
+def web_base(api_url: str) -> str:
+    """Slack's web address for links into channels, from the Web API's (GovSlack included)."""
+    return api_url.rstrip("/").removesuffix("/api")
+
+
+def send_due(services: Services, *, now: int) -> int:
+    """The scheduler's job: post the digest if one is due and not posted yet."""
+    config = services.config
+    if not config.digest_channel or config.digest_time is None:
+        return 0
+    slot = latest_slot(now, config.digest_time, config.digest_tz)
+    key = key_for(slot.date())
+    if services.outbox.settled([key]):
+        return 0
+    late = now - slot.timestamp() > LATE_AFTER_SECONDS
+    if late and services.outbox.last_sent_at(KEY_PREFIX, before=key) is None:
+        return 0  # a fresh install missed nothing: its first digest is the next one on time
+    digest = gather(services, now=now, day=slot.date(), late=late)
+    if digest.quiet and config.digest_quiet == "skip":
+        services.outbox.skip(key, config.digest_channel, now=now)
+        return 0
+    return int(post_once(services, key, config.digest_channel, render(services, digest)) is not None)
+
+
+def send_today(services: Services) -> str:
+    """Post today's digest now (`python app.py digest --send`) unless today's went out already.
+    Returns what happened, in words for the person at the command line."""
+    now = clock.now()
+    day = today(services, now)
+    key = key_for(day)
+    assert services.config.digest_channel
+    if services.outbox.settled([key]):
+        return f"The digest for {day} was posted already."
+    digest = gather(services, now=now, day=day)
+    if post_once(services, key, services.config.digest_channel, render(services, digest)) is None:
+        return f"The digest for {day} was not posted: see the log (is the bot in DIGEST_CHANNEL?)."
+    return f"The digest for {day} was posted."
