@@ -13,7 +13,7 @@ from bot import checklist, clock
 from bot.blockkit import Message
 from bot.checklist import Move, Refusal
 from bot.gateway import SlackError
-from bot.model import Crisis, Role, Step, StepState
+from bot.model import Crisis, Role, Step
 from bot.services import Services
 from bot.views import war_room as views
 from bot.views.common import channel
@@ -34,9 +34,7 @@ def move_step(
     if refusal:
         return refusal
     for _ in range(CAS_ATTEMPTS):
-        steps = services.steps.of(crisis_id)
-        settled_before = checklist.all_settled(steps)
-        current = steps[step.value - 1]
+        current = services.steps.of(crisis_id)[step.value - 1]
         decision = checklist.decide(current, move, reason)
         if isinstance(decision, Refusal):
             return note(decision.text)
@@ -60,15 +58,14 @@ def move_step(
     refresh_checklist(services, crisis_id)
     crisis = services.crises.get(crisis_id)  # after the refresh: the checklist may have been re-posted
     assert crisis is not None
-    _post(services, crisis, views.step_note(changed), thread=True)
-    settled = checklist.all_settled(services.steps.of(crisis_id))
-    if settled != settled_before:
+    _post(services, crisis, views.step_note(changed.status), thread=True)
+    if changed.all_settled_after != changed.all_settled_before:  # this change, and no other, flipped it
         try:
             refresh_header(services, crisis_id)  # the Close crisis button comes and goes with it
         except SlackError as error:
             log.warning("crisis %s: could not update the header: %s", crisis_id, error)
-    if settled and decision.old is StepState.PENDING:
-        _post(services, crisis, views.all_settled_notice(crisis), thread=False)
+        if changed.all_settled_after:
+            _post(services, crisis, views.all_settled_notice(crisis), thread=False)
     return None
 
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.model import Status, Step, StepState, StepStatus
 from storage.database import Store
 from storage.timeline import record_event
+
+
+@dataclass(frozen=True)
+class StepChange:
+    """A stored change, and whether the whole checklist was settled before and after it. Changes
+    are serialised by the transaction, so exactly one change completes (or un-completes) it."""
+
+    status: StepStatus
+    all_settled_before: bool
+    all_settled_after: bool
 
 
 class StepRepository:
@@ -32,11 +44,12 @@ class StepRepository:
         actor: str,
         at: int,
         reason: str | None = None,
-    ) -> StepStatus | None:
+    ) -> StepChange | None:
         """Move a step to `to` if the crisis is open and the step is in one of the `expect`ed
-        states, recording the change on the timeline in the same transaction. Returns the new
-        status, or None when someone else changed it first (or the crisis was closed): two
+        states, recording the change on the timeline in the same transaction. Returns the
+        change, or None when someone else changed it first (or the crisis was closed): two
         clicks at the same moment make exactly one change."""
+        settled = "select count(*) = 4 from steps where crisis_id = ? and state != 'pending'"
         with self.store.write() as db:
             row = db.execute(
                 """select s.state from steps s join crises c on c.id = s.crisis_id
@@ -45,6 +58,7 @@ class StepRepository:
             ).fetchone()
             if row is None or StepState(row[0]) not in expect:
                 return None
+            before = bool(db.execute(settled, [crisis_id]).fetchone()[0])
             db.execute(
                 """update steps set state = ?, reason = ?, changed_by = ?, changed_at = ?, version = version + 1
                    where crisis_id = ? and step = ?""",
@@ -59,7 +73,8 @@ class StepRepository:
                 detail={"step": int(step), "old": row[0], "new": to.value, "reason": reason},
             )
             updated = db.execute("select * from steps where crisis_id = ? and step = ?", [crisis_id, int(step)])
-            return _status(dict(zip([d[0] for d in updated.description], updated.fetchone(), strict=True)))
+            status = _status(dict(zip([d[0] for d in updated.description], updated.fetchone(), strict=True)))
+            return StepChange(status, before, bool(db.execute(settled, [crisis_id]).fetchone()[0]))
 
     def last_change(self, crisis_id: int) -> int | None:
         """When any step last changed, if ever."""

@@ -236,3 +236,26 @@ def test_a_deleted_checklist_is_posted_again(bot, fake, crisis):
     assert moved.checklist_ts != crisis.checklist_ts
     assert "1 of 4 done" in str(fake.message(crisis.channel_id, moved.checklist_ts)["blocks"])
     assert thread_notes(fake, moved) == [f"✅ Step 1 Acknowledge — done by <@{ANA}>"]
+
+
+def test_the_last_two_steps_ticked_at_once_announce_completion_once(bot, fake, crisis):
+    for step in (1, 2):
+        click(bot, fake, crisis, f"crisis.step.done#{step}", ANA)
+    message = checklist_message(fake, crisis)
+    fake.latency = 0.05
+    barrier = threading.Barrier(2)
+
+    def press(step, user):
+        barrier.wait()
+        bot.send.click(message, f"crisis.step.done#{step}", user=user)
+
+    threads = [threading.Thread(target=press, args=(3, ANA)), threading.Thread(target=press, args=(4, BOB))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bot.settle()
+    notices = [m for m in fake.channels[crisis.channel_id].messages if "All four steps" in m["text"]]
+    assert len(notices) == 1
+    header_updates = [c for c in fake.calls_to("chat.update") if c["ts"] == crisis.header_ts]
+    assert len(header_updates) == 1  # the Close crisis button appears once
