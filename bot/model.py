@@ -202,7 +202,6 @@ class Crisis:
     closed_at: int | None = None
     setup_state: SetupState = SetupState.PENDING
     setup_error: str | None = None
-    responders: tuple[str, ...] = field(default=())
     reply: ReplyDetails = field(default_factory=lambda: ReplyDetails())
 
     @property

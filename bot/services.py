@@ -11,6 +11,7 @@ from typing import Any
 from bot.config import Config
 from bot.gateway import SlackGateway
 from bot.permissions import Directory
+from bot.singleflight import SingleFlight
 from bot.templates import Templates
 from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
@@ -40,6 +41,7 @@ class Services:
     reports: Reports
     templates: Templates
     directory: Directory
+    renders: SingleFlight
     workers: Executor
     urgent: Executor
 
@@ -79,6 +81,7 @@ class Services:
             reports=Reports(store),
             templates=Templates(config.templates_dir),
             directory=Directory(slack),
+            renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
         )

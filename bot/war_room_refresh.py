@@ -20,7 +20,12 @@ RENDER_ATTEMPTS = 5
 
 
 def refresh_checklist(services: Services, crisis_id: int) -> None:
-    """Re-render the checklist message from the stored state until what Slack shows is current."""
+    """Re-render the checklist message from the stored state until what Slack shows is current.
+    While another thread of this process is at it, it is asked to go round once more instead."""
+    services.renders.run(("checklist", crisis_id), lambda: _render_checklist(services, crisis_id))
+
+
+def _render_checklist(services: Services, crisis_id: int) -> None:
     for _ in range(RENDER_ATTEMPTS):
         before = services.steps.version(crisis_id)
         crisis = services.crises.get(crisis_id)

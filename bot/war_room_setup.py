@@ -66,7 +66,7 @@ def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
 
 
 def _invite(services: Services, crisis: Crisis) -> Outcome:
-    people = [crisis.owner_id, *crisis.responders, crisis.opener_id]
+    people = [crisis.owner_id, *services.crises.responders(crisis.id), crisis.opener_id]
     failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
     problems = [
         f"I could not invite {user(u)}: {SlackError('conversations.invite', code).explain()}."

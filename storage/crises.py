@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -267,16 +266,17 @@ class CrisisRepository:
         return self._crisis(rows[0]) if rows else None
 
     def _crisis(self, row: dict) -> Crisis:
-        responders = tuple(
-            r["user_id"]
-            for r in self.store.db["participants"].rows_where(
-                "crisis_id = ? and role = ?", [row["id"], Role.RESPONDER.value], order_by="rowid"
-            )
+        return crisis_from_row(row)
+
+    def responders(self, crisis_id: int) -> list[str]:
+        """The responders named when the crisis was opened, in the order they were named."""
+        rows = self.store.db["participants"].rows_where(
+            "crisis_id = ? and role = ?", [crisis_id, Role.RESPONDER.value], order_by="rowid", select="user_id"
         )
-        return crisis_from_row(row, responders)
+        return [r["user_id"] for r in rows]
 
 
-def crisis_from_row(row: dict, responders: Iterable[str] = ()) -> Crisis:
+def crisis_from_row(row: dict) -> Crisis:
     return Crisis(
         id=row["id"],
         title=row["title"],
@@ -301,7 +301,6 @@ def crisis_from_row(row: dict, responders: Iterable[str] = ()) -> Crisis:
         closed_at=row["closed_at"],
         setup_state=SetupState(row["setup_state"]),
         setup_error=row["setup_error"],
-        responders=tuple(responders),
         reply=ReplyDetails(
             what_happened=row.get("reply_what_happened") or "",
             resolution=row.get("reply_resolution") or "",
