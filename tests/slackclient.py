@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,15 +40,11 @@ def sign(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:
 
 
 class SlackSender:
-    def __init__(
-        self, bot_url: str, fake: FakeSlack, secret: str = SIGNING_SECRET, *, keep_alive: bool = False
-    ) -> None:
+    def __init__(self, bot_url: str, fake: FakeSlack, secret: str = SIGNING_SECRET) -> None:
         self.bot_url = bot_url
         self.fake = fake
         self.secret = secret
-        self.keep_alive = keep_alive  # one connection per thread, reused (as Slack's delivery does)
         self._ids = itertools.count(1)
-        self._connections = threading.local()
 
     def trigger(self) -> str:
         return f"{next(self._ids)}.{int(time.time())}.trigger{next(self._ids):04d}"
