@@ -13,21 +13,20 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from bot import clock, lessons
+from bot import clock, effects, lessons
+from bot import outbox_keys as keys
 from bot.blockkit import Message
-from bot.delivery import post_once
 from bot.gateway import SlackError
 from bot.ids import USER_ID, Field
-from bot.model import Closure, Crisis, FollowUp, FollowUpState, StepState, StepStatus
+from bot.model import Closure, Crisis, FollowUpState, StepState, StepStatus
 from bot.opening import Invalid
 from bot.services import Services
 from bot.text import clean, one_line
 from bot.views import closing as views
-from bot.views.common import user, when
+from bot.views.common import user
 from bot.views.replies import note
 from bot.war_room_refresh import refresh_checklist, refresh_header
 from storage.closures import ClosureInput
-from storage.timeline import Event
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +148,8 @@ def pending(services: Services, crisis: Crisis) -> list[StepStatus]:
 
 
 def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: str) -> Closure | None:
-    """Store the closure; None when the crisis was no longer open."""
+    """Store the closure, and enqueue the posts it calls for; None when the crisis was no
+    longer open."""
     search_text = lessons.searchable(
         crisis.title, request.lessons, request.root_cause, *(what for what, _ in request.followups)
     )
@@ -162,82 +162,63 @@ def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: s
         followups=request.followups,
         search_text=search_text,
     )
-    return services.closures.close(crisis.id, closing, by=actor, at=clock.now())
+    stored = services.closures.close(
+        crisis.id, closing, by=actor, at=clock.now(), management_channel=services.config.digest_channel
+    )
+    return stored[0] if stored else None
 
 
 def announce(services: Services, closure_id: int) -> list[str]:
-    """Tell everyone a crisis closed. Returns what could not be done, in plain words."""
+    """Tell everyone a crisis closed: the summary in the war room first, then the note to
+    management, a DM to each follow-up owner, the header and checklist shown closed, and the
+    channel archived if asked. Returns what could not be done, in plain words. Every post goes
+    through the outbox, so a crash half-way is finished by the scheduler, never repeated."""
     closure = services.closures.get(closure_id)
     assert closure is not None
-    crisis = services.crises.get(closure.crisis_id)
-    assert crisis is not None
-    followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
     problems: list[str] = []
-    summary_posted = _try(
-        problems,
-        "post the closing summary",
-        lambda: services.slack.post(crisis.channel_id or "", summary(services, crisis, closure, followups)),
-    )
-    _try(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
-    refresh_checklist(services, crisis.id)
-    if services.config.digest_channel:
-        post_once(
-            services,
-            f"closure:{closure.id}",
-            services.config.digest_channel,
-            views.management_note(crisis, closure, followups),
-        )
-    for followup in followups:
-        _try(
-            problems,
-            f"tell {user(followup.owner_id)} about their follow-up",
-            lambda f=followup: services.slack.post(f.owner_id, views.followup_message(crisis, f)),
-        )
+    followups = [f for f in services.closures.followups(closure.crisis_id) if f.closure_id == closure.id]
+    posts = [keys.key(keys.SUMMARY, closure.id), keys.key(keys.MANAGEMENT, closure.id)]
+    posts += [keys.key(keys.FOLLOWUP, f.id) for f in followups]
+    for post in posts:
+        _try(problems, _WHAT[keys.parse(post)[0]], lambda p=post: effects.deliver(services, p))  # type: ignore[index]
+    _try(problems, "update the pinned header", lambda: refresh_header(services, closure.crisis_id))
+    refresh_checklist(services, closure.crisis_id)
     if closure.archive:
-        if summary_posted:
-            _try(problems, "archive the channel", lambda: services.slack.archive(crisis.channel_id or ""))
-        else:
-            problems.append("I did not archive the channel, so that the summary can still be posted there.")
+        _try(problems, "archive the channel", lambda: archive_when_summarised(services, closure))
     return problems
 
 
-def summary(services: Services, crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
-    to_acknowledge, to_resolve = services.crises.response_times([crisis.id]).get(crisis.id, (None, None))
-    timeline = [line for line in (timeline_line(e) for e in services.timeline.events(crisis.id)) if line]
-    return views.closing_summary(
-        crisis,
-        closure,
-        services.steps.of(crisis.id),
-        timeline,
-        followups,
-        to_acknowledge=to_acknowledge,
-        to_resolve=to_resolve,
-    )
+_WHAT = {
+    keys.SUMMARY: "post the closing summary",
+    keys.MANAGEMENT: "tell management",
+    keys.FOLLOWUP: "tell a follow-up's owner",
+}
 
 
-def timeline_line(event: Event) -> str | None:
-    """One line of a crisis's story, or None for events not worth a line."""
-    d, who = event.detail, user(event.actor)
-    at = when(event.at, "{date_short} {time}")
-    lines = {
-        "opened": lambda: f"{at} opened by {who}, owner {user(d.get('owner'))}",
-        "war_room_ready": lambda: f"{at} war room ready",
-        "owner_changed": lambda: f"{at} {who} handed ownership from {user(d.get('old'))} to {user(d.get('new'))}",
-        "step_changed": lambda: f"{at} step {d.get('step')}: {_state_word(d.get('new'))} by {who}",
-        "reply_approved": lambda: (
-            f"{at} {who} approved a {d.get('kind')} reply ({d.get('language')}) drafted by {user(d.get('author'))}"
-        ),
-        "reply_changes_requested": lambda: f"{at} {who} asked for changes to a {d.get('kind')} reply",
-        "closed": lambda: f"{at} closed by {who}" + (" (steps still open)" if d.get("forced") else ""),
-        "reopened": lambda: f"{at} reopened by {who}",
-        "followup_done": lambda: f"{at} follow-up done by {who}",
-    }
-    line = lines.get(event.kind)
-    return line() if line else None
+def archive_when_summarised(services: Services, closure: Closure) -> bool:
+    """Archive the war room once its closing summary is posted (never before: an archived
+    channel takes no more messages). Returns whether it is archived now."""
+    if closure.archived_at:
+        return True
+    crisis = services.crises.get(closure.crisis_id)
+    if crisis is None or crisis.is_open or not crisis.channel_id:
+        return False
+    if services.outbox.sent_ts(keys.key(keys.SUMMARY, closure.id)) is None:
+        return False
+    services.slack.archive(crisis.channel_id)
+    services.closures.archived(closure.id, at=clock.now())
+    return True
 
 
-def _state_word(state: str | None) -> str:
-    return {"done": "done", "na": "not applicable", "pending": "reopened"}.get(state or "", state or "")
+def finish_archives(services: Services, *, now: int) -> int:
+    """The scheduler's job: archive war rooms whose closing asked for it and a crash interrupted."""
+    archived = 0
+    for closure in services.closures.awaiting_archive():
+        try:
+            archived += archive_when_summarised(services, closure)
+        except SlackError as error:
+            log.warning("could not archive the war room of crisis %s: %s", closure.crisis_id, error)
+    return archived
 
 
 def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> Message:

@@ -23,15 +23,19 @@ METADATA_TYPE = "crisis_bot_post"
 STALE_AFTER_SECONDS = 300  # far longer than a post takes, even with rate-limit retries
 
 
-def post_once(services: Services, key: str, channel: str, message: Message) -> str | None:
-    """Post `message` to `channel` unless the post for `key` exists or is being made.
-    Returns the new message's ts when this call posted it."""
+def post_once(
+    services: Services, key: str, channel: str, message: Message, *, thread_ts: str | None = None
+) -> str | None:
+    """Post `message` to `channel` (in the thread of `thread_ts`) unless the post for `key` exists
+    or is being made. Returns the new message's ts when this call posted it."""
     claimed = services.outbox.claim(key, channel, now=clock.now(), stale_after=STALE_AFTER_SECONDS)
     if claimed.claim in (Claim.BUSY, Claim.DONE):
         return None
     if claimed.claim is Claim.STALE:
         try:
-            ts = services.slack.find_posted(channel, METADATA_TYPE, key, since=(claimed.previous_claim_at or 0) - 5)
+            ts = services.slack.find_posted(
+                channel, METADATA_TYPE, key, since=(claimed.previous_claim_at or 0) - 5, thread_ts=thread_ts
+            )
         except SlackError as error:
             services.outbox.release(key)
             log.warning("could not check whether %s was posted: %s", key, error)
@@ -41,7 +45,7 @@ def post_once(services: Services, key: str, channel: str, message: Message) -> s
             return None
     try:
         ts = services.slack.post(
-            channel, message, metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+            channel, message, thread_ts=thread_ts, metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         )
     except SlackError as error:
         if error.transient:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.closing import timeline_line
+from bot.crisis_record import timeline_line
 from bot.model import Crisis, DraftState, StepState
 from bot.services import Services
 from bot.templates import Kind

@@ -154,6 +154,24 @@ class SlackGateway:
                     failed[batch[0]] = error.code
         return failed
 
+    def own_channel(self, name: str) -> str | None:
+        """The id of the (unarchived) channel called `name` that the bot is in, if any."""
+        cursor = None
+        while True:
+            page = self._call(
+                "users_conversations",
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+            for channel in page.get("channels", []):
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
     def archive(self, channel: str) -> None:
         try:
             self._call("conversations_archive", channel=channel)
@@ -201,19 +219,26 @@ class SlackGateway:
             extra["thread_ts"] = thread_ts
         if metadata:
             extra["metadata"] = metadata
+        try:
+            return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
+        except SlackError as error:
+            if error.code != "not_in_channel" or not channel.startswith("C"):
+                raise
+        self._call("conversations_join", channel=channel)  # a public channel the bot was never invited to
         return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
 
-    def find_posted(self, channel: str, event_type: str, key: str, *, since: int) -> str | None:
-        """The ts of a message posted since `since` whose metadata carries `key`, if any."""
+    def find_posted(
+        self, channel: str, event_type: str, key: str, *, since: int, thread_ts: str | None = None
+    ) -> str | None:
+        """The ts of a message posted since `since` (in the thread of `thread_ts`, if given) whose
+        metadata carries `key`, if any. `channel` may be a user id: their DM with the bot."""
+        if channel.startswith(("U", "W")):
+            channel = self._call("conversations_open", users=channel)["channel"]["id"]
+        method, where = ("conversations_replies", {"ts": thread_ts}) if thread_ts else ("conversations_history", {})
         cursor = None
         for _ in range(10):  # 10 pages of 200: far more than a channel gets in minutes
             page = self._call(
-                "conversations_history",
-                channel=channel,
-                oldest=str(since),
-                limit=200,
-                include_all_metadata=True,
-                cursor=cursor,
+                method, channel=channel, oldest=str(since), limit=200, include_all_metadata=True, cursor=cursor, **where
             )
             for message in page.get("messages", []):
                 metadata = message.get("metadata") or {}

@@ -264,6 +264,7 @@ class Closure:
     goodwill: str = ""
     force_reason: str = ""
     archive: bool = False
+    archived_at: int | None = None
 
 
 class FollowUpState(StrEnum):

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot import clock, digest, nudges, war_room_setup
+from bot import clock, closing, digest, effects, nudges, war_room_refresh, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,15 @@ def resume_setups(services: Services, *, now: int) -> int:
     return len(crises)
 
 
-JOBS: tuple[Callable[..., int], ...] = (resume_setups, nudges.send_due, digest.send_due)
+# Recovery first (what a crash left half-done), then what the clock made due.
+JOBS: tuple[Callable[..., int], ...] = (
+    resume_setups,
+    effects.sweep,
+    closing.finish_archives,
+    war_room_refresh.sweep,
+    nudges.send_due,
+    digest.send_due,
+)
 
 
 def tick(services: Services, *, now: int | None = None) -> dict[str, int]:

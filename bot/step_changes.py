@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from bot import checklist, clock
+from bot import checklist, clock, effects
 from bot.blockkit import Message
 from bot.checklist import Move, Refusal
 from bot.gateway import SlackError
 from bot.model import Crisis, Role, Step
 from bot.services import Services
-from bot.views import war_room as views
 from bot.views.common import channel
 from bot.views.replies import note
 from bot.war_room_refresh import refresh_checklist, refresh_header
@@ -56,16 +55,16 @@ def move_step(
         return note("The checklist kept changing while you clicked; look at it again and retry.")
 
     refresh_checklist(services, crisis_id)
-    crisis = services.crises.get(crisis_id)  # after the refresh: the checklist may have been re-posted
-    assert crisis is not None
-    _post(services, crisis, views.step_note(changed.status), thread=True)
+    for post in changed.posts:  # the thread note, and the notice when this change settled all four
+        try:
+            effects.deliver(services, post)
+        except SlackError as error:  # pending in the outbox: the scheduler tries again
+            log.warning("crisis %s: could not post %s: %s", crisis_id, post, error)
     if changed.all_settled_after != changed.all_settled_before:  # this change, and no other, flipped it
         try:
             refresh_header(services, crisis_id)  # the Close crisis button comes and goes with it
         except SlackError as error:
             log.warning("crisis %s: could not update the header: %s", crisis_id, error)
-        if changed.all_settled_after:
-            _post(services, crisis, views.all_settled_notice(crisis), thread=False)
     return None
 
 
@@ -106,10 +105,3 @@ def is_member(services: Services, crisis: Crisis, user: str) -> bool:
         return False
     services.crises.add_participant(crisis.id, user, Role.MEMBER)
     return True
-
-
-def _post(services: Services, crisis: Crisis, message: Message, *, thread: bool) -> None:
-    try:
-        services.slack.post(crisis.channel_id or "", message, thread_ts=crisis.checklist_ts if thread else None)
-    except SlackError as error:
-        log.warning("crisis %s: could not post %s: %s", crisis.id, message.text[:40], error)

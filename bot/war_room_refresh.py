@@ -11,12 +11,14 @@ import logging
 
 from bot import checklist
 from bot.gateway import SlackError
+from bot.model import Crisis
 from bot.services import Services
 from bot.views import war_room as views
 
 log = logging.getLogger(__name__)
 
 RENDER_ATTEMPTS = 5
+QUIET_SECONDS = 60  # a change younger than this may still be rendering
 
 
 def refresh_checklist(services: Services, crisis_id: int) -> None:
@@ -42,6 +44,7 @@ def _render_checklist(services: Services, crisis_id: int) -> None:
             services.crises.set_checklist_ts(crisis_id, services.slack.post(crisis.channel_id, message))
         after = services.crises.get(crisis_id)
         if services.steps.version(crisis_id) == before and after is not None and after.status is crisis.status:
+            services.crises.rendered(crisis_id, checklist=checklist_key(before, crisis))
             return
     log.warning("crisis %s: the checklist kept changing while it was being updated", crisis_id)
 
@@ -52,5 +55,32 @@ def refresh_header(services: Services, crisis_id: int) -> None:
     crisis = services.crises.get(crisis_id)
     if crisis is None or crisis.channel_id is None or crisis.header_ts is None:
         return
-    closable = crisis.is_open and checklist.all_settled(services.steps.of(crisis_id))
-    services.slack.update(crisis.channel_id, crisis.header_ts, views.header(crisis, closable=closable))
+    settled = checklist.all_settled(services.steps.of(crisis_id))
+    services.slack.update(
+        crisis.channel_id, crisis.header_ts, views.header(crisis, closable=crisis.is_open and settled)
+    )
+    services.crises.rendered(crisis_id, header=header_key(crisis, settled))
+
+
+def checklist_key(version: int, crisis: Crisis) -> str:
+    """What a rendered checklist shows, as storage.crises.stale_renders compares it."""
+    return f"{version}:{crisis.status.value}"
+
+
+def header_key(crisis: Crisis, all_settled: bool) -> str:
+    """What a rendered header shows, as storage.crises.stale_renders compares it."""
+    return f"{crisis.owner_id}|{crisis.status.value}|{int(all_settled)}|{crisis.customer_handle}"
+
+
+def sweep(services: Services, *, now: int) -> int:
+    """The scheduler's job: re-render war-room messages a crash (or a failed Slack call) left
+    showing an older state than the stored one."""
+    checklists, headers = services.crises.stale_renders(quiet_since=now - QUIET_SECONDS, closed_since=now - 24 * 3600)
+    for crisis_id in checklists:
+        refresh_checklist(services, crisis_id)
+    for crisis_id in headers:
+        try:
+            refresh_header(services, crisis_id)
+        except SlackError as error:
+            log.warning("crisis %s: could not update the header: %s", crisis_id, error)
+    return len(checklists) + len(headers)

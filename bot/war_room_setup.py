@@ -26,6 +26,7 @@ from bot.slugs import channel_name
 from bot.views import closing as closing_views
 from bot.views import war_room as views
 from bot.views.common import user
+from bot.war_room_refresh import checklist_key, header_key
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ class Outcome:
 
 
 def _create_channel(services: Services, crisis: Crisis) -> Outcome:
+    if crisis.channel_name:  # an earlier attempt planned this name: did it die right after creating it?
+        found = services.slack.own_channel(crisis.channel_name)
+        if found and services.crises.by_channel(found) is None:
+            return Outcome(columns={"channel_id": found, "channel_name": crisis.channel_name})
     opened_on = datetime.fromtimestamp(crisis.opened_at, UTC).date()
     for attempt in range(1, NAME_ATTEMPTS + 1):
         name = channel_name(crisis.title, opened_on, attempt)
@@ -77,7 +82,7 @@ def _invite(services: Services, crisis: Crisis) -> Outcome:
 
 def _post_header(services: Services, crisis: Crisis) -> Outcome:
     ts = services.slack.post(crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
-    return Outcome(columns={"header_ts": ts})
+    return Outcome(columns={"header_ts": ts, "rendered_header": header_key(crisis, all_settled=False)})
 
 
 def _pin_header(services: Services, crisis: Crisis) -> Outcome:
@@ -86,8 +91,9 @@ def _pin_header(services: Services, crisis: Crisis) -> Outcome:
 
 
 def _post_checklist(services: Services, crisis: Crisis) -> Outcome:
+    version = services.steps.version(crisis.id)
     ts = services.slack.post(crisis.channel_id, views.checklist(crisis, services.steps.of(crisis.id)))  # type: ignore[arg-type]
-    return Outcome(columns={"checklist_ts": ts})
+    return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, crisis)})
 
 
 def _past_lessons(services: Services, crisis: Crisis) -> Outcome:

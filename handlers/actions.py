@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
 from bot import closing, drafting, ids, step_changes, war_room_setup
+from bot.blockkit import Message
 from bot.checklist import Move
 from bot.gateway import SlackError
 from bot.ids import Action
@@ -20,7 +21,7 @@ from bot.views import replies
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
 from handlers.commands import close_refusal, open_close_modal, open_modal, show_template
-from handlers.plumbing import Interaction, guarded, services_of, tell
+from handlers.plumbing import Interaction, guarded, open_when_ready, services_of, tell
 
 
 def register(app: App) -> None:
@@ -82,15 +83,14 @@ def _step_skip(services: Services, who: Interaction, value: str) -> None:
 
 
 def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> None:
-    refusal = step_changes.may_skip(services, ref.crisis, Step(ref.step), who.user_id)
-    crisis = services.crises.get(ref.crisis)
-    if refusal is not None or crisis is None:
-        tell(services, who, refusal or replies.note("That crisis no longer exists."))
-        return
-    try:
-        services.slack.open_view(who.trigger_id or "", war_room_views.skip_modal(crisis, Step(ref.step)))
-    except SlackError as error:
-        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Click the button again."))
+    def build() -> View | Message:
+        refusal = step_changes.may_skip(services, ref.crisis, Step(ref.step), who.user_id)  # may ask Slack
+        crisis = services.crises.get(ref.crisis)
+        if refusal is not None or crisis is None:
+            return refusal or replies.note("That crisis no longer exists.")
+        return war_room_views.skip_modal(crisis, Step(ref.step))
+
+    open_when_ready(services, who, build)
 
 
 def _step_template(services: Services, who: Interaction, value: str) -> None:
@@ -122,14 +122,18 @@ def _draft_revise(services: Services, who: Interaction, value: str) -> None:
 
 
 def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef, text: str | None) -> None:
-    crisis = services.crises.get(ref.crisis)
-    if crisis is None or not crisis.is_open:
-        tell(services, who, replies.note("This crisis is closed: its replies can no longer be drafted."))
-        return
-    text = (
-        text if text is not None else drafting.draft_text(services, crisis, Kind(ref.kind), ref.language, who.user_id)
-    )
-    _open(services, who, draft_views.draft_modal(ref, text))
+    def build() -> View | Message:
+        crisis = services.crises.get(ref.crisis)
+        if crisis is None or not crisis.is_open:
+            return replies.note("This crisis is closed: its replies can no longer be drafted.")
+        filled = (
+            text
+            if text is not None
+            else drafting.draft_text(services, crisis, Kind(ref.kind), ref.language, who.user_id)
+        )
+        return draft_views.draft_modal(ref, filled)
+
+    open_when_ready(services, who, build)
 
 
 def _template_details(services: Services, who: Interaction, value: str) -> None:
@@ -158,15 +162,15 @@ def _draft_changes(services: Services, who: Interaction, value: str) -> None:
 
 
 def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> None:
-    draft = services.drafts.get(draft_id)
-    crisis = services.crises.get(draft.crisis_id) if draft else None
-    if draft is None or crisis is None:
-        return
-    refusal = drafting.approval_refusal(services, crisis, draft, who.user_id)
-    if refusal:
-        tell(services, who, replies.note(refusal))
-        return
-    _open(services, who, draft_views.changes_modal(draft))
+    def build() -> View | Message:
+        draft = services.drafts.get(draft_id)
+        crisis = services.crises.get(draft.crisis_id) if draft else None
+        if draft is None or crisis is None:
+            return replies.note("That draft no longer exists.")
+        refusal = drafting.approval_refusal(services, crisis, draft, who.user_id)  # may ask Slack for a user group
+        return replies.note(refusal) if refusal else draft_views.changes_modal(draft)
+
+    open_when_ready(services, who, build)
 
 
 def _open(services: Services, who: Interaction, view: View) -> None:

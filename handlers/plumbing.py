@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_sdk.models.views import View
 
 from bot import clock
 from bot.blockkit import Message
 from bot.gateway import SlackError
 from bot.services import Services
+from bot.views import replies
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,22 @@ def tell(services: Services, who: Interaction, message: Message) -> None:
             services.slack.post(who.user_id, message)
     except SlackError as error:
         log.warning("could not answer %s: %s", who.user_id, error)
+
+
+def open_when_ready(services: Services, who: Interaction, build: Callable[[], View | Message]) -> None:
+    """Open a modal whose content needs Slack calls first: a "Working…" modal opens at once
+    (the trigger expires 3 s after the click, and a rate-limited call can take longer), then
+    the real one replaces it; a refusal replaces it with its explanation."""
+    try:
+        opened = services.slack.open_view(who.trigger_id or "", replies.working_modal())
+    except SlackError as error:
+        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Click the button again."))
+        return
+    built = build()
+    try:
+        services.slack.update_view(opened["id"], built if isinstance(built, View) else replies.notice_modal(built))
+    except SlackError as error:
+        log.warning("could not fill modal %s: %s", opened.get("id"), error)
 
 
 def guarded(listener: Listener) -> Listener:

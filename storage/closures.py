@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import outbox_keys as keys
 from bot.model import Closure, FollowUp, FollowUpState, Status
 from storage.database import Store
+from storage.outbox import enqueue
 from storage.timeline import record_event
 
 
@@ -24,9 +26,13 @@ class ClosureRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def close(self, crisis_id: int, closing: ClosureInput, *, by: str, at: int) -> Closure | None:
-        """Close an open crisis with everything learnt, in one transaction. None when it was
-        not open (already closed by someone else, or a resent submission)."""
+    def close(
+        self, crisis_id: int, closing: ClosureInput, *, by: str, at: int, management_channel: str | None
+    ) -> tuple[Closure, tuple[str, ...]] | None:
+        """Close an open crisis with everything learnt, and enqueue the posts it calls for (the
+        summary, the note to management, a DM per follow-up), in one transaction. Returns the
+        closure and those posts' outbox keys; None when it was not open (already closed by
+        someone else, or a resent submission)."""
         with self.store.write() as db:
             changed = db.execute(
                 "update crises set status = ?, closed_at = ? where id = ? and status = ?",
@@ -49,14 +55,21 @@ class ClosureRepository:
                     closing.search_text,
                 ],
             ).lastrowid
-            db.conn.executemany(
-                """insert into followups (crisis_id, closure_id, text, owner_id, state, created_at)
-                   values (?, ?, ?, ?, ?, ?)""",
-                [
-                    (crisis_id, closure_id, text, owner, FollowUpState.OPEN.value, at)
-                    for text, owner in closing.followups
-                ],
-            )
+            posts = []
+            channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
+            if channel:
+                posts.append((keys.key(keys.SUMMARY, closure_id), channel))
+            if management_channel:
+                posts.append((keys.key(keys.MANAGEMENT, closure_id), management_channel))
+            for text, owner in closing.followups:
+                followup_id = db.execute(
+                    """insert into followups (crisis_id, closure_id, text, owner_id, state, created_at)
+                       values (?, ?, ?, ?, ?, ?)""",
+                    [crisis_id, closure_id, text, owner, FollowUpState.OPEN.value, at],
+                ).lastrowid
+                posts.append((keys.key(keys.FOLLOWUP, followup_id), owner))
+            for post, where in posts:
+                enqueue(db, post, where, now=at)
             record_event(
                 db,
                 crisis_id,
@@ -71,7 +84,20 @@ class ClosureRepository:
             )
         closure = self.get(closure_id)
         assert closure is not None
-        return closure
+        return closure, tuple(post for post, _ in posts)
+
+    def archived(self, closure_id: int, *, at: int) -> None:
+        with self.store.write() as db:
+            db.execute("update closures set archived_at = ? where id = ?", [at, closure_id])
+
+    def awaiting_archive(self) -> list[Closure]:
+        """Closures that asked to archive the war room, not archived yet, of crises still closed."""
+        rows = self.store.db.query(
+            """select cl.* from closures cl join crises c on c.id = cl.crisis_id
+               where cl.archive = 1 and cl.archived_at is null and c.status = 'closed'
+                 and cl.id = (select max(id) from closures where crisis_id = c.id)"""
+        )
+        return [_closure(row) for row in rows]
 
     def reopen(self, crisis_id: int, *, by: str, at: int, reason: str) -> bool:
         """Reopen a closed crisis; False when it was not closed. Its closures stay on record."""
@@ -165,6 +191,7 @@ def _closure(row: dict) -> Closure:
         goodwill=row["goodwill"] or "",
         force_reason=row["force_reason"] or "",
         archive=bool(row["archive"]),
+        archived_at=row.get("archived_at"),
     )
 
 

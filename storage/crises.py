@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot.liveness import alive, me
 from bot.model import (
     Category,
     Crisis,
@@ -121,13 +122,12 @@ class CrisisRepository:
 
     def setups_to_resume(self, *, now: int) -> list[Crisis]:
         """Open crises whose set-up never finished (a crash, a passing Slack failure) and is not
-        being worked on or waiting out a back-off. Failed ones wait for a person's retry."""
+        being worked on (or its worker died) nor waiting out a back-off. Failed ones wait for a
+        person's retry."""
         rows = self.store.db["crises"].rows_where(
-            "status = ? and setup_state = ? and (lease_until is null or lease_until < ?)",
-            [Status.OPEN.value, SetupState.PENDING.value, now],
-            order_by="id",
+            "status = ? and setup_state = ?", [Status.OPEN.value, SetupState.PENDING.value], order_by="id"
         )
-        return [self._crisis(r) for r in rows]
+        return [self._crisis(r) for r in rows if _lease_free(r, now)]
 
     def add_participant(self, crisis_id: int, user_id: str, role: Role) -> None:
         with self.store.write() as db:
@@ -176,13 +176,17 @@ class CrisisRepository:
     # so that running it again only does what is left.
 
     def claim_setup(self, crisis_id: int, *, now: int, lease_seconds: int) -> bool:
-        """Take the set-up lease if it is free or expired; False if another worker holds it."""
+        """Take the set-up lease if it is free, expired or held by a process that died; False if
+        a live worker holds it."""
         with self.store.write() as db:
-            cursor = db.execute(
-                "update crises set lease_until = ? where id = ? and (lease_until is null or lease_until < ?)",
-                [now + lease_seconds, crisis_id, now],
+            row = db.execute("select lease_until, lease_holder from crises where id = ?", [crisis_id]).fetchone()
+            if row is None or not _lease_free({"lease_until": row[0], "lease_holder": row[1]}, now):
+                return False
+            db.execute(
+                "update crises set lease_until = ?, lease_holder = ? where id = ?",
+                [now + lease_seconds, me(), crisis_id],
             )
-            return cursor.rowcount == 1
+            return True
 
     def release_setup(
         self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None
@@ -190,7 +194,7 @@ class CrisisRepository:
         """End a set-up run; `retry_at` keeps the scheduler from retrying before then."""
         with self.store.write() as db:
             db.execute(
-                "update crises set lease_until = ?, setup_state = ?, setup_error = ? where id = ?",
+                "update crises set lease_until = ?, lease_holder = null, setup_state = ?, setup_error = ? where id = ?",
                 [retry_at, state.value, error, crisis_id],
             )
 
@@ -215,6 +219,37 @@ class CrisisRepository:
                 "insert or replace into setup_tasks (crisis_id, task, done_at, detail) values (?, ?, ?, ?)",
                 [crisis_id, task, at, json.dumps(detail or {})],
             )
+
+    def rendered(self, crisis_id: int, *, checklist: str | None = None, header: str | None = None) -> None:
+        """Remember what Slack now shows, so the scheduler re-renders only what a crash left stale."""
+        with self.store.write() as db:
+            if checklist is not None:
+                db.execute("update crises set rendered_checklist = ? where id = ?", [checklist, crisis_id])
+            if header is not None:
+                db.execute("update crises set rendered_header = ? where id = ?", [header, crisis_id])
+
+    def stale_renders(self, *, quiet_since: int, closed_since: int) -> tuple[list[int], list[int]]:
+        """Crises whose checklist, and whose header, Slack shows in a state older than the stored
+        one, and that have been quiet since `quiet_since` (a render may still be under way)."""
+        rows = self.store.db.execute(
+            """select c.id,
+                      coalesce(c.rendered_checklist, '') != sum(s.version) || ':' || c.status,
+                      coalesce(c.rendered_header, '') != c.owner_id || '|' || c.status || '|'
+                          || (sum(s.state != 'pending') = 4) || '|' || coalesce(c.customer_handle, '')
+               from crises c join steps s on s.crisis_id = c.id
+               where c.checklist_ts is not null and c.header_ts is not null
+                 and (c.status = 'open' or c.closed_at >= ?)
+               group by c.id
+               having max(coalesce(s.changed_at, 0), c.opened_at, coalesce(c.closed_at, 0)) < ?""",
+            [closed_since, quiet_since],
+        )
+        checklists, headers = [], []
+        for crisis_id, checklist_stale, header_stale in rows:
+            if checklist_stale:
+                checklists.append(crisis_id)
+            if header_stale:
+                headers.append(crisis_id)
+        return checklists, headers
 
     def set_checklist_ts(self, crisis_id: int, ts: str) -> None:
         """The checklist was posted again (someone deleted it): remember the new message."""
@@ -274,6 +309,11 @@ class CrisisRepository:
             "crisis_id = ? and role = ?", [crisis_id, Role.RESPONDER.value], order_by="rowid", select="user_id"
         )
         return [r["user_id"] for r in rows]
+
+
+def _lease_free(row: dict, now: int) -> bool:
+    """No lease, an expired one, or one whose holder died (after a retry back-off: no holder)."""
+    return row["lease_until"] is None or row["lease_until"] < now or not alive(row["lease_holder"])
 
 
 def crisis_from_row(row: dict) -> Crisis:

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlite_utils import Database
+
+from bot.liveness import alive, me
 from storage.database import Store
 
 
@@ -22,25 +25,43 @@ class Claimed:
     previous_claim_at: int | None = None
 
 
+def enqueue(db: Database, key: str, channel: str, *, now: int) -> None:
+    """Record a post to make, inside the transaction that stores its cause: if the process dies
+    before posting, the scheduler's sweep finds it pending and posts it."""
+    db.execute(
+        "insert or ignore into outbox (key, channel, state, claimed_at, claimed_by) values (?, ?, 'pending', ?, ?)",
+        [key, channel, now, me()],
+    )
+
+
+SETTLED_STATES = ("sent", "failed", "skipped")
+
+
 class Outbox:
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def claim(self, key: str, channel: str, *, now: int, stale_after: int) -> Claimed:
         with self.store.write() as db:
-            row = db.execute("select state, claimed_at from outbox where key = ?", [key]).fetchone()
+            row = db.execute("select state, claimed_at, claimed_by from outbox where key = ?", [key]).fetchone()
             if row is None:
                 db.execute(
-                    "insert into outbox (key, channel, state, claimed_at) values (?, ?, 'sending', ?)",
-                    [key, channel, now],
+                    "insert into outbox (key, channel, state, claimed_at, claimed_by) values (?, ?, 'sending', ?, ?)",
+                    [key, channel, now, me()],
                 )
                 return Claimed(Claim.NEW)
-            state, claimed_at = row
+            state, claimed_at, claimed_by = row
+            if state == "pending":  # enqueued with its cause, never tried
+                db.execute(
+                    "update outbox set state = 'sending', claimed_at = ?, claimed_by = ? where key = ?",
+                    [now, me(), key],
+                )
+                return Claimed(Claim.NEW)
             if state != "sending":
                 return Claimed(Claim.DONE)
-            if claimed_at > now - stale_after:
+            if claimed_at > now - stale_after and alive(claimed_by):
                 return Claimed(Claim.BUSY)
-            db.execute("update outbox set claimed_at = ? where key = ?", [now, key])
+            db.execute("update outbox set claimed_at = ?, claimed_by = ? where key = ?", [now, me(), key])
             return Claimed(Claim.STALE, claimed_at)
 
     def sent(self, key: str, *, ts: str, now: int) -> None:
@@ -66,20 +87,40 @@ class Outbox:
             "select max(sent_at) from outbox where key like ? and key < ? and state = 'sent'", [prefix + "%", before]
         ).fetchone()[0]
 
+    def sent_ts(self, key: str) -> str | None:
+        """The ts of the message posted for `key`, once it is posted."""
+        row = self.store.db.execute("select ts from outbox where key = ? and state = 'sent'", [key]).fetchone()
+        return row[0] if row else None
+
+    def unfinished(self, *, pending_before: int, sending_before: int, limit: int = 200) -> list[str]:
+        """Keys enqueued but not posted: pending since before `pending_before`, or claimed before
+        `sending_before` by a process that never finished (its claim is stale)."""
+        rows = self.store.db.execute(
+            "select key, state, claimed_at, claimed_by from outbox where state in ('pending', 'sending') order by claimed_at"
+        )
+        unfinished = [
+            key
+            for key, state, claimed_at, claimed_by in rows
+            if claimed_at < (pending_before if state == "pending" else sending_before) or not alive(claimed_by)
+        ]
+        return unfinished[:limit]
+
     def release(self, key: str) -> None:
-        """Forget a claim whose post failed for now, so a later attempt tries again."""
+        """Put back a post that failed for now: pending again, so the next attempt (its job, or
+        the sweep) makes it."""
         with self.store.write() as db:
-            db.execute("delete from outbox where key = ? and state = 'sending'", [key])
+            db.execute("update outbox set state = 'pending' where key = ? and state = 'sending'", [key])
 
     def settled(self, keys: Iterable[str]) -> set[str]:
-        """Which of these keys were posted or given up on (a claim still `sending` is not settled:
-        its process may have died, and claiming it again recovers it)."""
+        """Which of these keys were posted, given up on or skipped (a post `pending` or `sending`
+        is not settled: its process may have died, and claiming it again recovers it)."""
         keys = list(keys)
         found: set[str] = set()
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             rows = self.store.db.execute(
-                f"select key from outbox where state != 'sending' and key in ({','.join('?' * len(chunk))})", chunk
+                f"select key from outbox where state in {SETTLED_STATES} and key in ({','.join('?' * len(chunk))})",
+                chunk,
             )
             found.update(row[0] for row in rows)
         return found

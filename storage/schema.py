@@ -162,11 +162,24 @@ def _v4_closures(db: Database) -> None:
     db["followups"].create_index(["state"])
 
 
+def _v5_recovery(db: Database) -> None:
+    # What Slack last showed, so a restart re-renders what a crash left stale.
+    db["crises"].add_column("rendered_checklist", str)  # "<sum of step versions>:<status>"
+    db["crises"].add_column("rendered_header", str)  # "<owner>|<status>|<all settled>|<customer>"
+    db["closures"].add_column("archived_at", int)
+    # Who holds a lease or claim (bot.liveness): a restarted bot takes over a dead holder's at once.
+    db["crises"].add_column("lease_holder", str)
+    db["outbox"].add_column("claimed_by", str)
+    # Posts enqueued by the transaction that stored their cause wait as 'pending'.
+    db["outbox"].create_index(["state", "claimed_at"])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
     _v3_replies,
     _v4_closures,
+    _v5_recovery,
 ]
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import outbox_keys as keys
 from bot.model import Status, Step, StepState, StepStatus
 from storage.database import Store
+from storage.outbox import enqueue
 from storage.timeline import record_event
 
 
@@ -17,6 +19,7 @@ class StepChange:
     status: StepStatus
     all_settled_before: bool
     all_settled_after: bool
+    posts: tuple[str, ...]  # outbox keys of the posts this change calls for, enqueued with it
 
 
 class StepRepository:
@@ -64,7 +67,7 @@ class StepRepository:
                    where crisis_id = ? and step = ?""",
                 [to.value, reason, actor, at, crisis_id, int(step)],
             )
-            record_event(
+            event_id = record_event(
                 db,
                 crisis_id,
                 at=at,
@@ -74,7 +77,14 @@ class StepRepository:
             )
             updated = db.execute("select * from steps where crisis_id = ? and step = ?", [crisis_id, int(step)])
             status = _status(dict(zip([d[0] for d in updated.description], updated.fetchone(), strict=True)))
-            return StepChange(status, before, bool(db.execute(settled, [crisis_id]).fetchone()[0]))
+            after = bool(db.execute(settled, [crisis_id]).fetchone()[0])
+            channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
+            posts = [keys.key(keys.STEP_NOTE, event_id)] + (
+                [keys.key(keys.SETTLED, event_id)] if after and not before else []
+            )
+            for post in posts if channel else []:
+                enqueue(db, post, channel, now=at)
+            return StepChange(status, before, after, tuple(posts) if channel else ())
 
     def last_change(self, crisis_id: int) -> int | None:
         """When any step last changed, if ever."""

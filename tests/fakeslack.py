@@ -371,6 +371,34 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        mine = [
+            {"id": c.id, "name": c.name, "is_private": c.is_private, "is_archived": c.archived}
+            for c in self.channels.values()
+            if BOT_USER in c.members
+            and not c.is_im
+            and not (c.archived and str(args.get("exclude_archived")).lower() in ("true", "1"))
+        ]
+        return {"channels": mine, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, writable=False)
+        parent = args.get("ts")
+        oldest = float(args.get("oldest") or 0)
+        thread = [
+            m for m in channel.messages if (m["ts"] == parent or m["thread_ts"] == parent) and float(m["ts"]) >= oldest
+        ]
+        if not any(m["ts"] == parent for m in channel.messages):
+            raise SlackFault("thread_not_found")
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+        return {
+            "messages": [{k: v for k, v in m.items() if k != "metadata" or with_metadata} for m in thread],
+            "has_more": False,
+        }
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": {"id": self._im_for(args.get("users", "")).id}}
+
     def _conversations_archive(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False)
         if channel.archived:

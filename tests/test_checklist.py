@@ -113,8 +113,19 @@ def test_steps_one_and_three_cannot_be_skipped_even_by_a_forged_click(bot, fake,
     ]
     bot.send.click(forged, "crisis.step.skip#1", user=ANA)
     bot.settle()
-    assert len(fake.views) == views_before and "always applies" in fake.responses[-1]["text"]
+    (shown,) = list(fake.views.values())[views_before:]  # the form is replaced by the reason it cannot be used
+    assert "callback_id" not in shown and "always applies" in str(shown["blocks"])
     assert states(bot, crisis) == [StepState.PENDING] * 4
+
+
+def test_a_form_that_needs_slack_first_opens_at_once_and_fills_in_after(bot, fake, crisis):
+    fake.channels[crisis.channel_id].members.add(CAR)  # Car joined by herself: checking her costs a Slack call
+    fake.latency = 0.3
+    bot.send.click(checklist_message(fake, crisis), "crisis.step.skip#2", user=CAR)
+    bot.settle()
+    order = [c.method for c in fake.calls][-3:]
+    assert order == ["views.open", "conversations.members", "views.update"]
+    assert bot.last_view()["callback_id"] == "crisis.step.skip"
 
 
 def test_someone_outside_the_war_room_is_refused_privately(bot, fake, crisis):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+from slack_sdk.models.views import View
 
 from bot.blockkit import Message
 from bot.ids import Action, OpenContext, dump
@@ -67,6 +68,21 @@ def status(crisis: Crisis, steps: list[StepStatus]) -> Message:
     if crisis.setup_error:
         blocks.append(SectionBlock(block_id="setup", text=f"⚠️ Set-up did not finish: {crisis.setup_error}"))
     return Message(text=header.text, blocks=blocks)
+
+
+def working_modal() -> View:
+    """Opened at once on a click, while the real modal is being prepared."""
+    return View(
+        type="modal",
+        title="Crisis Room",
+        close="Cancel",
+        blocks=[SectionBlock(block_id="working", text="⏳ Working on it…")],
+    )
+
+
+def notice_modal(message: Message) -> View:
+    """A modal that only says something (why the form cannot be used, for instance)."""
+    return View(type="modal", title="Crisis Room", close="OK", blocks=list(message.blocks)[:100])
 
 
 def unfinished_setup(crises: list[Crisis], title: str) -> Message:

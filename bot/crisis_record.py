@@ -1,0 +1,51 @@
+"""The record of a crisis as people read it: its story line by line, and the closing summary.
+Built from the stored state, so the war room, the export and a post recovered after a crash all
+tell the same story."""
+
+from __future__ import annotations
+
+from bot.blockkit import Message
+from bot.model import Closure, Crisis, FollowUp
+from bot.services import Services
+from bot.views import closing as views
+from bot.views.common import user, when
+from storage.timeline import Event
+
+
+def summary(services: Services, crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
+    to_acknowledge, to_resolve = services.crises.response_times([crisis.id]).get(crisis.id, (None, None))
+    timeline = [line for line in (timeline_line(e) for e in services.timeline.events(crisis.id)) if line]
+    return views.closing_summary(
+        crisis,
+        closure,
+        services.steps.of(crisis.id),
+        timeline,
+        followups,
+        to_acknowledge=to_acknowledge,
+        to_resolve=to_resolve,
+    )
+
+
+def timeline_line(event: Event) -> str | None:
+    """One line of a crisis's story, or None for events not worth a line."""
+    d, who = event.detail, user(event.actor)
+    at = when(event.at, "{date_short} {time}")
+    lines = {
+        "opened": lambda: f"{at} opened by {who}, owner {user(d.get('owner'))}",
+        "war_room_ready": lambda: f"{at} war room ready",
+        "owner_changed": lambda: f"{at} {who} handed ownership from {user(d.get('old'))} to {user(d.get('new'))}",
+        "step_changed": lambda: f"{at} step {d.get('step')}: {_state_word(d.get('new'))} by {who}",
+        "reply_approved": lambda: (
+            f"{at} {who} approved a {d.get('kind')} reply ({d.get('language')}) drafted by {user(d.get('author'))}"
+        ),
+        "reply_changes_requested": lambda: f"{at} {who} asked for changes to a {d.get('kind')} reply",
+        "closed": lambda: f"{at} closed by {who}" + (" (steps still open)" if d.get("forced") else ""),
+        "reopened": lambda: f"{at} reopened by {who}",
+        "followup_done": lambda: f"{at} follow-up done by {who}",
+    }
+    line = lines.get(event.kind)
+    return line() if line else None
+
+
+def _state_word(state: str | None) -> str:
+    return {"done": "done", "na": "not applicable", "pending": "reopened"}.get(state or "", state or "")
