@@ -13,7 +13,9 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -84,6 +86,7 @@ class FakeSlack:
         self.expired_triggers: set[str] = set()
         self._faults: list[Fault] = []
         self.socket_mode_url = ""  # what apps.connections.open hands out
+        self._kills: list[tuple[str, Callable[[dict[str, Any]], bool], Callable[[], int]]] = []
         self.uploads: dict[str, dict[str, Any]] = {}  # file id → name, bytes, where it was shared
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -165,6 +168,13 @@ class FakeSlack:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self._faults.append(Fault(method, error, times, status, headers, when))
 
+    def kill_after(
+        self, method: str, pid: Callable[[], int], when: Callable[[dict[str, Any]], bool] | None = None
+    ) -> None:
+        """SIGKILL the bot process the next time it calls `method` (matching `when`): after Slack
+        did what was asked, before the bot hears back. The worst moment to die."""
+        self._kills.append((method, when or (lambda args: True), pid))
+
     # Reading what happened
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
@@ -220,7 +230,9 @@ class FakeSlack:
                 if handler is None:
                     self.violations.append(f"unknown method {method}")
                     raise SlackFault("unknown_method")
-                return 200, {}, {"ok": True, **handler(args)}
+                result = {"ok": True, **handler(args)}
+                self._kill_if_asked(method, args)
+                return 200, {}, result
             except SlackFault as fault:
                 return fault.status, fault.headers, {"ok": False, "error": fault.error, **fault.extra}
             finally:
@@ -236,6 +248,12 @@ class FakeSlack:
             self._check_message(body, "response_url")
             self.responses.append({"url": f"{self.base}{path}", **body})
             self._changed.notify_all()
+
+    def _kill_if_asked(self, method: str, args: dict[str, Any]) -> None:
+        for rule in list(self._kills):
+            if rule[0] == method and rule[1](args):
+                self._kills.remove(rule)
+                os.kill(rule[2](), signal.SIGKILL)
 
     def _inject_fault(self, method: str, args: dict[str, Any]) -> None:
         for fault in self._faults:

@@ -14,6 +14,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -47,7 +48,8 @@ class SlackSender:
         self._ids = itertools.count(1)
 
     def trigger(self) -> str:
-        return f"{next(self._ids)}.{int(time.time())}.trigger{next(self._ids):04d}"
+        """A trigger id never used before, by this sender or any other (Slack refuses a reused one)."""
+        return f"{next(self._ids)}.{int(time.time())}.{uuid.uuid4().hex}"
 
     def post(
         self,

@@ -1,0 +1,264 @@
+"""Nothing acknowledged is lost: half-done work is finished once, after a crash or a kill."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from bot import clock, closing
+from bot.delivery import METADATA_TYPE
+from bot.model import Step, StepState
+from bot.scheduler import tick
+from tests.conftest import ANA, BOB, DAN
+from tests.fakeslack import BOT_USER, TOKEN
+from tests.harness import Harness
+from tests.processes import clean_env, start_app
+from tests.slackclient import SlackSender
+
+DEAD = "999999:1"  # a holder whose process does not exist
+
+
+def later(minutes: float):
+    return time_machine.travel(datetime.now(UTC) + timedelta(minutes=minutes), tick=True)
+
+
+def notes(fake, crisis):
+    return [
+        m
+        for m in fake.channels[crisis.channel_id].messages
+        if m["thread_ts"] == crisis.checklist_ts and m["text"].startswith("✅")
+    ]
+
+
+def test_a_step_change_whose_process_died_is_noted_and_shown_by_the_scheduler(bot, fake):
+    crisis = bot.open_crisis("Died mid-click", user=ANA)
+    # The change is stored (and its note enqueued), then the process dies: no note, no update.
+    change = bot.services.steps.change(
+        crisis.id, Step.ACKNOWLEDGE, expect=frozenset({StepState.PENDING}), to=StepState.DONE, actor=BOB, at=clock.now()
+    )
+    assert change.posts and notes(fake, crisis) == []
+    with later(2):
+        tick(bot.services)
+        tick(bot.services)
+    assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 Acknowledge — done by <@{BOB}>"]
+    assert "1 of 4 done" in str(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"])
+
+
+def test_a_closing_whose_process_died_is_announced_and_archived_once(bot, fake):
+    management = fake.add_channel("management", members={BOT_USER})
+    bot.services.config = type(bot.services.config)(**{**bot.services.config.__dict__, "digest_channel": management.id})
+    crisis = bot.open_crisis("Died while closing", user=ANA)
+    request = closing.CloseRequest(
+        lessons="Answer the first evening, not the next morning.",
+        root_cause="",
+        goodwill="",
+        force_reason="Test",
+        archive=True,
+        followups=(("Weekend rota", BOB),),
+    )
+    closure = closing.close(bot.services, crisis, request, actor=ANA)  # stored; then the process dies
+    assert closure and not fake.channels[crisis.channel_id].archived
+    with later(2):
+        tick(bot.services)
+        tick(bot.services)
+    room = fake.channels[crisis.channel_id]
+    assert len([m for m in room.messages if m["text"].startswith(f"Crisis #{crisis.id} closed")]) == 1
+    assert len([m for m in management.messages if "closed" in m["text"]]) == 1
+    assert len([m for m in fake.dm_messages(BOB) if "Weekend rota" in m["text"]]) == 1
+    assert room.archived and bot.services.closures.get(closure.id).archived_at
+
+
+def test_a_set_up_that_died_after_creating_its_channel_adopts_it(bot, fake):
+    crisis = bot.open_crisis("Died after create", user=ANA)
+    # Undo the war room as if the process had died right after Slack created the channel.
+    name = crisis.channel_name
+    with bot.services.store.write() as db:
+        db.execute("delete from setup_tasks where crisis_id = ?", [crisis.id])
+        db.execute(
+            "update crises set channel_id = null, header_ts = null, checklist_ts = null, setup_state = 'pending', lease_until = ?, lease_holder = ? where id = ?",
+            [clock.now() + 600, DEAD, crisis.id],
+        )
+    fake.channels[crisis.channel_id].messages.clear()
+    creates = fake.count("conversations.create")
+    tick(bot.services)  # the holder is dead: no need to wait for the lease to run out
+    resumed = bot.services.crises.get(crisis.id)
+    assert resumed.channel_id == crisis.channel_id and resumed.channel_name == name
+    assert fake.count("conversations.create") == creates and resumed.setup_state.value == "done"
+    assert len(fake.channels[crisis.channel_id].messages) == 2
+
+
+def test_a_post_made_just_before_a_crash_is_not_made_again(bot, fake):
+    crisis = bot.open_crisis("Crash after post", user=ANA)
+    change = bot.services.steps.change(
+        crisis.id, Step.RESOLVE, expect=frozenset({StepState.PENDING}), to=StepState.DONE, actor=ANA, at=clock.now()
+    )
+    key = change.posts[0]
+    # The dead process claimed the note and Slack accepted it, but it never recorded the ts.
+    bot.services.outbox.claim(key, crisis.channel_id, now=clock.now(), stale_after=300)
+    with bot.services.store.write() as db:
+        db.execute("update outbox set claimed_by = ? where key = ?", [DEAD, key])
+    fake.channels[crisis.channel_id].messages.append(
+        {
+            "ts": "9999999999.000001",
+            "user": BOT_USER,
+            "text": "✅ Step 3 Resolve quickly — done by <@UANA0001>",
+            "blocks": [],
+            "thread_ts": crisis.checklist_ts,
+            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"key": key}},
+            "channel": crisis.channel_id,
+        }
+    )
+    tick(bot.services)
+    assert len(notes(fake, crisis)) == 1 and fake.count("conversations.replies") == 1
+    assert bot.services.outbox.sent_ts(key) == "9999999999.000001"
+
+
+def test_a_lease_held_by_a_live_worker_is_respected(bot, fake):
+    crisis = bot.open_crisis("Busy", user=ANA)
+    with bot.services.store.write() as db:
+        db.execute(
+            "update crises set setup_state = 'pending', lease_until = ?, lease_holder = null where id = ?",
+            [clock.now() + 600, crisis.id],
+        )
+    assert bot.services.crises.setups_to_resume(now=clock.now()) == []
+    with bot.services.store.write() as db:
+        db.execute("update crises set lease_holder = ? where id = ?", [DEAD, crisis.id])
+    assert [c.id for c in bot.services.crises.setups_to_resume(now=clock.now())] == [crisis.id]
+
+
+# The real process, killed by SIGKILL at the worst moment, then started again.
+
+
+class Process:
+    def __init__(self, fake, env, tmp_path):
+        self.fake, self.env, self.tmp_path = fake, env, tmp_path
+        self.process = None
+
+    def start(self):
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = clean_env(**{**self.env, "PORT": str(port), "WEB_CONCURRENCY": "1", "SCHEDULER_SECONDS": "1"})
+        self.process = start_app(env, self.tmp_path)
+        self.send = SlackSender(f"http://127.0.0.1:{port}/slack/events", self.fake)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if self.send.command("help", user=ANA, channel=self.fake.general.id).status == 200:
+                    return self
+            except OSError:
+                pass
+            assert self.process.poll() is None and time.monotonic() < deadline, "the bot did not start"
+            time.sleep(0.1)
+
+    def worker_pid(self) -> int:
+        """The gunicorn worker that serves requests (the master only supervises)."""
+        children = open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split()
+        return int(children[0])
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def process_env(fake, tmp_path):
+    return {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99aaabbb85a5",
+        "SLACK_API_URL": fake.url,
+        "CRISIS_DB_PATH": str(tmp_path / "crisis.db"),
+    }
+
+
+def wait_for(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_killed_right_after_creating_the_channel_the_restarted_bot_finishes_with_one_war_room(
+    fake, process_env, tmp_path
+):
+    bot = Process(fake, process_env, tmp_path).start()
+    killed = Process(fake, process_env, tmp_path)
+    try:
+        fake.kill_after("conversations.create", pid=bot.worker_pid)
+        bot.send.command("open Killed mid-set-up", user=ANA, channel=fake.general.id)
+        wait_for(lambda: fake.views)
+        bot.send.submit(next(iter(fake.views.values())), {"category": "trolling"}, user=ANA)
+        wait_for(lambda: fake.channel_named("crisis-"))
+        bot.stop()  # the master would only start a fresh worker; stop it and start the bot again
+        killed.start()
+        room = fake.channel_named("crisis-")
+        wait_for(lambda: len(room.pins) == 1 and len(room.messages) >= 2)
+        time.sleep(1.5)  # a few more scheduler ticks: nothing more may happen
+        assert fake.count("conversations.create") == 1 and [
+            c.name for c in fake.channels.values() if c.name.startswith("crisis-")
+        ] == [room.name]
+        assert len([m for m in room.messages if "Checklist" in m["text"]]) == 1 and len(room.pins) == 1
+    finally:
+        bot.stop()
+        killed.stop()
+
+
+def test_killed_after_posting_the_closing_summary_the_restarted_bot_finishes_once(fake, process_env, tmp_path):
+    management = fake.add_channel("management", members={BOT_USER, DAN})
+    env = {**process_env, "DIGEST_CHANNEL": management.id}
+    harness = Harness.start(fake, env)  # open and settle the crisis in-process, then hand over to processes
+    crisis = harness.open_crisis("Killed while closing", user=ANA)
+    for step in (1, 2, 3, 4):
+        harness.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), f"crisis.step.done#{step}", user=ANA)
+        harness.settle()
+    harness.stop()
+    bot = Process(fake, env, tmp_path).start()
+    again = Process(fake, env, tmp_path)
+    try:
+        fake.kill_after(
+            "chat.postMessage",
+            pid=bot.worker_pid,
+            when=lambda args: "closed" in (args.get("text") or "") and args.get("channel") == crisis.channel_id,
+        )
+        bot.send.command("close", user=ANA, channel=crisis.channel_id)
+        wait_for(lambda: any(v.get("callback_id") == "crisis.close" for v in fake.views.values()))
+        modal = [v for v in fake.views.values() if v.get("callback_id") == "crisis.close"][-1]
+        bot.send.submit(
+            modal, {"lessons": "Never let a complaint wait until Monday.", "archive": ["archive"]}, user=ANA
+        )
+        room = fake.channels[crisis.channel_id]
+        wait_for(lambda: any(m["text"].startswith(f"Crisis #{crisis.id} closed") for m in room.messages))
+        bot.stop()
+        again.start()
+        wait_for(lambda: room.archived and any("closed" in m["text"] for m in management.messages))
+        time.sleep(1.5)
+        assert len([m for m in room.messages if m["text"].startswith(f"Crisis #{crisis.id} closed")]) == 1
+        assert len([m for m in management.messages if "closed" in m["text"]]) == 1
+    finally:
+        bot.stop()
+        again.stop()
+
+
+def test_a_retried_submission_after_a_restart_is_still_recognised(fake, process_env, tmp_path):
+    bot = Process(fake, process_env, tmp_path).start()
+    again = Process(fake, process_env, tmp_path)
+    try:
+        bot.send.command("open Before the restart", user=ANA, channel=fake.general.id)
+        wait_for(lambda: fake.views)
+        view = next(iter(fake.views.values()))
+        bot.send.submit(view, {"category": "venting"}, user=ANA)
+        wait_for(lambda: fake.count("pins.add") == 1)
+        bot.stop()
+        again.start()
+        again.send.submit(view, {"category": "venting"}, user=ANA, headers={"X-Slack-Retry-Num": "1"})
+        time.sleep(1.5)
+        assert fake.count("conversations.create") == 1
+    finally:
+        bot.stop()
+        again.stop()
