@@ -44,6 +44,7 @@ class Config:
     support_contact: str
     approvers: frozenset[str]
     admins: frozenset[str]
+    responders: frozenset[str]
     digest_channel: str | None
     digest_time: time | None
     digest_tz: ZoneInfo
@@ -105,6 +106,7 @@ class Config:
             or "",
             approvers=get.people("CRISIS_APPROVERS"),
             admins=get.people("CRISIS_ADMINS"),
+            responders=get.people("CRISIS_RESPONDERS"),
             digest_channel=get.optional(
                 "DIGEST_CHANNEL",
                 pattern=r"[CG][A-Z0-9]{2,}",

@@ -15,6 +15,7 @@ from bot.services import Services
 
 RESULTS = 5
 PAST_LESSONS = 3
+MAX_TERMS = 20  # a pasted essay searches by its first words
 
 
 def searchable(*texts: str) -> str:
@@ -28,7 +29,7 @@ def searchable(*texts: str) -> str:
 def search(services: Services, words: str, *, viewer: str) -> list[tuple[Crisis, Closure]]:
     """The lessons that best match `words` (all of them first, then any of them); the latest
     lessons when no words are given. Private crises only for the people in them."""
-    terms = re.findall(r"\w+", searchable(words))
+    terms = re.findall(r"\w+", searchable(words))[:MAX_TERMS]
     if not terms:
         closures = services.closures.latest_lessons(limit=RESULTS * 2)
     else:

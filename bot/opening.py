@@ -89,6 +89,17 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
     )
 
 
+def may_open(services: Services, user_id: str) -> str | None:
+    """Why this person may not open a crisis (None when they may): when CRISIS_RESPONDERS is
+    set, only its people and user groups may."""
+    responders = services.config.responders
+    if not responders or services.directory.includes(responders, user_id):
+        return None
+    return (
+        "Only the crisis response team can open a crisis. Ask one of them, or an admin to add you to CRISIS_RESPONDERS."
+    )
+
+
 def normalise_link(raw: str | None) -> str | None:
     """'' for no link, the cleaned URL for a valid one, None for something that is not a link.
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 ELLIPSIS = "…"
+_MARKS = str.maketrans({"*": "∗", "`": "ˋ", "~": "∼"})
 _BROADCASTS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # keeps \t and \n
 
@@ -39,8 +40,11 @@ def cut(text: str, limit: int) -> str:
 
 
 def escape(text: str) -> str:
-    """Escape user text for mrkdwn, and break `@channel`-style words so no client links them."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape user text for mrkdwn: `&`, `<` and `>` (so no mention, broadcast or link can be
+    injected), `@channel`-style words broken so no client links them, and the formatting marks
+    `*`, `` ` `` and `~` turned into look-alikes (∗ ˋ ∼), so a lone one cannot pair with the bot's
+    own formatting and bold, code or strike the rest of a message."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MARKS)
     return _BROADCASTS.sub(lambda m: "@\u2060" + m.group(1), text)
 
 
@@ -54,6 +58,16 @@ def mrkdwn(text: str | None, limit: int = 3000) -> str:
     if amp != -1 and ";" not in head[amp:]:
         head = head[:amp]  # never leave half an entity such as "&am"
     return head.rstrip() + ELLIPSIS
+
+
+def bold(text: str | None, limit: int = 3000) -> str:
+    """User text in bold (its own marks are neutral, so it cannot end our bold early)."""
+    return f"*{mrkdwn(text, limit)}*"
+
+
+def code(text: str | None, limit: int = 3000) -> str:
+    """User text in a `code` span (its backticks are neutral, so it cannot end the span)."""
+    return f"`{mrkdwn(text, limit)}`"
 
 
 def plain(text: str | None, limit: int) -> str:

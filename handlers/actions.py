@@ -7,7 +7,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot import closing, drafting, ids, step_changes, war_room_setup
+from bot import closing, drafting, ids, opening, step_changes, war_room_setup
 from bot.blockkit import Message
 from bot.checklist import Move
 from bot.gateway import SlackError
@@ -58,6 +58,10 @@ def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
 
 
 def _open_anyway(services: Services, who: Interaction, value: str) -> None:
+    refusal = opening.may_open(services, who.user_id)
+    if refusal:
+        tell(services, who, replies.note(refusal))
+        return
     services.defer_urgent(open_modal, services, who, ids.load(ids.OpenContext, value).title)
 
 

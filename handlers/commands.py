@@ -7,18 +7,19 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import clock, closing, digest, drafting, export, ids, lessons, ownership
+from bot import clock, closing, digest, drafting, export, ids, lessons, opening, ownership
 from bot.blockkit import Message
 from bot.gateway import SlackError
 from bot.model import Crisis
 from bot.services import Services
 from bot.templates import Kind
-from bot.text import mrkdwn, one_line
+from bot.text import code, one_line
 from bot.views import closing as closing_views
 from bot.views import replies
 from bot.views.open_form import open_crisis_modal
 from handlers.plumbing import Interaction, guarded, services_of, tell
 
+REASON_MAX = 1000
 NOT_IN_WAR_ROOM = "Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis list`."
 
 
@@ -55,6 +56,10 @@ def open_modal(services: Services, who: Interaction, title: str) -> None:
 
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    refusal = opening.may_open(services, who.user_id)
+    if refusal:
+        reply(ack, replies.note(refusal))
+        return
     title = one_line(text)
     unfinished = services.crises.unfinished_setups(opener_id=who.user_id)
     if unfinished:
@@ -98,14 +103,14 @@ def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None
         return
     kind, language, unknown = drafting.parse_request(text)
     if unknown:
-        reply(ack, replies.note(TEMPLATE_USAGE.format(unknown=mrkdwn(" ".join(unknown), 100))))
+        reply(ack, replies.note(TEMPLATE_USAGE.format(unknown=code(" ".join(unknown), 100))))
         return
     ack()
     services.defer(show_template, services, who, crisis.id, kind, language)
 
 
 TEMPLATE_USAGE = (
-    "I don't understand `{unknown}`. Use `/crisis template [kind] [language]`: kinds are "
+    "I don't understand {unknown}. Use `/crisis template [kind] [language]`: kinds are "
     "`acknowledgement`, `apology`, `resolution`, `offline` and `holding`; languages are tags "
     "such as `nl`, `fy`, `ru`, `zh`, `id`, `pt-BR`."
 )
@@ -172,6 +177,9 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         )
         return
     refusal = closing.may_close(services, crisis, who.user_id)
+    if len(reason) > REASON_MAX:
+        reply(ack, replies.note(f"Keep the reason under {REASON_MAX} characters."))
+        return
     if refusal or not reason:
         reply(
             ack,

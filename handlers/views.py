@@ -36,6 +36,10 @@ def register(app: App) -> None:
 def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     view = body["view"]
+    refusal = opening.may_open(services, body["user"]["id"])
+    if refusal:
+        ack(response_action="errors", errors={Field.TITLE.value: refusal})
+        return
     try:
         outcome = opening.submit(
             services,

@@ -20,6 +20,7 @@ DAY = date(2026, 11, 21)
         ("<@U123> & <https://evil|bank>", "&lt;@U123&gt; &amp; &lt;https://evil|bank&gt;"),
         ("@here look", "@\u2060here look"),
         ("plain", "plain"),
+        ("*bold* `code` ~gone~", "∗bold∗ ˋcodeˋ ∼gone∼"),
     ],
 )
 def test_escape_defuses_mentions_and_links(raw, shown):

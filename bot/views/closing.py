@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.blockkit import Message
 from bot.ids import Action, Callback, CloseRef, Field, FollowUpRef, dump
 from bot.model import Closure, Crisis, FollowUp, FollowUpState, StepState, StepStatus
-from bot.text import cut, mrkdwn
+from bot.text import bold, cut, mrkdwn
 from bot.views.common import channel, context, user, when
 
 LESSONS_MAX = 3000
@@ -167,7 +167,7 @@ def closing_summary(
     """The record of the crisis, posted in the war room when it closes."""
     head = (
         f"🏁 *Crisis #{crisis.id} closed* by {user(closure.closed_by)} {when(closure.closed_at)}\n"
-        f"*{mrkdwn(crisis.title, 500)}* · open for {duration(closure.closed_at - crisis.opened_at)} · "
+        f"{bold(crisis.title, 500)} · open for {duration(closure.closed_at - crisis.opened_at)} · "
         f"time to acknowledge {duration(to_acknowledge)} · time to resolve {duration(to_resolve)}"
     )
     step_lines = "\n".join(_step_line(s) for s in steps)
@@ -237,8 +237,8 @@ def followup_message(crisis: Crisis, followup: FollowUp) -> Message:
         text = f"✅ Done {when(followup.done_at or 0)}: {mrkdwn(followup.text, 300)} (crisis #{crisis.id}, marked by {user(followup.done_by)})"
         return Message(text=text, blocks=[SectionBlock(block_id="done", text=text)])
     text = (
-        f"📌 You own a follow-up of crisis #{crisis.id} *{mrkdwn(crisis.title, 300)}* ({channel(crisis.channel_id)}):\n"
-        f"*{mrkdwn(followup.text, 300)}*\nIt is listed in the daily digest until it is done."
+        f"📌 You own a follow-up of crisis #{crisis.id} {bold(crisis.title, 300)} ({channel(crisis.channel_id)}):\n"
+        f"{bold(followup.text, 300)}\nIt is listed in the daily digest until it is done."
     )
     button = ButtonElement(
         action_id=Action.FOLLOWUP_DONE.id(followup.id),
@@ -279,7 +279,7 @@ def past_lessons(crisis: Crisis, found: list[tuple[Crisis, Closure]]) -> Message
 
 def _lesson(crisis: Crisis, closure: Closure) -> SectionBlock:
     text = (
-        f"*#{crisis.id} {mrkdwn(crisis.title, 200)}* · closed {when(closure.closed_at, '{date_short}')} · {channel(crisis.channel_id)}\n"
+        f"*#{crisis.id}* {bold(crisis.title, 200)} · closed {when(closure.closed_at, '{date_short}')} · {channel(crisis.channel_id)}\n"
         f"{mrkdwn(cut(closure.lessons, 600), 700)}"
     )
     return SectionBlock(text=text)

@@ -110,7 +110,7 @@ def _int(value: float | None) -> int | None:
 
 def _link(web_base: str, channel_id: str | None, title: str) -> str:
     """The title, linking to the war room (app_redirect opens a channel by id)."""
-    label = mrkdwn(title, 120).replace("|", "¦")
+    label = mrkdwn(title, 120).replace("|", "¦")  # a | would end the link's label
     return f"<{web_base}/app_redirect?channel={channel_id}|*{label}*>" if channel_id else f"*{label}*"
 
 

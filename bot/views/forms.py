@@ -13,11 +13,19 @@ def read_values(view: dict[str, Any]) -> dict[str, Any]:
     """{block_id: value} from a view_submission's `view.state.values`.
 
     Text inputs give a string (or None), selects the chosen option's value, user pickers the
-    user id(s), checkboxes the list of chosen values."""
+    user id(s), checkboxes the list of chosen values. Text longer than its input allows is cut:
+    Slack enforces max_length only in its own client, and a forged payload can send anything."""
+    limits = {
+        block["block_id"]: block["element"].get("max_length")
+        for block in view.get("blocks", [])
+        if block.get("type") == "input" and isinstance(block.get("element"), dict) and "block_id" in block
+    }
     values: dict[str, Any] = {}
     for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
         for element in actions.values():
-            values[block_id] = _element_value(element)
+            value = _element_value(element)
+            limit = limits.get(block_id)
+            values[block_id] = value[:limit] if isinstance(value, str) and limit else value
     return values
 
 

@@ -8,7 +8,7 @@ from slack_sdk.models.views import View
 from bot.blockkit import Message
 from bot.ids import Action, OpenContext, dump
 from bot.model import Crisis, StepStatus
-from bot.text import mrkdwn
+from bot.text import bold, code
 from bot.views import war_room
 from bot.views.common import channel, context, user, when
 
@@ -31,7 +31,7 @@ HELP = """*/crisis* runs a social-media crisis from Slack.
 def help_message(unknown: str | None = None) -> Message:
     text = HELP
     if unknown:
-        text = f"I don't know `/crisis {mrkdwn(unknown, 100)}`.\n\n{HELP}"
+        text = f"I don't know {code('/crisis ' + unknown, 100)}.\n\n{HELP}"
     return Message(text=text, blocks=[SectionBlock(text=text)])
 
 
@@ -51,7 +51,7 @@ def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
             line = f"{crisis.severity.label} · 🔒 a private crisis · owner {user(crisis.owner_id)}"
         else:
             line = (
-                f"{crisis.severity.label} · *{mrkdwn(crisis.title, 300)}* in {channel(crisis.channel_id, 'a room being set up')}\n"
+                f"{crisis.severity.label} · {bold(crisis.title, 300)} in {channel(crisis.channel_id, 'a room being set up')}\n"
                 f"#{crisis.id} · {crisis.category.label} · owner {user(crisis.owner_id)} · opened {when(crisis.opened_at)}"
             )
         blocks.append(SectionBlock(text=line))
@@ -89,7 +89,7 @@ def unfinished_setup(crises: list[Crisis], title: str) -> Message:
     """Asked to open a crisis while one of yours is stored but its war room is not ready."""
     first = crises[0]
     text = (
-        f"Your crisis #{first.id} *{mrkdwn(first.title, 300)}* is saved but its war room is not fully set up"
+        f"Your crisis #{first.id} {bold(first.title, 300)} is saved but its war room is not fully set up"
         f"{': ' + first.setup_error if first.setup_error else '.'}\nFinish that one, or open a new crisis anyway."
     )
     return Message(

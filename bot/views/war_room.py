@@ -22,7 +22,7 @@ from bot.checklist import REASON_MAX
 from bot.ids import Action, Callback, CrisisRef, Field, StepRef, dump
 from bot.locales import language
 from bot.model import Crisis, Step, StepState, StepStatus
-from bot.text import cut, escape, link, mrkdwn, plain
+from bot.text import bold, cut, escape, link, mrkdwn, plain
 from bot.views.closing import close_button
 from bot.views.common import channel, context, user, when
 
@@ -199,7 +199,7 @@ def owner_notice(crisis: Crisis, *, handed_over_by: str | None = None) -> Messag
     else:
         opening = f"You are the owner of crisis #{crisis.id}, opened by {user(crisis.opener_id)}."
     text = (
-        f"{opening}\n*{mrkdwn(crisis.title, 500)}* · {crisis.severity.label} · war room {channel(crisis.channel_id)}\n"
+        f"{opening}\n{bold(crisis.title, 500)} · {crisis.severity.label} · war room {channel(crisis.channel_id)}\n"
         "You answer for it and keep the rest of the company informed. First absorb the shock, "
         "then acknowledge publicly: the first hours matter, haste does not."
     )
@@ -210,12 +210,10 @@ def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Mes
     """What the opener is told once the war room is set up, or what failed and how to fix it."""
     room = channel(crisis.channel_id, fallback="its war room")
     if not problems:
-        text = f"✅ War room {room} is ready for crisis #{crisis.id}: *{mrkdwn(crisis.title, 500)}*. Owner: {user(crisis.owner_id)}."
+        text = f"✅ War room {room} is ready for crisis #{crisis.id}: {bold(crisis.title, 500)}. Owner: {user(crisis.owner_id)}."
         return Message(text=text, blocks=[SectionBlock(text=text)])
     lines = "\n".join(f"• {p}" for p in problems)
-    text = (
-        f"⚠️ Crisis #{crisis.id} *{mrkdwn(crisis.title, 500)}* is saved, but setting up {room} did not finish:\n{lines}"
-    )
+    text = f"⚠️ Crisis #{crisis.id} {bold(crisis.title, 500)} is saved, but setting up {room} did not finish:\n{lines}"
     blocks: list = [SectionBlock(block_id="problems", text=cut(text, 2900))]
     if resumable:
         blocks.append(ActionsBlock(block_id="fix", elements=[resume_button(crisis, "Retry set-up")]))
