@@ -6,6 +6,7 @@ are the bot's own and not those of the clients or the fake Slack sharing its int
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import statistics
@@ -16,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +35,8 @@ class BotProcess:
     """One `python app.py` in HTTP mode on a free port."""
 
     def __init__(self, env: dict[str, str], workdir: str) -> None:
+        self.db_path = env["CRISIS_DB_PATH"]
+        self.workdir = workdir
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -54,14 +58,21 @@ class BotProcess:
                     raise RuntimeError("the bot did not start") from None
                 time.sleep(0.05)
 
-    def memory_kib(self) -> tuple[int, int]:
-        """(current RSS, peak RSS) of the bot process, from /proc."""
-        fields = dict(
-            line.split(":", 1)
-            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines()
-            if ":" in line
-        )
-        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+    def worker_pids(self) -> list[int]:
+        """gunicorn's worker processes (the master only supervises them)."""
+        pid = self.process.pid
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+    def memory_mib(self) -> tuple[float, float]:
+        """(current, peak) resident memory of the master and its workers together, in MiB."""
+        current = peak = 0
+        for pid in [self.process.pid, *self.worker_pids()]:
+            fields = dict(
+                line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+            )
+            current += int(fields["VmRSS"].split()[0])
+            peak += int(fields["VmHWM"].split()[0])
+        return current / 1024, peak / 1024
 
     def stop(self) -> None:
         self.process.terminate()
@@ -72,11 +83,13 @@ class BotProcess:
 def running_bot(
     latency: float, processes: int = 1, **env: str
 ) -> Iterator[tuple[FakeSlack, list[BotProcess], list[SlackSender]]]:
-    """The fake Slack (answering each call after `latency` s) and `processes` bot processes
-    sharing one database, each with a signed-request sender."""
+    """The fake Slack (answering each call after `latency` s, with a #management channel that
+    is DIGEST_CHANNEL) and `processes` bot processes sharing one database, each with a
+    signed-request sender."""
     fake = FakeSlack(latency=latency, validate=False).start()
     for user in USERS:
         fake.add_user(user)
+    env = {"DIGEST_CHANNEL": fake.add_channel("management", members={"UBOT0001"}).id, **env}
     with tempfile.TemporaryDirectory() as folder:
         bots = [BotProcess({**base_env(fake, f"{folder}/crisis.db"), **env}, folder) for _ in range(processes)]
         try:
@@ -87,21 +100,65 @@ def running_bot(
             fake.stop()
 
 
-def open_crises(fake: FakeSlack, send: SlackSender, count: int) -> list[tuple[str, str, str]]:
-    """Open `count` crises through the bot; returns (channel, checklist ts, opener) of each."""
+@dataclass(frozen=True)
+class Room:
+    """A crisis opened through the bot, as a client knows it."""
+
+    id: int
+    channel: str
+    checklist_ts: str
+    opener: str
+
+
+def open_crises(fake: FakeSlack, send: SlackSender, count: int) -> list[Room]:
+    """Open `count` crises through the bot (command, modal, submit) and wait for their war rooms."""
+    known = {c.id for c in fake.channels.values() if c.name.startswith("crisis-")}
+    views_before = len(fake.views)
     for i in range(count):
         send.command(f"open Bench crisis {i}", user=USERS[i % len(USERS)], channel=fake.general.id)
-    fake.wait_for(lambda: len(fake.views) >= count, timeout=60)
-    for i, view in enumerate(list(fake.views.values())[:count]):
+    fake.wait_for(lambda: len(fake.views) >= views_before + count, timeout=60)
+    for i, view in enumerate(list(fake.views.values())[views_before : views_before + count]):
         send.submit(view, {"category": "trolling"}, user=USERS[i % len(USERS)])
-    fake.wait_for(lambda: len(fake.responses) >= count, timeout=300)  # every opener told "ready"
-    rooms = [c for c in fake.channels.values() if c.name.startswith("crisis-")]
-    checklists = []
-    for room in rooms:
-        checklist = next(m for m in room.messages if "Checklist" in (m["text"] or ""))
+
+    def checklists() -> list[tuple[object, dict]]:
+        rooms = [c for c in fake.channels.values() if c.name.startswith("crisis-") and c.id not in known]
+        found = [(room, next((m for m in room.messages if "Checklist" in (m["text"] or "")), None)) for room in rooms]
+        return [pair for pair in found if pair[1] is not None]
+
+    fake.wait_for(lambda: len(checklists()) >= count, timeout=300)
+    rooms = []
+    for room, checklist in checklists():
+        value = next(e["value"] for b in checklist["blocks"] if b["type"] == "actions" for e in b["elements"])
         opener = next(u for u in room.members if u.startswith("UBENCH"))
-        checklists.append((room.id, checklist["ts"], opener))
-    return checklists
+        rooms.append(Room(json.loads(value)["crisis"], room.id, checklist["ts"], opener))
+    return sorted(rooms, key=lambda r: r.id)
+
+
+def step_button(room: Room, step: int, move: str) -> dict:
+    """The checklist message with the one button a click presses (the payload Slack sends for it)."""
+    action_id = f"crisis.step.{move}#{step}"
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": move},
+        "value": json.dumps({"crisis": room.id, "step": step}),
+    }
+    return {
+        "ts": room.checklist_ts,
+        "channel": room.channel,
+        "blocks": [{"type": "actions", "block_id": f"step-{step}-actions", "elements": [button]}],
+    }
+
+
+def quiet(fake: FakeSlack, seconds: float = 2.0, timeout: float = 600) -> None:
+    """Wait until the bot has made no Web API call for `seconds` (its work after the acks is done)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        count = len(fake.calls)
+        time.sleep(seconds)
+        if len(fake.calls) == count:
+            return
+    raise RuntimeError("the bot kept calling Slack")
 
 
 def percentiles(samples: Sequence[float]) -> list[str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 import ack_latency
+import calls_per_flow
+import concurrent_clicks
 import digest_build
-import step_click
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.ERROR)
-    for bench in (ack_latency, step_click, digest_build):
+    for bench in (ack_latency, calls_per_flow, concurrent_clicks, digest_build):
         print(bench.run())
         print()
