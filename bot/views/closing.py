@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     InputBlock,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
     UserSelectElement,
@@ -23,7 +22,7 @@ from bot.blockkit import Message
 from bot.ids import Action, Callback, CloseRef, Field, FollowUpRef, dump
 from bot.model import Closure, Crisis, FollowUp, FollowUpState, StepState, StepStatus
 from bot.text import bold, cut, mrkdwn
-from bot.views.common import channel, context, user, when
+from bot.views.common import channel, context, text_input, user, when
 
 LESSONS_MAX = 3000
 ROOT_CAUSE_MAX = 1000
@@ -44,41 +43,32 @@ def close_modal(crisis: Crisis, pending: list[StepStatus], *, forced: bool) -> V
     if forced:
         open_steps = ", ".join(f"{s.step.value} {s.step.label}" for s in pending)
         blocks.append(
-            InputBlock(
-                block_id=Field.FORCE_REASON.value,
-                label=cut(f"Why close with steps still open ({open_steps})?", 2000),
-                element=PlainTextInputElement(
-                    action_id=Field.FORCE_REASON.value, multiline=True, min_length=1, max_length=500
-                ),
+            text_input(
+                Field.FORCE_REASON.value,
+                cut(f"Why close with steps still open ({open_steps})?", 2000),
+                500,
+                required=True,
+                multiline=True,
             )
         )
     blocks += [
-        InputBlock(
-            block_id=Field.LESSONS.value,
-            label="Lessons learned",
+        text_input(
+            Field.LESSONS.value,
+            "Lessons learned",
+            LESSONS_MAX,
+            required=True,
+            multiline=True,
             hint="What would you tell the next team? Real sentences: what went wrong or right, and what to do differently.",
-            element=PlainTextInputElement(
-                action_id=Field.LESSONS.value, multiline=True, min_length=1, max_length=LESSONS_MAX
-            ),
         ),
-        InputBlock(
-            block_id=Field.ROOT_CAUSE.value,
-            label="Root cause",
-            optional=True,
-            element=PlainTextInputElement(action_id=Field.ROOT_CAUSE.value, multiline=True, max_length=ROOT_CAUSE_MAX),
-        ),
+        text_input(Field.ROOT_CAUSE.value, "Root cause", ROOT_CAUSE_MAX, multiline=True),
     ]
     for n in range(1, FOLLOWUP_ROWS + 1):
         blocks += [
-            InputBlock(
-                block_id=f"{Field.FOLLOWUP.value}_{n}",
-                label=f"What changes in our plan or process ({n})",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=f"{Field.FOLLOWUP.value}_{n}",
-                    max_length=FOLLOWUP_MAX,
-                    placeholder="e.g. every post is approved by a second person",
-                ),
+            text_input(
+                f"{Field.FOLLOWUP.value}_{n}",
+                f"What changes in our plan or process ({n})",
+                FOLLOWUP_MAX,
+                placeholder="e.g. every post is approved by a second person",
             ),
             InputBlock(
                 block_id=f"{Field.FOLLOWUP.value}_owner_{n}",
@@ -88,12 +78,11 @@ def close_modal(crisis: Crisis, pending: list[StepStatus], *, forced: bool) -> V
             ),
         ]
     blocks += [
-        InputBlock(
-            block_id=Field.GOODWILL.value,
-            label="Goodwill gesture offered",
-            optional=True,
+        text_input(
+            Field.GOODWILL.value,
+            "Goodwill gesture offered",
+            300,
             hint="What was offered (a voucher, a gift), if anything. Empty: none.",
-            element=PlainTextInputElement(action_id=Field.GOODWILL.value, max_length=300),
         ),
         InputBlock(
             block_id=Field.ARCHIVE.value,

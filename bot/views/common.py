@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import Enum
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, Option, PlainTextObject
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+)
 
 from bot.text import cut
 
@@ -35,6 +42,35 @@ def option_for(choice: Enum | None, label: str = "label") -> Option | None:
     if choice is None:
         return None
     return options([choice], label)[0]
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    max_length: int,
+    *,
+    required: bool = False,
+    multiline: bool = False,
+    initial: str = "",
+    placeholder: str = "",
+    hint: str | None = None,
+) -> InputBlock:
+    """A text input whose element's action_id is its block_id (bot.views.forms reads them by
+    block). `required` also sets min_length, so Slack's client asks for it before submitting."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=not required,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=block_id,
+            multiline=multiline,
+            min_length=1 if required else None,
+            max_length=max_length,
+            initial_value=cut(initial, max_length) or None,
+            placeholder=cut(placeholder, 150) or None,
+        ),
+    )
 
 
 def context(*parts: str) -> ContextBlock:

@@ -7,9 +7,7 @@ from babel import Locale, UnknownLocaleError
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    InputBlock,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
     StaticSelectElement,
@@ -22,7 +20,7 @@ from bot.locales import language
 from bot.model import Crisis, Draft, DraftState, Step
 from bot.templates import Kind, Rendered, post_length
 from bot.text import cut, mrkdwn, plain
-from bot.views.common import context, user, when
+from bot.views.common import context, text_input, user, when
 
 TEXT_MAX = 2900  # a plain_text section holds 3,000
 DRAFT_MAX = 3000
@@ -102,16 +100,7 @@ def draft_modal(ref: TemplateRef, text: str) -> View:
                 block_id="about",
                 text=f"*{Kind(ref.kind).label}* · {language_label(ref.language)}\nThe owner or an approver must approve it before anyone publishes it.",
             ),
-            InputBlock(
-                block_id=Field.DRAFT_TEXT.value,
-                label="Reply",
-                element=PlainTextInputElement(
-                    action_id=Field.DRAFT_TEXT.value,
-                    multiline=True,
-                    initial_value=cut(text, DRAFT_MAX),
-                    max_length=DRAFT_MAX,
-                ),
-            ),
+            text_input(Field.DRAFT_TEXT.value, "Reply", DRAFT_MAX, required=True, multiline=True, initial=text),
         ],
     )
 
@@ -164,18 +153,7 @@ def details_modal(crisis: Crisis, ref: TemplateRef, *, default_contact: str) -> 
                 text=f"Write these in the customer's language ({lang}). Every reply of crisis #{crisis.id} uses them.",
             ),
             *(
-                InputBlock(
-                    block_id=field.value,
-                    label=label,
-                    optional=True,
-                    hint=hint,
-                    element=PlainTextInputElement(
-                        action_id=field.value,
-                        initial_value=cut(value, DETAIL_MAX) or None,
-                        placeholder=cut(example, 150),
-                        max_length=DETAIL_MAX,
-                    ),
-                )
+                text_input(field.value, label, DETAIL_MAX, initial=value, placeholder=example, hint=hint)
                 for field, label, value, example, hint in fields
             ),
         ],
@@ -241,15 +219,7 @@ def changes_modal(draft: Draft) -> View:
         submit="Send",
         close="Cancel",
         private_metadata=dump(DraftRef(draft=draft.id)),
-        blocks=[
-            InputBlock(
-                block_id=Field.NOTE.value,
-                label="What should change?",
-                element=PlainTextInputElement(
-                    action_id=Field.NOTE.value, multiline=True, min_length=1, max_length=NOTE_MAX
-                ),
-            )
-        ],
+        blocks=[text_input(Field.NOTE.value, "What should change?", NOTE_MAX, required=True, multiline=True)],
     )
 
 

@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     InputBlock,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     StaticSelectElement,
     UserMultiSelectElement,
@@ -28,7 +27,7 @@ from bot.blockkit import BlockKitError, modal
 from bot.ids import Callback, Field
 from bot.locales import LANGUAGES
 from bot.model import Category, Platform, Severity
-from bot.views.common import option_for, options
+from bot.views.common import option_for, options, text_input
 
 TITLE_MAX = 150  # a header block holds 150 characters
 DESCRIPTION_MAX = 3000
@@ -70,22 +69,26 @@ def _form() -> dict[str, Any]:
             close="Cancel",
             private_metadata="{}",
             blocks=[
-                _text(Field.TITLE, "Title", TITLE_MAX, placeholder="What is happening, in a few words (any language)"),
-                _text(
-                    Field.DESCRIPTION,
+                text_input(
+                    Field.TITLE.value,
+                    "Title",
+                    TITLE_MAX,
+                    required=True,
+                    placeholder="What is happening, in a few words (any language)",
+                ),
+                text_input(
+                    Field.DESCRIPTION.value,
                     "What happened",
                     DESCRIPTION_MAX,
                     multiline=True,
-                    optional=True,
                     placeholder="Who posted what, where, and how far it has spread",
                 ),
-                _text(Field.LINK, "Link to the post", LINK_MAX, optional=True, placeholder="https://…"),
+                text_input(Field.LINK.value, "Link to the post", LINK_MAX, placeholder="https://…"),
                 _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
-                _text(
-                    Field.CUSTOMER,
+                text_input(
+                    Field.CUSTOMER.value,
                     "Customer or account",
                     CUSTOMER_MAX,
-                    optional=True,
                     placeholder="@handle or name, used in reply templates",
                 ),
                 _select(Field.CATEGORY, "Kind of negativity", options(Category)),
@@ -121,28 +124,6 @@ def _form() -> dict[str, Any]:
                 ),
             ],
         )
-    )
-
-
-def _text(
-    field: Field,
-    label: str,
-    max_length: int,
-    *,
-    placeholder: str = "",
-    multiline: bool = False,
-    optional: bool = False,
-) -> InputBlock:
-    return InputBlock(
-        block_id=field.value,
-        label=label,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id=field.value,
-            placeholder=placeholder or None,
-            multiline=multiline,
-            max_length=max_length,
-        ),
     )
 
 

@@ -10,9 +10,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -24,7 +22,7 @@ from bot.locales import language
 from bot.model import Crisis, Step, StepState, StepStatus
 from bot.text import bold, cut, escape, link, mrkdwn, plain
 from bot.views.closing import close_button
-from bot.views.common import channel, context, user, when
+from bot.views.common import channel, context, text_input, user, when
 
 HEADER_LIMIT = 150
 TOPIC_LIMIT = 250
@@ -154,13 +152,13 @@ def skip_modal(crisis: Crisis, step: Step) -> View:
                 block_id="step",
                 text=f"*Step {step.value} — {step.label}*\n_{step.done_means}_\nCrisis #{crisis.id}: {mrkdwn(crisis.title, 500)}",
             ),
-            InputBlock(
-                block_id=Field.REASON.value,
-                label="Why does this step not apply?",
+            text_input(
+                Field.REASON.value,
+                "Why does this step not apply?",
+                REASON_MAX,
+                required=True,
+                multiline=True,
                 hint="For example: it is not our fault; the customer prefers to keep it public.",
-                element=PlainTextInputElement(
-                    action_id=Field.REASON.value, multiline=True, min_length=1, max_length=REASON_MAX
-                ),
             ),
         ],
     )
