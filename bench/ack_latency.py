@@ -21,6 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from common import USERS, Room, open_crises, percentiles, quiet, running_bot, step_button, table, timed
 
+from tests.fakeslack import FakeSlack
+from tests.slackclient import SlackSender
+
 SLACK_LATENCY = 0.3
 CLIENTS = 20
 REQUESTS = 200
@@ -45,7 +48,7 @@ def measure(
     return samples, requests / (time.perf_counter() - started)
 
 
-def flows(fake, send, rooms: list[Room], load: str, rate: float | None) -> list[list[object]]:  # noqa: ANN001
+def flows(fake: FakeSlack, send: SlackSender, rooms: list[Room], load: str, rate: float | None) -> list[list[object]]:
     """One row per flow under one load pattern."""
     rows = []
 

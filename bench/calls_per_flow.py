@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 
 from common import ROOT, USERS, open_crises, quiet, running_bot, step_button, table
 
@@ -21,7 +22,7 @@ def run() -> str:
         management = fake.channel_named("management")
         quiet(fake, 1)
 
-        def count(flow: str, action) -> None:  # noqa: ANN001
+        def count(flow: str, action: Callable[[], object]) -> None:
             before = Counter(c.method for c in fake.calls)
             action()
             quiet(fake, 1)
