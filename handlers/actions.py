@@ -21,7 +21,7 @@ from bot.views import replies
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
 from handlers.commands import close_refusal, open_close_modal, open_modal, show_template
-from handlers.plumbing import Interaction, guarded, open_when_ready, services_of, tell
+from handlers.plumbing import Interaction, defer_answer, guarded, open_when_ready, services_of, tell
 
 
 def register(app: App) -> None:
@@ -66,20 +66,15 @@ def _open_anyway(services: Services, who: Interaction, value: str) -> None:
 
 
 def _step_done(services: Services, who: Interaction, value: str) -> None:
-    services.defer(move_and_answer, services, who, ids.load(ids.StepRef, value), Move.DONE)
+    _move(services, who, ids.load(ids.StepRef, value), Move.DONE)
 
 
 def _step_reopen(services: Services, who: Interaction, value: str) -> None:
-    services.defer(move_and_answer, services, who, ids.load(ids.StepRef, value), Move.REOPEN)
+    _move(services, who, ids.load(ids.StepRef, value), Move.REOPEN)
 
 
-def move_and_answer(
-    services: Services, who: Interaction, ref: ids.StepRef, move: Move, reason: str | None = None
-) -> None:
-    """Apply a step move and, if it was refused, tell the person why (privately)."""
-    answer = step_changes.move_step(services, ref.crisis, Step(ref.step), move, actor=who.user_id, reason=reason)
-    if answer is not None:
-        tell(services, who, answer)
+def _move(services: Services, who: Interaction, ref: ids.StepRef, move: Move) -> None:
+    defer_answer(services, who, step_changes.move_step, services, ref.crisis, Step(ref.step), move, actor=who.user_id)
 
 
 def _step_skip(services: Services, who: Interaction, value: str) -> None:
@@ -152,13 +147,8 @@ def _template_details(services: Services, who: Interaction, value: str) -> None:
 
 
 def _draft_approve(services: Services, who: Interaction, value: str) -> None:
-    services.defer(_decide, services, who, ids.load(ids.DraftRef, value).draft)
-
-
-def _decide(services: Services, who: Interaction, draft_id: int) -> None:
-    answer = drafting.decide(services, draft_id, actor=who.user_id, approve=True)
-    if answer is not None:
-        tell(services, who, answer)
+    draft_id = ids.load(ids.DraftRef, value).draft
+    defer_answer(services, who, drafting.decide, services, draft_id, actor=who.user_id, approve=True)
 
 
 def _draft_changes(services: Services, who: Interaction, value: str) -> None:

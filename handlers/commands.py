@@ -17,7 +17,7 @@ from bot.text import code, one_line
 from bot.views import closing as closing_views
 from bot.views import replies
 from bot.views.open_form import open_crisis_modal
-from handlers.plumbing import Interaction, guarded, services_of, tell
+from handlers.plumbing import Interaction, defer_answer, guarded, services_of, tell
 
 REASON_MAX = 1000
 NOT_IN_WAR_ROOM = "Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis list`."
@@ -93,7 +93,7 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         reply(ack, replies.note("Say who takes over: `/crisis owner @someone`."))
         return
     ack()
-    services.defer(lambda: tell(services, who, ownership.hand_over(services, crisis, new_owner, actor=who.user_id)))
+    defer_answer(services, who, ownership.hand_over, services, crisis, new_owner, actor=who.user_id)
 
 
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -190,7 +190,7 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         )
         return
     ack()
-    services.defer(lambda: tell(services, who, closing.reopen(services, crisis, actor=who.user_id, reason=reason)))
+    defer_answer(services, who, closing.reopen, services, crisis, actor=who.user_id, reason=reason)
 
 
 def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:

@@ -70,6 +70,20 @@ def tell(services: Services, who: Interaction, message: Message) -> None:
         log.warning("could not answer %s: %s", who.user_id, error)
 
 
+def defer_answer(
+    services: Services, who: Interaction, work: Callable[..., Message | None], *args: Any, **kwargs: Any
+) -> None:
+    """Run a domain call after the ack and tell the person what it answers, privately (its
+    answer is a refusal or a result; None means the change speaks for itself in the channel)."""
+
+    def run() -> None:
+        answer = work(*args, **kwargs)
+        if answer is not None:
+            tell(services, who, answer)
+
+    services.defer(run)
+
+
 def open_when_ready(services: Services, who: Interaction, build: Callable[[], View | Message]) -> None:
     """Open a modal whose content needs Slack calls first: a "Working…" modal opens at once
     (the trigger expires 3 s after the click, and a rate-limited call can take longer), then

@@ -7,7 +7,7 @@ import sqlite3
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import checklist, clock, closing, drafting, ids, opening, war_room_setup
+from bot import checklist, clock, closing, drafting, ids, opening, step_changes, war_room_setup
 from bot.checklist import Move
 from bot.gateway import SlackError
 from bot.ids import Callback, Field
@@ -17,8 +17,7 @@ from bot.templates import Kind
 from bot.text import clean
 from bot.views import replies
 from bot.views.forms import read_values
-from handlers.actions import move_and_answer
-from handlers.plumbing import Interaction, guarded, services_of, tell
+from handlers.plumbing import Interaction, defer_answer, guarded, services_of, tell
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,18 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors={Field.REASON.value: problem})
         return
     ack()
-    services.defer(move_and_answer, services, Interaction.of(body), ref, Move.SKIP, reason)
+    who = Interaction.of(body)
+    defer_answer(
+        services,
+        who,
+        step_changes.move_step,
+        services,
+        ref.crisis,
+        Step(ref.step),
+        Move.SKIP,
+        actor=who.user_id,
+        reason=reason,
+    )
 
 
 @guarded
@@ -141,13 +151,10 @@ def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors={Field.NOTE.value: "Say what should change, so the author can fix it."})
         return
     ack()
-    services.defer(_decide, services, Interaction.of(body), ref.draft, note_text)
-
-
-def _decide(services: Services, who: Interaction, draft_id: int, note_text: str) -> None:
-    answer = drafting.decide(services, draft_id, actor=who.user_id, approve=False, note_text=note_text)
-    if answer is not None:
-        tell(services, who, answer)
+    who = Interaction.of(body)
+    defer_answer(
+        services, who, drafting.decide, services, ref.draft, actor=who.user_id, approve=False, note_text=note_text
+    )
 
 
 @guarded
