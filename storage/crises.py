@@ -23,6 +23,14 @@ from bot.model import (
 from storage.database import Store
 from storage.timeline import record_event
 
+# Time to acknowledge and time to resolve of the crisis `c`, in seconds: until step 1 was first
+# marked done, and until step 3 was last marked done (if it still is). The closing summary, the
+# export and the digest's medians all use this one definition.
+RESPONSE_TIMES = """
+    (select min(e.at) from events e where e.crisis_id = c.id and e.kind = 'step_changed'
+       and json_extract(e.detail, '$.step') = 1 and json_extract(e.detail, '$.new') = 'done') - c.opened_at,
+    (select s.changed_at from steps s where s.crisis_id = c.id and s.step = 3 and s.state = 'done') - c.opened_at"""
+
 
 @dataclass(frozen=True)
 class NudgeFacts:
@@ -158,12 +166,7 @@ class CrisisRepository:
         for start in range(0, len(crisis_ids), 500):
             chunk = crisis_ids[start : start + 500]
             rows = self.store.db.execute(
-                f"""select c.id,
-                       (select min(e.at) from events e where e.crisis_id = c.id and e.kind = 'step_changed'
-                          and json_extract(e.detail, '$.step') = 1 and json_extract(e.detail, '$.new') = 'done') - c.opened_at,
-                       (select s.changed_at from steps s where s.crisis_id = c.id and s.step = 3 and s.state = 'done') - c.opened_at
-                    from crises c where c.id in ({",".join("?" * len(chunk))})""",
-                chunk,
+                f"select c.id, {RESPONSE_TIMES} from crises c where c.id in ({','.join('?' * len(chunk))})", chunk
             )
             times.update({row[0]: (row[1], row[2]) for row in rows})
         return times

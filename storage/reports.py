@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.model import Category, Severity, Status, StepState
+from storage.crises import RESPONSE_TIMES
 from storage.database import Store
 
 
@@ -91,14 +92,7 @@ class Reports:
 
     def response_times_since(self, start: int) -> list[tuple[int | None, int | None]]:
         """(time to acknowledge, time to resolve) in seconds for each crisis opened since `start`."""
-        rows = self.store.db.execute(
-            """select
-                 (select min(e.at) from events e where e.crisis_id = c.id and e.kind = 'step_changed'
-                    and json_extract(e.detail, '$.step') = 1 and json_extract(e.detail, '$.new') = 'done') - c.opened_at,
-                 (select s.changed_at from steps s where s.crisis_id = c.id and s.step = 3 and s.state = 'done') - c.opened_at
-               from crises c where c.opened_at >= ?""",
-            [start],
-        )
+        rows = self.store.db.execute(f"select {RESPONSE_TIMES} from crises c where c.opened_at >= ?", [start])
         return [(r[0], r[1]) for r in rows]
 
     def categories_since(self, start: int) -> dict[Category, int]:
