@@ -10,7 +10,6 @@ from slack_sdk.models.views import View
 from bot import closing, drafting, ids, opening, step_changes, war_room_setup
 from bot.blockkit import Message
 from bot.checklist import Move
-from bot.gateway import SlackError
 from bot.ids import Action
 from bot.model import Step
 from bot.services import Services
@@ -21,7 +20,15 @@ from bot.views import replies
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
 from handlers.commands import close_refusal, open_close_modal, open_modal, show_template
-from handlers.plumbing import Interaction, defer_answer, guarded, open_when_ready, services_of, tell
+from handlers.plumbing import (
+    Interaction,
+    defer_answer,
+    guarded,
+    open_view_or_explain,
+    open_when_ready,
+    services_of,
+    tell,
+)
 
 
 def register(app: App) -> None:
@@ -143,7 +150,7 @@ def _template_details(services: Services, who: Interaction, value: str) -> None:
             ref.crisis, ref.kind, ref.language, channel=who.channel_id or "", ts=who.message_ts or ""
         )
         modal = draft_views.details_modal(crisis, located, default_contact=services.config.support_contact)
-        services.defer_urgent(_open, services, who, modal)
+        services.defer_urgent(open_view_or_explain, services, who, modal)
 
 
 def _draft_approve(services: Services, who: Interaction, value: str) -> None:
@@ -165,13 +172,6 @@ def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> 
         return replies.note(refusal) if refusal else draft_views.changes_modal(draft)
 
     open_when_ready(services, who, build)
-
-
-def _open(services: Services, who: Interaction, view: View) -> None:
-    try:
-        services.slack.open_view(who.trigger_id or "", view)
-    except SlackError as error:
-        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Click the button again."))
 
 
 def _close(services: Services, who: Interaction, value: str) -> None:

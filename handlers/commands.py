@@ -17,7 +17,7 @@ from bot.text import code, one_line
 from bot.views import closing as closing_views
 from bot.views import replies
 from bot.views.open_form import open_crisis_modal
-from handlers.plumbing import Interaction, defer_answer, guarded, services_of, tell
+from handlers.plumbing import Interaction, defer_answer, guarded, open_view_or_explain, services_of, tell
 
 REASON_MAX = 1000
 NOT_IN_WAR_ROOM = "Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis list`."
@@ -45,14 +45,12 @@ def reply(ack: Ack, message: Message) -> None:
 def open_modal(services: Services, who: Interaction, title: str) -> None:
     """Open the open-crisis modal on this interaction's trigger (valid 3 s, once)."""
     context = ids.OpenContext(origin_channel=who.channel_id, response_url=who.response_url, title=title)
-    try:
-        services.slack.open_view(who.trigger_id or "", open_crisis_modal(opener_id=who.user_id, context=context))
-    except SlackError as error:
-        tell(
-            services,
-            who,
-            replies.note(f"I could not open the form: {error.explain()}. Please run `/crisis open` again."),
-        )
+    open_view_or_explain(
+        services,
+        who,
+        open_crisis_modal(opener_id=who.user_id, context=context),
+        again="Please run `/crisis open` again.",
+    )
 
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -160,10 +158,7 @@ def open_close_modal(services: Services, who: Interaction, crisis_id: int, force
     if crisis is None:
         return
     modal = closing_views.close_modal(crisis, closing.pending(services, crisis), forced=forced)
-    try:
-        services.slack.open_view(who.trigger_id or "", modal)
-    except SlackError as error:
-        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Please try again."))
+    open_view_or_explain(services, who, modal, again="Please try again.")
 
 
 def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:

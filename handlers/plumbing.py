@@ -84,14 +84,24 @@ def defer_answer(
     services.defer(run)
 
 
+def open_view_or_explain(
+    services: Services, who: Interaction, view: View | dict[str, Any], *, again: str = "Click the button again."
+) -> dict[str, Any] | None:
+    """Open a modal on this interaction's trigger (valid 3 s, once); if Slack refuses, tell the
+    person why and what to do `again`. Returns the opened view, or None."""
+    try:
+        return services.slack.open_view(who.trigger_id or "", view)
+    except SlackError as error:
+        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. {again}"))
+        return None
+
+
 def open_when_ready(services: Services, who: Interaction, build: Callable[[], View | Message]) -> None:
     """Open a modal whose content needs Slack calls first: a "Working…" modal opens at once
     (the trigger expires 3 s after the click, and a rate-limited call can take longer), then
     the real one replaces it; a refusal replaces it with its explanation."""
-    try:
-        opened = services.slack.open_view(who.trigger_id or "", replies.working_modal())
-    except SlackError as error:
-        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. Click the button again."))
+    opened = open_view_or_explain(services, who, replies.working_modal())
+    if opened is None:
         return
     built = build()
     try:
