@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,26 +10,67 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import SecurityError, UndefinedError
 
+from bot import template_check
 from bot.locales import LANGUAGES
 from bot.model import Category, Platform
-from bot.templates import BUILT_IN, EMPTY, SAMPLE, SUFFIX, Details, Kind, Templates, check, sample_cases
+from bot.template_check import check, sample_cases
+from bot.templates import BUILT_IN, SUFFIX, Details, Kind, Templates, sentence
 
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = Details(brand="Acme", customer="@jane_doe", what_happened="the delayed delivery", signer="Sam",
+                 resolution="we've sent a replacement", contact="support@acme.example")  # fmt: skip
+EMPTY = Details()
+TAGS = [language.tag for language in LANGUAGES]
 
 
 def test_every_kind_exists_and_renders_cleanly_in_every_language():
     templates = Templates()
-    assert {language.tag for language in LANGUAGES} <= templates.languages()
-    assert check(templates) == []
+    assert set(TAGS) <= templates.languages()
+    problems = check(templates)
+    assert problems == [], "\n".join(map(str, problems[:20]))
 
 
-@pytest.mark.parametrize("language", [language.tag for language in LANGUAGES])
+@pytest.mark.parametrize("language", TAGS)
 def test_every_case_renders_real_text_in_the_right_language(language):
     templates = Templates()
+    cases = list(sample_cases(language))
+    assert len({details.what_happened for _, details, _ in cases}) >= 5, "check.toml: typed values of every shape"
     for kind in Kind:
-        texts = {templates.render(kind, language, details).text for _, details in sample_cases(language)}
+        texts = {templates.render(kind, language, details).text for _, details, _ in cases}
         assert all(text.strip() for text in texts)
-        assert len(texts) > 4, f"{language}/{kind}: the category and platform should change the wording"
+        assert len(texts) > 4 * len(Category), f"{language}/{kind}: category, platform and values change the wording"
+
+
+@pytest.mark.parametrize("language", TAGS)
+@pytest.mark.parametrize(
+    ("field", "value", "category", "kind", "typed"),
+    [
+        ("facts_link", "https://acme.example/facts-2026", "trolling", Kind.HOLDING, {}),
+        ("facts_link", "https://acme.example/facts-2026", "targeted_attack", Kind.APOLOGY, {}),
+        ("changes", "Zxq-change-typed-by-the-team", "inappropriate_post", Kind.APOLOGY, {}),
+        ("changes", "Zxq-change-typed-by-the-team", "business_error", Kind.RESOLUTION, {"resolution": "Zxq-fixed."}),
+        ("taken_down", True, "inappropriate_post", Kind.APOLOGY, {}),
+        ("taken_down", True, "hacked_account", Kind.ACKNOWLEDGEMENT, {}),
+    ],
+)
+@pytest.mark.parametrize("platform", ["", "x"])
+def test_an_empty_detail_leaves_its_sentence_out_in_every_language(
+    language, field, value, category, kind, typed, platform
+):
+    templates = Templates()
+    base = Details(brand="Acme", customer="@jane_doe", category=category, platform=platform, **typed)
+    without = templates.render(kind, language, base).text
+    with_it = templates.render(kind, language, Details(**{**base.__dict__, field: value})).text
+    rules = template_check.rules(language)
+    for text, details in ((without, base), (with_it, Details(**{**base.__dict__, field: value}))):
+        assert not template_check.grammar_problems(text, details, rules), text
+    if isinstance(value, str):
+        assert value in with_it and value not in without
+    else:  # a flag adds a sentence of its own and changes nothing else
+        sentences = re.split(r"(?<=[.!?。！？])\s*", without)
+        assert len(with_it) > len(without) and all(
+            s in with_it for s in sentences if s.strip() and not s.strip().startswith(("–", "^"))
+        ), f"{language}/{kind}: without {field} only its sentence should be left out:\n{without}\n---\n{with_it}"
 
 
 def test_categories_get_their_own_wording():
@@ -36,15 +78,22 @@ def test_categories_get_their_own_wording():
     hacked = templates.render(Kind.HOLDING, "en", Details(category=Category.HACKED_ACCOUNT.value)).text
     ours = templates.render(Kind.APOLOGY, "en", Details(category=Category.BUSINESS_ERROR.value)).text
     troll = templates.render(Kind.APOLOGY, "en", Details(category=Category.TROLLING.value)).text
-    assert "hacked" in hacked and "our mistake" in ours and "facts" in troll and "mistake" not in troll
+    assert "hacked" in hacked and "password" in hacked and "our mistake" in ours and "mistake" not in troll
 
 
 def test_short_posts_fit_on_x_and_long_replies_are_signed():
     templates = Templates()
     short = templates.render(Kind.APOLOGY, "nl", Details(**{**SAMPLE.__dict__, "platform": Platform.X.value}))
     assert short.limit == 280 and len(short.text) <= 280 and "\n" not in short.text
-    long = templates.render(Kind.APOLOGY, "nl", SAMPLE)
-    assert long.limit is None and long.text.rstrip().endswith("Sam van Acme")
+    long = templates.render(Kind.APOLOGY, "en", SAMPLE)
+    assert long.limit is None and long.text.rstrip().endswith("– Sam")
+
+
+def test_a_typed_value_becomes_a_sentence_whatever_its_shape():
+    assert sentence("we've refunded it") == "We've refunded it."
+    assert sentence("We've refunded it!") == "We've refunded it!"
+    assert sentence("我们已退款", "。") == "我们已退款。" and sentence("“Done.”") == "“Done.”"
+    assert sentence("see acme.example", capital=False) == "see acme.example."
 
 
 def test_x_counts_cjk_and_emoji_double():
@@ -60,7 +109,11 @@ def test_missing_values_leave_no_gaps():
         assert "None" not in text and "  " not in text and " ," not in text
 
 
-FINE = "{% if short %}All fine.{% else %}Hi\n\nAll fine.\n\nKind regards {{ signer }}{% endif %}"
+FINE = """{% if short %}{{ category }} ok.{% else %}Hi
+
+All fine for {{ category }}.
+
+– {{ brand }}{% endif %}"""
 
 
 def broken(tmp_path: Path, files: dict[str, str]) -> Templates:
@@ -68,25 +121,53 @@ def broken(tmp_path: Path, files: dict[str, str]) -> Templates:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
+    (tmp_path / "en" / "check.toml").write_text((BUILT_IN / "en" / "check.toml").read_text())
     return Templates(built_in=tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("source", "problem"),
-    [
-        ("Hello {{ custmer }}", "UndefinedError"),
-        ("Hello {{ '{{' }} customer }}", "leftover"),
-        ("Здравствуйте, мы разбираемся.\n\nС уважением", "Latin"),
-        ("{% if short %}" + "x" * 300 + "{% else %}Hi\n\nBody\n\nKind regards{% endif %}", "a post on x allows 280"),
-        ("Hi {{ customer }} ,\n\nBody\n\nBye", "gap"),
-    ],
-)
-def test_the_check_catches_broken_templates(tmp_path, source, problem):
+PLANTED = [
+    ("Hello {{ custmer }}", "UndefinedError"),
+    ("Hello {{ '{{' }} customer }}", "leftover"),
+    ("Здравствуйте, мы разбираемся {{ category }}.\n\n– {{ brand }}", "Latin"),
+    ("{% if short %}{{ category }}" + "x" * 300 + "{% else %}Hi {{ category }}\n\n– {{ brand }}{% endif %}",
+     "a post on x allows 280"),
+    ("Hi {{ customer }} , {{ category }}\n\n– {{ brand }}", "gap"),
+    # The faults a native review found, one planted each:
+    ("We are sorry about {{ what_happened }} ({{ category }}).\n\n– {{ brand }}",
+     "what_happened follows 'about', which doubles"),
+    ("News ({{ category }}): «{{ what_happened }}».\n\n– {{ brand }}", "what_happened is put in quotes"),
+    ("Here are the facts, {{ category }}.\n\n– {{ brand }}", "'here are the facts' announces facts"),
+    ("The facts for {{ category }}:\n\n– {{ brand }}", "announces something with nothing after it"),
+    ("We will answer {{ category }} today.\n\n– {{ brand }}", "promises a time ('today')"),
+    ("We have removed the post ({{ category }}).\n\n– {{ brand }}", "says something was taken down"),
+    ("From now on every post is checked ({{ category }}).\n\n– {{ brand }}", "claims a change ('from now on')"),
+    ("We are working on a solution.\n\n– {{ brand }}", "the same text for"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("source", "problem"), PLANTED)
+def test_the_check_catches_each_planted_fault(tmp_path, source, problem):
     files = {f"en/{kind.value}{SUFFIX}": FINE for kind in Kind}
     files[f"en/apology{SUFFIX}"] = source
     problems = check(broken(tmp_path, files), ["en"])
-    assert problems and all(p.kind == "apology" for p in problems)
-    assert any(problem in str(p) for p in problems), [str(p) for p in problems]
+    assert problems and all(p.kind == "apology" for p in problems), [str(p) for p in problems[:5]]
+    assert any(problem in str(p) for p in problems), [str(p) for p in problems[:5]]
+
+
+def test_the_check_passes_what_is_fine(tmp_path):
+    assert check(broken(tmp_path, {f"en/{kind.value}{SUFFIX}": FINE for kind in Kind}), ["en"]) == []
+
+
+def test_the_check_lets_a_typed_value_promise_what_the_team_typed(tmp_path):
+    source = (
+        "{% if resolution %}{{ resolution | sentence }} {% endif %}For {{ category }}.\n\n"
+        "{% if not short %}– {{ brand }}{% endif %}"
+    )
+    files = {f"en/{kind.value}{SUFFIX}": FINE for kind in Kind} | {f"en/apology{SUFFIX}": source}
+    templates = broken(tmp_path, files)
+    typed = Details(resolution="we'll call you today", brand="Acme")
+    assert "today" in templates.render(Kind.APOLOGY, "en", typed).text
+    assert check(templates, ["en"]) == []
 
 
 def test_the_check_reports_a_missing_file(tmp_path):
