@@ -42,6 +42,7 @@ class Config:
     default_locale: str
     templates_dir: Path | None
     support_contact: str
+    senior_signer: str
     approvers: frozenset[str]
     admins: frozenset[str]
     responders: frozenset[str]
@@ -102,6 +103,10 @@ class Config:
             templates_dir=get.folder("TEMPLATES_DIR"),
             support_contact=get.optional(
                 "SUPPORT_CONTACT", pattern=r"[^\n]{1,200}", meaning="an e-mail address, phone number or page"
+            )
+            or "",
+            senior_signer=get.optional(
+                "SENIOR_SIGNER", pattern=r"[^\n]{1,100}", meaning="a name and role, e.g. Anna de Vries, CEO"
             )
             or "",
             approvers=get.people("CRISIS_APPROVERS"),

@@ -8,17 +8,23 @@ Slack locale), else DEFAULT_LOCALE, each through the fallback chain in bot.local
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_sdk.models.views import View
 
 from bot import clock, locales
 from bot.blockkit import Message
 from bot.gateway import SlackError
-from bot.model import Crisis, Draft, DraftState, ReplyDetails, StepState
+from bot.ids import Field, TemplateRef
+from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
+from bot.opening import normalise_link
 from bot.services import Services
 from bot.templates import SHORT_LIMITS, Details, Kind, Rendered, TemplateMissing
 from bot.text import clean, one_line
 from bot.views import drafts as views
 from bot.views.common import user
+from bot.views.drafts import TAKEN_DOWN
 from bot.views.replies import note
 
 log = logging.getLogger(__name__)
@@ -46,24 +52,43 @@ def person(services: Services, user_id: str) -> Person:
 
 
 def phrase(text: str) -> str:
-    """A value templates put inside a sentence: no final full stop (the template adds its own)
-    and no quotes around it (some templates quote it themselves)."""
+    """A value templates put after a colon: no final full stop (the template adds its own) and
+    no quotes around it."""
     text = text.strip().rstrip(".。!！;；").strip()
     if len(text) > 1 and text[0] in "\"“«„'" and text[-1] in "\"”»“'":
         text = text[1:-1].strip()
     return text
 
 
+def senior_default(services: Services, crisis: Crisis) -> str:
+    """The playbook's "apologise from the right person": a critical crisis that is our own fault
+    is signed by SENIOR_SIGNER when it is set. '' when that does not apply."""
+    grave = crisis.severity is Severity.CRITICAL and crisis.category.our_fault
+    return services.config.senior_signer if grave else ""
+
+
+def senior_signs(services: Services, crisis: Crisis) -> bool:
+    """Whether the senior signer signs: it applies and the team named nobody else."""
+    return bool(senior_default(services, crisis)) and not crisis.reply.signer
+
+
 def details(services: Services, crisis: Crisis, asker: Person) -> Details:
+    """What a template is filled with. Resolution and changes are sentences the template
+    places as typed (on one line: a post on X is one line); what happened is a phrase."""
+    senior = senior_signs(services, crisis)
     return Details(
         brand=services.config.brand_name,
         customer=crisis.customer_handle,
         what_happened=phrase(crisis.reply.what_happened),
-        resolution=phrase(crisis.reply.resolution),
+        resolution=one_line(crisis.reply.resolution),
+        changes=one_line(crisis.reply.changes),
+        facts_link=crisis.reply.facts_link,
         contact=crisis.reply.contact or services.config.support_contact,
-        signer=crisis.reply.signer or asker.name,
+        signer=services.config.senior_signer if senior else crisis.reply.signer or asker.name,
         category=crisis.category.value,
         platform=crisis.platform.value if crisis.platform else "",
+        taken_down=crisis.reply.taken_down,
+        senior=senior,
     )
 
 
@@ -129,15 +154,53 @@ def draft_text(services: Services, crisis: Crisis, kind: Kind, language: str, us
     return render(services, crisis, kind, language, person(services, user_id))[0].text
 
 
-def save_details(services: Services, crisis: Crisis, values: dict[str, str | None], *, actor: str) -> None:
+@dataclass(frozen=True)
+class TypedDetails:
+    """What someone typed into the details form, read and checked but not yet stored."""
+
+    reply: ReplyDetails
+    customer: str
+    errors: dict[str, str]
+
+
+def read_details(values: dict[str, Any]) -> TypedDetails:
+    """The details form's values; a link to the facts that is not a web address is an error
+    for its field, so nothing half-valid is stored."""
+    link = normalise_link(values.get(Field.FACTS_LINK.value))
+    errors = {}
+    if link is None:
+        errors[Field.FACTS_LINK.value] = (
+            "That is not a web address. Paste the link to your statement, report or FAQ, e.g. https://example.com/facts."
+        )
     reply = ReplyDetails(
-        what_happened=one_line(values.get("what_happened")),
-        resolution=clean(values.get("resolution")),
-        contact=one_line(values.get("contact")),
-        signer=one_line(values.get("signer")),
+        what_happened=one_line(values.get(Field.WHAT_HAPPENED.value)),
+        resolution=clean(values.get(Field.RESOLUTION.value)),
+        contact=one_line(values.get(Field.CONTACT.value)),
+        signer=one_line(values.get(Field.SIGNER.value)),
+        changes=clean(values.get(Field.CHANGES.value)),
+        facts_link=link or "",
+        taken_down=TAKEN_DOWN in (values.get(Field.TAKEN_DOWN.value) or ()),
     )
-    services.crises.set_reply_details(
-        crisis.id, reply, one_line(values.get("customer_handle")), actor=actor, at=clock.now()
+    return TypedDetails(reply, one_line(values.get(Field.CUSTOMER.value)), errors)
+
+
+def save_details(services: Services, crisis: Crisis, typed: TypedDetails, *, actor: str) -> None:
+    services.crises.set_reply_details(crisis.id, typed.reply, typed.customer, actor=actor, at=clock.now())
+
+
+def details_form(
+    services: Services, crisis: Crisis, ref: TemplateRef, user_id: str, typed: TypedDetails | None = None
+) -> View:
+    """The details form with a preview of the reply it fills, from what is stored or, on
+    Preview, from what the person has typed so far (nothing is stored until they save)."""
+    shown = crisis if typed is None else replace(crisis, reply=typed.reply, customer_handle=typed.customer)
+    rendered, _ = render(services, shown, Kind(ref.kind), ref.language, person(services, user_id))
+    return views.details_modal(
+        shown,
+        ref,
+        rendered,
+        default_contact=services.config.support_contact,
+        senior_signer=senior_default(services, shown),
     )
 
 

@@ -278,8 +278,10 @@ class SlackGateway:
         """Open a modal: a View is validated here; a dict must come from blockkit.modal()."""
         return self._call("views_open", trigger_id=trigger_id, view=_modal(view))["view"]  # type: ignore[no-any-return]
 
-    def update_view(self, view_id: str, view: View | dict[str, Any]) -> None:
-        self._call("views_update", view_id=view_id, view=_modal(view))
+    def update_view(self, view_id: str, view: View | dict[str, Any], *, hash: str | None = None) -> None:
+        """Replace a modal; with `hash`, only if it is still the version the person saw
+        (Slack answers `hash_conflict` otherwise)."""
+        self._call("views_update", view_id=view_id, view=_modal(view), **({"hash": hash} if hash else {}))
 
     # People
 

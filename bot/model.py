@@ -213,10 +213,13 @@ class Crisis:
 class ReplyDetails:
     """What the team wants customer-facing replies to say, in the customer's language."""
 
-    what_happened: str = ""  # customer-facing, e.g. "the delayed delivery of your order"
-    resolution: str = ""  # what we do about it, e.g. "a replacement ships today by express"
+    what_happened: str = ""  # customer-facing, any shape: "the double charge at checkout"
+    resolution: str = ""  # what we do about it, as sentences: "We've refunded the second charge."
     contact: str = ""  # where to continue privately; empty means the configured default
-    signer: str = ""  # who signs; empty means the person drafting
+    signer: str = ""  # who signs; empty means the person drafting (or SENIOR_SIGNER, see drafting)
+    changes: str = ""  # what we changed so it does not happen again
+    facts_link: str = ""  # a URL with the facts: our statement, report or FAQ
+    taken_down: bool = False  # the post (ours, or the intruder's) was taken down
 
 
 class DraftState(StrEnum):

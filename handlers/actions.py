@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
@@ -10,6 +11,7 @@ from slack_sdk.models.views import View
 from bot import closing, drafting, ids, opening, step_changes, war_room_setup
 from bot.blockkit import Message
 from bot.checklist import Move
+from bot.gateway import SlackError
 from bot.ids import Action
 from bot.model import Step
 from bot.services import Services
@@ -19,16 +21,18 @@ from bot.views import drafts as draft_views
 from bot.views import replies
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
+from bot.views.forms import read_values
 from handlers.commands import close_refusal, open_close_modal, open_modal, show_template
 from handlers.plumbing import (
     Interaction,
     defer_answer,
     guarded,
-    open_view_or_explain,
     open_when_ready,
     services_of,
     tell,
 )
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -144,13 +148,33 @@ def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef
 
 def _template_details(services: Services, who: Interaction, value: str) -> None:
     ref = ids.load(ids.TemplateRef, value)
-    crisis = services.crises.get(ref.crisis)
-    if crisis is not None:
-        located = ids.TemplateRef(
-            ref.crisis, ref.kind, ref.language, channel=who.channel_id or "", ts=who.message_ts or ""
-        )
-        modal = draft_views.details_modal(crisis, located, default_contact=services.config.support_contact)
-        services.defer_urgent(open_view_or_explain, services, who, modal)
+    located = ids.TemplateRef(ref.crisis, ref.kind, ref.language, channel=who.channel_id or "", ts=who.message_ts or "")
+
+    def build() -> View | Message:
+        crisis = services.crises.get(ref.crisis)
+        if crisis is None:
+            return replies.note("That crisis no longer exists.")
+        return drafting.details_form(services, crisis, located, who.user_id)  # the preview needs users.info
+
+    services.defer_urgent(open_when_ready, services, who, build)
+
+
+def _template_preview(services: Services, who: Interaction, value: str) -> None:
+    """Preview in the details form: re-render it with what is typed so far, stored or not."""
+    view = who.view or {}
+    crisis = services.crises.get(ids.load(ids.TemplateRef, value).crisis)
+    if crisis is None or not view.get("id"):
+        return
+    ref = ids.load(ids.TemplateRef, view.get("private_metadata"))  # where the template message is
+    typed = drafting.read_details(read_values(view))
+    services.defer(_update_preview, services, view, drafting.details_form, crisis, ref, who.user_id, typed)
+
+
+def _update_preview(services: Services, view: dict, build: Callable[..., View], *args: object) -> None:
+    try:
+        services.slack.update_view(view["id"], build(services, *args), hash=view.get("hash"))
+    except SlackError as error:  # hash_conflict: they typed on and pressed again; that update wins
+        log.info("preview not updated: %s", error.code)
 
 
 def _draft_approve(services: Services, who: Interaction, value: str) -> None:
@@ -218,6 +242,7 @@ HANDLERS: dict[Action, Callable[[Services, Interaction, str], None]] = {
     Action.TEMPLATE_KIND: _template_switch,
     Action.TEMPLATE_EDIT: _template_edit,
     Action.TEMPLATE_DETAILS: _template_details,
+    Action.TEMPLATE_PREVIEW: _template_preview,
     Action.DRAFT_APPROVE: _draft_approve,
     Action.DRAFT_CHANGES: _draft_changes,
     Action.DRAFT_REVISE: _draft_revise,

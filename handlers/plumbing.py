@@ -37,6 +37,7 @@ class Interaction:
     trigger_id: str | None
     response_url: str | None
     message_ts: str | None = None  # the message whose button was clicked
+    view: dict[str, Any] | None = None  # the modal a button in a modal belongs to
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> Interaction:
@@ -51,6 +52,7 @@ class Interaction:
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
             message_ts=container.get("message_ts"),
+            view=body.get("view") if isinstance(body.get("view"), dict) else None,
         )
 
 

@@ -126,7 +126,11 @@ def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
     if crisis is None:
         ack()
         return
-    drafting.save_details(services, crisis, read_values(body["view"]), actor=body["user"]["id"])
+    typed = drafting.read_details(read_values(body["view"]))
+    if typed.errors:
+        ack(response_action="errors", errors=typed.errors)
+        return
+    drafting.save_details(services, crisis, typed, actor=body["user"]["id"])
     ack()
     if ref.channel and ref.ts:
         updated = services.crises.get(ref.crisis)

@@ -269,8 +269,19 @@ class CrisisRepository:
         with self.store.write() as db:
             db.execute(
                 """update crises set customer_handle = ?, reply_what_happened = ?, reply_resolution = ?,
-                       reply_contact = ?, reply_signer = ? where id = ?""",
-                [customer, details.what_happened, details.resolution, details.contact, details.signer, crisis_id],
+                       reply_contact = ?, reply_signer = ?, reply_changes = ?, reply_facts_link = ?,
+                       reply_taken_down = ? where id = ?""",
+                [
+                    customer,
+                    details.what_happened,
+                    details.resolution,
+                    details.contact,
+                    details.signer,
+                    details.changes,
+                    details.facts_link,
+                    int(details.taken_down),
+                    crisis_id,
+                ],
             )
             record_event(
                 db,
@@ -349,5 +360,8 @@ def crisis_from_row(row: dict) -> Crisis:
             resolution=row.get("reply_resolution") or "",
             contact=row.get("reply_contact") or "",
             signer=row.get("reply_signer") or "",
+            changes=row.get("reply_changes") or "",
+            facts_link=row.get("reply_facts_link") or "",
+            taken_down=bool(row.get("reply_taken_down")),
         ),
     )

@@ -174,12 +174,21 @@ def _v5_recovery(db: Database) -> None:
     db["outbox"].create_index(["state", "claimed_at"])
 
 
+def _v6_reply_facts(db: Database) -> None:
+    # What replies need beyond the first four details: the facts' link, what we changed, and
+    # whether the post came down (a flag, stored as 0/1).
+    db["crises"].add_column("reply_changes", str)
+    db["crises"].add_column("reply_facts_link", str)
+    db["crises"].add_column("reply_taken_down", int)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
     _v3_replies,
     _v4_closures,
     _v5_recovery,
+    _v6_reply_facts,
 ]
 
 

@@ -555,6 +555,8 @@ class FakeSlack:
         view_id = args.get("view_id") or ""
         if view_id not in self.views:
             raise SlackFault("not_found")
+        if args.get("hash") and args["hash"] != self.views[view_id]["hash"]:
+            raise SlackFault("hash_conflict")  # the view changed since the caller read it
         return {"view": self._store_view(view_id, args)}
 
     def _store_view(self, view_id: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -170,6 +170,27 @@ class SlackSender:
         payload.update(payload_overrides or {})
         return self.interaction(payload, headers)
 
+    def click_in_view(self, view: dict[str, Any], action_prefix: str, values: dict[str, Any], *, user: str) -> Reply:
+        """Click a button inside an open modal, with `values` typed into its inputs so far (as
+        Slack sends it: the view and its state, no channel, no response_url)."""
+        block, element = find_element(view["blocks"], action_prefix)
+        payload = self._base("block_actions", user)
+        payload.update(
+            container={"type": "view", "view_id": view["id"]},
+            view={**view, "state": {"values": state_values(view, values)}},
+            actions=[
+                {
+                    "type": element["type"],
+                    "action_id": element["action_id"],
+                    "block_id": block["block_id"],
+                    "text": element.get("text"),
+                    "value": element.get("value"),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        )
+        return self.interaction(payload)
+
     def submit(
         self, view: dict[str, Any], values: dict[str, Any], *, user: str, headers: dict[str, str] | None = None
     ) -> Reply:
@@ -206,6 +227,8 @@ def _initial(element: dict[str, Any]) -> Any:
         return element.get("initial_user")
     if kind == "static_select":
         return (element.get("initial_option") or {}).get("value")
+    if kind == "checkboxes":
+        return [o["value"] for o in element.get("initial_options") or []]
     return element.get("initial_value")
 
 

@@ -35,9 +35,19 @@ def mrkdwn_texts(value: Any) -> list[str]:
 
 
 def everything_sent(fake) -> list[str]:
-    methods = ("chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.setTopic", "conversations.setPurpose")
+    methods = (
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "conversations.setTopic",
+        "conversations.setPurpose",
+    )
     texts = [t for call in fake.calls if call.method in methods for t in mrkdwn_texts(call.args)]
-    texts += [call.args.get("topic") or call.args.get("purpose") or "" for call in fake.calls if call.method.startswith("conversations.set")]
+    texts += [
+        call.args.get("topic") or call.args.get("purpose") or ""
+        for call in fake.calls
+        if call.method.startswith("conversations.set")
+    ]
     return texts + [t for response in fake.responses for t in mrkdwn_texts(response)]
 
 
@@ -59,7 +69,12 @@ def test_hostile_text_in_every_field_stays_text_everywhere(bot, fake):
         return reply
 
     crisis = bot.open_crisis(
-        HOSTILE[:150], user=ANA, responders=[BOB], description=HOSTILE, customer_handle=HOSTILE[:100], link="https://ok.example/a|<b>"
+        HOSTILE[:150],
+        user=ANA,
+        responders=[BOB],
+        description=HOSTILE,
+        customer_handle=HOSTILE[:100],
+        link="https://ok.example/a|<b>",
     )
     room = crisis.channel_id
     bot.send.click(fake.message(room, crisis.checklist_ts), "crisis.step.skip#2", user=ANA)
@@ -78,7 +93,11 @@ def test_hostile_text_in_every_field_stays_text_everywhere(bot, fake):
     template = next(m for m in reversed(fake.channels[room].messages) if " reply in " in m["text"])
     bot.send.click(template, "crisis.template.details", user=ANA, channel=room)
     bot.settle()
-    bot.send.submit(bot.last_view(), {"what_happened": HOSTILE, "resolution": HOSTILE, "contact": HOSTILE, "signer": HOSTILE}, user=ANA)
+    bot.send.submit(
+        bot.last_view(),
+        {"what_happened": HOSTILE, "resolution": HOSTILE, "contact": HOSTILE, "signer": HOSTILE},
+        user=ANA,
+    )
     bot.settle()
     bot.send.click(template, "crisis.template.edit", user=ANA, channel=room)
     bot.settle()
@@ -94,7 +113,13 @@ def test_hostile_text_in_every_field_stays_text_everywhere(bot, fake):
     bot.settle()
     bot.send.command("close", user=BOB, channel=room)
     bot.settle()
-    close = {"lessons": HOSTILE + " — a real lesson, written down", "root_cause": HOSTILE, "goodwill": HOSTILE[:300], "followup_1": HOSTILE[:300], "followup_owner_1": ANA}
+    close = {
+        "lessons": HOSTILE + " — a real lesson, written down",
+        "root_cause": HOSTILE,
+        "goodwill": HOSTILE[:300],
+        "followup_1": HOSTILE[:300],
+        "followup_owner_1": ANA,
+    }
     assert bot.send.submit(bot.last_view(), close, user=BOB).body == ""
     bot.settle()
     command("lessons real lesson", fake.general.id)
@@ -128,7 +153,12 @@ def test_empty_titles_are_refused_inline(bot, fake, title, answer):
 
 @pytest.mark.parametrize(
     ("title", "slug_end"),
-    [("🔥🔥🔥", "-fire-fire-fire"), ("مرحبا بالعالم", "-mrhb-bl-lm"), ("שלום עולם", "-slvm-vlm"), ("x" * 10_000, "-" + "x" * 64)],
+    [
+        ("🔥🔥🔥", "-fire-fire-fire"),
+        ("مرحبا بالعالم", "-mrhb-bl-lm"),
+        ("שלום עולם", "-slvm-vlm"),
+        ("x" * 10_000, "-" + "x" * 64),
+    ],
 )
 def test_emoji_right_to_left_and_huge_titles_open_fine(bot, fake, title, slug_end):
     crisis = bot.open_crisis(title, user=ANA)

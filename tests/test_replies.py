@@ -281,8 +281,8 @@ def test_reply_details_fill_the_templates_and_stay_data(bot, fake):
     assert bot.send.submit(modal, values, user=ANA).body == ""
     bot.settle()
     text = shown_text(fake.message(crisis.channel_id, message["ts"]))
-    assert "Here is what we are doing to put this right: a new parcel ships today by express." in text
-    assert text.startswith("Hi @jane_doe,") and text.endswith("Sam, Acme")
+    assert "To put this right: a new parcel ships today by express." in text
+    assert text.startswith("Hi @jane_doe,") and text.endswith("– Sam")
     stored = bot.services.crises.get(crisis.id)
     assert stored.reply.what_happened == "{{ brand }} the <!here> delay." and stored.customer_handle == "@jane_doe"
     bot.send.command("template holding", user=ANA, channel=crisis.channel_id)
@@ -315,3 +315,104 @@ def test_the_next_open_steps_template_by_default(bot, fake):
     bot.send.command("template", user=ANA, channel=crisis.channel_id)
     bot.settle()
     assert "Apology (step 2)" in last_template(fake, crisis)["blocks"][0]["text"]["text"]
+
+
+def open_details(bot, fake, crisis, kind, *, user=ANA):
+    """Show a template of `kind` in the war room and open its details form: (message, modal)."""
+    bot.send.command(f"template {kind}", user=user, channel=crisis.channel_id)
+    bot.settle()
+    message = last_template(fake, crisis)
+    bot.send.click(message, "crisis.template.details", user=user, channel=crisis.channel_id)
+    bot.settle()
+    return message, bot.last_view()
+
+
+def preview(view):
+    return next(b for b in view["blocks"] if b.get("block_id") == "preview")["text"]["text"]
+
+
+def test_the_details_form_previews_the_reply_and_updates_it_as_typed(bot, fake):
+    crisis = bot.open_crisis("Double charge", user=ANA, language="en", category="business_error")
+    message, modal = open_details(bot, fake, crisis, "resolution")
+    assert modal["title"]["text"] == "Reply details"
+    assert "still working on this" in preview(modal) or "haven't fixed this yet" in preview(modal)
+    typed = {"resolution": "we've refunded the second charge", "changes": "Payment changes are now tested twice."}
+    assert bot.send.click_in_view(modal, "crisis.template.preview", typed, user=ANA).status == 200
+    bot.settle()
+    updated = fake.views[modal["id"]]
+    assert "To put this right: we've refunded the second charge." in preview(updated)
+    assert "Payment changes are now tested twice." in preview(updated)
+    assert bot.services.crises.get(crisis.id).reply.resolution == ""  # a preview stores nothing
+    assert shown_text(fake.message(crisis.channel_id, message["ts"])) == shown_text(message)  # nor posts
+
+
+def test_a_preview_of_a_view_that_changed_meanwhile_is_dropped_as_slack_does(bot, fake):
+    crisis = bot.open_crisis("Stale", user=ANA, language="en")
+    _, shown = open_details(bot, fake, crisis, "resolution")
+    modal = json.loads(json.dumps(shown))  # what the person's client holds
+    fake.views[modal["id"]]["hash"] = "changed-elsewhere"  # e.g. an earlier preview landed since
+    bot.send.click_in_view(modal, "crisis.template.preview", {"resolution": "new text"}, user=ANA)
+    bot.settle()
+    assert "new text" not in preview(fake.views[modal["id"]])
+    assert not fake.violations
+
+
+def test_a_link_to_the_facts_must_be_a_web_address(bot, fake):
+    crisis = bot.open_crisis("Rumour", user=ANA, language="en", category="trolling")
+    _, modal = open_details(bot, fake, crisis, "holding")
+    reply = bot.send.submit(modal, {"facts_link": "our FAQ page"}, user=ANA)
+    assert reply.json["response_action"] == "errors" and "web address" in reply.json["errors"]["facts_link"]
+    assert bot.services.crises.get(crisis.id).reply.facts_link == ""
+    assert bot.send.submit(modal, {"facts_link": "acme.example/facts"}, user=ANA).body == ""
+    assert bot.services.crises.get(crisis.id).reply.facts_link == "https://acme.example/facts"
+
+
+@pytest.mark.parametrize(
+    ("category", "kind", "values", "present", "absent"),
+    [
+        ("trolling", "holding", {"facts_link": "https://acme.example/facts"}, "https://acme.example/facts", "facts"),
+        ("inappropriate_post", "apology", {"changes": "Every post now needs a second pair of eyes."},
+         "What we've changed so this doesn't happen again: Every post now needs a second pair of eyes.", "changed"),
+        ("inappropriate_post", "apology", {"taken_down": ["yes"]}, "We've taken it down.", "taken it down"),
+        ("hacked_account", "holding", {"taken_down": ["yes"]}, "We've removed the posts that weren't ours.", "removed"),
+    ],
+)  # fmt: skip
+def test_each_new_detail_reaches_its_reply_and_its_absence_leaves_the_sentence_out(
+    bot, fake, category, kind, values, present, absent
+):
+    crisis = bot.open_crisis("New details", user=ANA, language="en", category=category)
+    message, modal = open_details(bot, fake, crisis, kind)
+    before = shown_text(fake.message(crisis.channel_id, message["ts"]))
+    assert absent not in before.lower()
+    assert bot.send.submit(modal, values, user=ANA).body == ""
+    bot.settle()
+    assert present in shown_text(fake.message(crisis.channel_id, message["ts"]))
+    _, reopened = open_details(bot, fake, crisis, kind)
+    assert present in preview(reopened)  # the form shows what is stored, checkbox included
+    taken = next((b for b in reopened["blocks"] if b.get("block_id") == "taken_down"), None)
+    assert (taken is not None and bool(taken["element"].get("initial_options"))) == ("taken_down" in values)
+
+
+def test_the_taken_down_question_is_asked_only_where_a_post_comes_down(bot, fake):
+    crisis = bot.open_crisis("Charge", user=ANA, language="en", category="business_error")
+    _, modal = open_details(bot, fake, crisis, "apology")
+    assert all(b.get("block_id") != "taken_down" for b in modal["blocks"])
+
+
+def test_a_critical_crisis_of_our_own_making_is_signed_by_the_senior_signer(fake, branded_env):
+    harness = Harness.start(fake, {**branded_env, "SENIOR_SIGNER": "Anna de Vries, CEO"})
+    try:
+        grave = harness.open_crisis("Offensive post", user=ANA, language="en", category="inappropriate_post",
+                                    severity="critical")  # fmt: skip
+        _, modal = open_details(harness, fake, grave, "apology")
+        assert preview(modal).endswith("– Anna de Vries, CEO")
+        assert "Anna de Vries, CEO" in json.dumps(modal)  # the signer hint names who signs when empty
+        harness.send.submit(modal, {"signer": "Sam"}, user=ANA)
+        harness.settle()
+        _, signed = open_details(harness, fake, grave, "apology")
+        assert preview(signed).endswith("– The Acme team")  # a named signer is a person: the brand signs
+        minor = harness.open_crisis("Minor", user=ANA, language="en", category="inappropriate_post", severity="low")
+        _, modal = open_details(harness, fake, minor, "apology")
+        assert "Anna de Vries" not in preview(modal)
+    finally:
+        harness.stop()

@@ -7,6 +7,8 @@ from babel import Locale, UnknownLocaleError
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    CheckboxesElement,
+    InputBlock,
     Option,
     PlainTextObject,
     SectionBlock,
@@ -17,7 +19,7 @@ from slack_sdk.models.views import View
 from bot.blockkit import Message
 from bot.ids import Action, Callback, DraftRef, Field, StepRef, TemplateRef, dump
 from bot.locales import language
-from bot.model import Crisis, Draft, DraftState, Step
+from bot.model import Category, Crisis, Draft, DraftState, Step
 from bot.templates import Kind, Rendered, post_length
 from bot.text import cut, mrkdwn, plain
 from bot.views.common import context, text_input, user, when
@@ -105,41 +107,82 @@ def draft_modal(ref: TemplateRef, text: str) -> View:
     )
 
 
-def details_modal(crisis: Crisis, ref: TemplateRef, *, default_contact: str) -> View:
-    """What replies are filled with. Templates slot these values into fixed sentences, so the
-    hints say how to phrase them (the writers of every language asked for exactly this)."""
+TAKEN_DOWN = "yes"  # the value of the details form's "taken down" checkbox
+TAKEN_DOWN_MATTERS = (Category.INAPPROPRIATE_POST, Category.HACKED_ACCOUNT)
+
+
+def details_modal(
+    crisis: Crisis, ref: TemplateRef, preview: Rendered, *, default_contact: str, senior_signer: str = ""
+) -> View:
+    """What replies are filled with, and below it the reply they fill. Every value may be
+    empty: the sentence that needs it is then left out, so the hints say what each one adds
+    and how to type it."""
     lang = language_label(ref.language)
-    fields = (
-        (
-            Field.CUSTOMER,
-            "Customer or account",
-            crisis.customer_handle,
-            "@handle or name",
-            "An @handle is put at the start of short posts.",
-        ),
-        (
-            Field.WHAT_HAPPENED,
-            "What happened, in the customer's words",
-            crisis.reply.what_happened,
-            "the delayed delivery of your order",
-            f"The problem itself, as a short noun phrase in {lang}, without a full stop: replies say they are sorry about it, looking into it…",
-        ),
-        (
-            Field.RESOLUTION,
-            "What we do about it",
-            crisis.reply.resolution,
-            "a replacement ships today by express",
-            f"A short clause in {lang}, starting in lower case, without a full stop: replies put it after a colon.",
-        ),
-        (
-            Field.CONTACT,
-            "Where to continue privately",
-            crisis.reply.contact,
-            default_contact or "support@example.com",
-            "An e-mail address, phone number or web page (replies already offer a direct message).",
-        ),
-        (Field.SIGNER, "Signed by", crisis.reply.signer, "Sam", "Empty: whoever drafts the reply."),
+    reply = crisis.reply
+    signer_hint = (
+        f"Empty: {senior_signer}, as a critical crisis of our own making is answered by someone senior."
+        if senior_signer
+        else "Empty: whoever drafts the reply."
     )
+    fields = (
+        (Field.CUSTOMER, "Customer or account", crisis.customer_handle, "@handle or name",
+         "An @handle opens posts on X; on Facebook, LinkedIn and review sites people are greeted by name.", False),
+        (Field.WHAT_HAPPENED, "What happened, in the customer's words", reply.what_happened,
+         "the double charge at checkout",
+         f"In {lang}, in any form: a few words or a sentence. Statements put it after a colon.", False),
+        (Field.RESOLUTION, "What we do about it", reply.resolution, "We've refunded the second charge.",
+         f"One or two sentences in {lang}, as you would say them to the customer. Empty: replies say we are still on it.",
+         True),
+        (Field.CHANGES, "What we changed so it doesn't happen again", reply.changes,
+         "Every post now needs a second pair of eyes before it goes out.",
+         "A sentence. Used by apologies and resolutions for our mistakes and our own posts. Empty: no change is claimed.",
+         True),
+        (Field.FACTS_LINK, "Link to the facts", reply.facts_link, "https://example.com/statement",
+         "Your statement, report or FAQ. Used against trolling and attacks, and in holding statements. "
+         "Empty: replies invite questions instead.", False),
+        (Field.CONTACT, "Where to continue privately", reply.contact, default_contact or "support@example.com",
+         "An e-mail address, phone number or web page (replies already offer a direct message).", False),
+        (Field.SIGNER, "Signed by", reply.signer, "Sam", signer_hint, False),
+    )  # fmt: skip
+    blocks: list = [
+        SectionBlock(
+            block_id="about",
+            text=f"Write these in the customer's language ({lang}). Every reply of crisis #{crisis.id} uses them.",
+        ),
+        *(
+            text_input(field.value, label, DETAIL_MAX, initial=value, placeholder=example, hint=hint, multiline=multi)
+            for field, label, value, example, hint, multi in fields
+        ),
+    ]
+    if crisis.category in TAKEN_DOWN_MATTERS:
+        taken_down = Option(value=TAKEN_DOWN, text=PlainTextObject(text="Yes, it is down"))
+        blocks.append(
+            InputBlock(
+                block_id=Field.TAKEN_DOWN.value,
+                label="Was the post taken down?",
+                optional=True,
+                hint="Tick only once it is really down: replies then say so. Criticism itself is never deleted.",
+                element=CheckboxesElement(
+                    action_id=Field.TAKEN_DOWN.value,
+                    options=[taken_down],
+                    initial_options=[taken_down] if reply.taken_down else None,
+                ),
+            )
+        )
+    blocks += [
+        SectionBlock(
+            block_id="preview_heading",
+            text=f"*Preview:* {preview.kind.label} · {language_label(preview.language)}"
+            f" · {preview.length} characters" + (f" of {preview.limit}" if preview.limit else ""),
+        ),
+        SectionBlock(block_id="preview", text=PlainTextObject(text=plain(preview.text, TEXT_MAX), emoji=False)),
+        ActionsBlock(
+            block_id="preview_actions",
+            elements=[
+                ButtonElement(action_id=Action.TEMPLATE_PREVIEW.id(crisis.id), text="Update preview", value=dump(ref))
+            ],
+        ),
+    ]
     return View(
         type="modal",
         callback_id=Callback.REPLY_DETAILS.value,
@@ -147,16 +190,7 @@ def details_modal(crisis: Crisis, ref: TemplateRef, *, default_contact: str) -> 
         submit="Save",
         close="Cancel",
         private_metadata=dump(ref),
-        blocks=[
-            SectionBlock(
-                block_id="about",
-                text=f"Write these in the customer's language ({lang}). Every reply of crisis #{crisis.id} uses them.",
-            ),
-            *(
-                text_input(field.value, label, DETAIL_MAX, initial=value, placeholder=example, hint=hint)
-                for field, label, value, example, hint in fields
-            ),
-        ],
+        blocks=blocks,
     )
 
 
