@@ -200,10 +200,11 @@ def _unspaced(phrase: str) -> bool:
 
 def without_values(text: str, details: Details) -> str:
     """The template's own words: every typed value and URL cut out."""
-    for key, value in asdict(details).items():
-        if isinstance(value, str) and value and key not in ("category", "platform"):
-            text = text.replace(value, " ¶ ")
-            text = text.replace(value[:1].upper() + value[1:], " ¶ ")
+    typed = [v for k, v in asdict(details).items() if isinstance(v, str) and v and k not in ("category", "platform")]
+    typed.append(details.customer.removeprefix("@"))  # greeted by name where people are tagged so
+    for value in filter(None, typed):
+        text = text.replace(value, " ¶ ")
+        text = text.replace(value[:1].upper() + value[1:], " ¶ ")
     return URL.sub(" ¶ ", text)
 
 
