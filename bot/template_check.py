@@ -198,14 +198,21 @@ def _unspaced(phrase: str) -> bool:
     return any(unicodedata.name(c, "").startswith("CJK") for c in phrase)
 
 
+def shapes(value: str) -> set[str]:
+    """A typed value as a template may show it: as typed, or with its first letter raised (a
+    sentence of its own) or lowered (after a colon)."""
+    return {value, value[:1].upper() + value[1:], value[:1].lower() + value[1:]}
+
+
 def without_values(text: str, details: Details) -> str:
     """The template's own words: every typed value and URL cut out."""
     typed = [v for k, v in asdict(details).items() if isinstance(v, str) and v and k not in ("category", "platform")]
     typed.append(details.customer.removeprefix("@"))  # greeted by name where people are tagged so
-    for value in filter(None, typed):
-        text = text.replace(value, " ¶ ")
-        text = text.replace(value[:1].upper() + value[1:], " ¶ ")
-    return URL.sub(" ¶ ", text)
+    text = URL.sub(" ¶ ", text)  # links first: a brand's name inside one is part of the link
+    for value in sorted(filter(None, typed), key=len, reverse=True):  # a brand inside a contact goes with it
+        for variant in shapes(value):
+            text = text.replace(variant, " ¶ ")
+    return text
 
 
 def grammar_problems(text: str, details: Details, language: Rules) -> list[str]:
@@ -215,7 +222,7 @@ def grammar_problems(text: str, details: Details, language: Rules) -> list[str]:
         value = getattr(details, key)
         if not value:
             continue
-        for variant in {value, value[:1].upper() + value[1:]}:
+        for variant in shapes(value):
             for match in re.finditer(re.escape(variant), text):
                 before = text[: match.start()].rstrip()
                 if before and before[-1] in QUOTES:
