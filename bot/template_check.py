@@ -22,7 +22,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +38,7 @@ SCRIPTS = {"ru": "CYRILLIC", "zh-Hans": "CJK"}  # every other language is writte
 PLATFORMS = ("", Platform.X.value, Platform.FACEBOOK.value, Platform.INSTAGRAM.value, Platform.REVIEWS.value,
              Platform.LINKEDIN.value, Platform.NEWS.value)  # fmt: skip
 TYPED = ("what_happened", "resolution", "changes")  # values placed inside the template's sentences
+TEXTS = tuple(f.name for f in fields(Details) if f.type == "str" and f.name not in ("category", "platform"))
 QUOTES = '«"„“‹「『'
 URL = re.compile(r"https?://\S+")
 
@@ -183,15 +184,23 @@ def text_problems(rendered: Rendered, details: Details, language: Rules, *, chec
     return found
 
 
-def _words(text: str, phrases: Iterable[str]) -> list[str]:
+def _words(text: str, phrases: tuple[str, ...]) -> list[str]:
     """The phrases that occur in text as whole words (anywhere, for scripts without spaces)."""
+    spaced, unspaced = _matcher(phrases)
     lowered = text.lower()
-    return [
-        phrase
-        for phrase in phrases
-        if (phrase.lower() in lowered if _unspaced(phrase) else
-            re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", lowered))
-    ]  # fmt: skip
+    found = [p for p in unspaced if p in lowered]
+    if spaced is not None:
+        found += spaced.findall(lowered)
+    return found
+
+
+@cache
+def _matcher(phrases: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One pattern for a list's phrases written with spaces, longest first; the rest as they are."""
+    unspaced = tuple(p.lower() for p in phrases if _unspaced(p))
+    spaced = sorted((p.lower() for p in phrases if not _unspaced(p)), key=len, reverse=True)
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, spaced))})(?!\w)") if spaced else None
+    return pattern, unspaced
 
 
 def _unspaced(phrase: str) -> bool:
@@ -206,7 +215,7 @@ def shapes(value: str) -> set[str]:
 
 def without_values(text: str, details: Details) -> str:
     """The template's own words: every typed value and URL cut out."""
-    typed = [v for k, v in asdict(details).items() if isinstance(v, str) and v and k not in ("category", "platform")]
+    typed = [getattr(details, key) for key in TEXTS]
     typed.append(details.customer.removeprefix("@"))  # greeted by name where people are tagged so
     text = URL.sub(" ¶ ", text)  # links first: a brand's name inside one is part of the link
     for value in sorted(filter(None, typed), key=len, reverse=True):  # a brand inside a contact goes with it
