@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.text import cut
@@ -50,6 +50,12 @@ class Message:
             raise BlockKitError(f"{len(blocks)} blocks in a message; Slack allows {MESSAGE_MAX_BLOCKS}")
         check_blocks(blocks)
         return {"text": text, "blocks": blocks} if blocks else {"text": text}
+
+    @classmethod
+    def section(cls, text: str) -> Message:
+        """One section of mrkdwn whose text is also the fallback: most notices and answers.
+        User text in it must be escaped by the caller (bot.text.mrkdwn)."""
+        return cls(text=text, blocks=[SectionBlock(text=text)])
 
 
 def modal(view: View) -> dict[str, Any]:

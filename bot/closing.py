@@ -147,6 +147,36 @@ def pending(services: Services, crisis: Crisis) -> list[StepStatus]:
     return [s for s in services.steps.of(crisis.id) if s.state is StepState.PENDING]
 
 
+@dataclass(frozen=True)
+class CloseRefusal:
+    """Why a crisis cannot be closed now by this person. With `open_steps`, only steps stand in
+    the way: the owner (or an admin) may close anyway, with a reason."""
+
+    reason: str
+    open_steps: tuple[StepStatus, ...] = ()
+
+
+def close_refusal(
+    services: Services, crisis: Crisis | None, actor: str, *, forced: bool = False
+) -> CloseRefusal | None:
+    """The one rule for "may this person close this crisis now": it must be open, they must be
+    its owner or an admin, and its steps must be settled unless they close it anyway."""
+    if crisis is None or not crisis.is_open:
+        return CloseRefusal(
+            f"Crisis #{crisis.id} is already closed. `/crisis reopen` reopens it."
+            if crisis
+            else "This crisis no longer exists."
+        )
+    refusal = may_close(services, crisis, actor)
+    if refusal:
+        return CloseRefusal(refusal)
+    still_open = () if forced else tuple(pending(services, crisis))
+    if still_open:
+        first = still_open[0].step
+        return CloseRefusal(f"Step {first.value} ({first.label}) is still open: settle it first.", still_open)
+    return None
+
+
 def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: str) -> Closure | None:
     """Store the closure, and enqueue the posts it calls for; None when the crisis was no
     longer open."""

@@ -22,7 +22,7 @@ from bot.views import replies
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
 from bot.views.forms import read_values
-from handlers.commands import close_refusal, open_close_modal, open_modal, show_template
+from handlers.commands import open_close_modal, open_modal, show_template
 from handlers.plumbing import (
     Interaction,
     defer_answer,
@@ -203,13 +203,9 @@ def _close(services: Services, who: Interaction, value: str) -> None:
     crisis = services.crises.get(ref.crisis)
     if crisis is None:
         return
-    if ref.forced:  # "Close anyway": open steps are the point, only permission matters
-        refusal = closing.may_close(services, crisis, who.user_id)
-        answer = replies.note(refusal) if refusal else None
-    else:
-        answer = close_refusal(services, crisis, who.user_id)
-    if answer is not None:
-        tell(services, who, answer)
+    refusal = closing.close_refusal(services, crisis, who.user_id, forced=ref.forced)  # forced: steps are the point
+    if refusal is not None:
+        tell(services, who, closing_views.refusal_message(crisis, refusal))
         return
     services.defer_urgent(open_close_modal, services, who, crisis.id, ref.forced)
 

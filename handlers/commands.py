@@ -132,25 +132,12 @@ def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, replies.note(NOT_IN_WAR_ROOM))
         return
-    refusal = close_refusal(services, crisis, who.user_id)
+    refusal = closing.close_refusal(services, crisis, who.user_id)
     if refusal:
-        reply(ack, refusal)
+        reply(ack, closing_views.refusal_message(crisis, refusal))
         return
     ack()
     services.defer_urgent(open_close_modal, services, who, crisis.id, False)
-
-
-def close_refusal(services: Services, crisis: Crisis, user_id: str) -> Message | None:
-    """Why this person cannot close this crisis now (with a way to force it for the owner)."""
-    if not crisis.is_open:
-        return replies.note(f"Crisis #{crisis.id} is already closed. `/crisis reopen` reopens it.")
-    refusal = closing.may_close(services, crisis, user_id)
-    if refusal:
-        return replies.note(refusal)
-    still_open = closing.pending(services, crisis)
-    if still_open:
-        return closing_views.steps_still_open(crisis, still_open, may_force=True)
-    return None
 
 
 def open_close_modal(services: Services, who: Interaction, crisis_id: int, forced: bool) -> None:

@@ -171,15 +171,9 @@ def on_close_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)
         return
-    refusal = None if crisis is None else closing.may_close(services, crisis, actor)
-    still_open = [] if crisis is None or ref.forced else closing.pending(services, crisis)
-    if crisis is None or not crisis.is_open or refusal or still_open:
-        problem = refusal or (
-            f"Step {still_open[0].step.value} ({still_open[0].step.label}) was reopened meanwhile: settle it first."
-            if still_open
-            else "This crisis is already closed."
-        )
-        ack(response_action="errors", errors={Field.LESSONS.value: problem})
+    refusal = closing.close_refusal(services, crisis, actor, forced=ref.forced)  # steps may have reopened meanwhile
+    if refusal is not None or crisis is None:
+        ack(response_action="errors", errors={Field.LESSONS.value: refusal.reason if refusal else ""})
         return
     closure = closing.close(services, crisis, outcome, actor=actor)
     ack()

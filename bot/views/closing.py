@@ -4,6 +4,7 @@ follow-up actions, reopening, and the lessons library."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from babel.dates import format_timedelta
 from slack_sdk.models.blocks import (
@@ -23,6 +24,9 @@ from bot.ids import Action, Callback, CloseRef, Field, FollowUpRef, dump
 from bot.model import Closure, Crisis, FollowUp, FollowUpState, StepState, StepStatus
 from bot.text import bold, cut, mrkdwn
 from bot.views.common import channel, context, text_input, user, when
+
+if TYPE_CHECKING:  # the rule lives in bot.closing, which builds its messages here
+    from bot.closing import CloseRefusal
 
 LESSONS_MAX = 3000
 ROOT_CAUSE_MAX = 1000
@@ -119,6 +123,13 @@ def close_button(crisis: Crisis) -> ButtonElement:
     )
 
 
+def refusal_message(crisis: Crisis, refusal: CloseRefusal) -> Message:
+    """Why closing was refused, as the person sees it: open steps come with a way to force."""
+    if refusal.open_steps:
+        return steps_still_open(crisis, list(refusal.open_steps), may_force=True)
+    return Message.section(refusal.reason)
+
+
 def steps_still_open(crisis: Crisis, pending: list[StepStatus], *, may_force: bool) -> Message:
     names = ", ".join(f"*{s.step.value}. {s.step.label}*" for s in pending)
     text = f"Crisis #{crisis.id} cannot be closed yet: {names} {'is' if len(pending) == 1 else 'are'} still open. Settle {'it' if len(pending) == 1 else 'them'} on the checklist first."
@@ -200,7 +211,7 @@ def management_note(crisis: Crisis, closure: Closure, followups: list[FollowUp])
     owner = user(crisis.owner_id)
     if crisis.is_private:
         text = f"🏁 A private crisis (owner {owner}) was closed after {duration(closure.closed_at - crisis.opened_at)}."
-        return Message(text=text, blocks=[SectionBlock(text=text)])
+        return Message.section(text)
     lesson = first_sentence(closure.lessons)
     text = (
         f"🏁 *Crisis #{crisis.id} closed:* {mrkdwn(crisis.title, 300)} ({crisis.severity.label}, {crisis.category.label}) "
@@ -243,13 +254,13 @@ def followup_message(crisis: Crisis, followup: FollowUp) -> Message:
 
 def reopened(crisis: Crisis, actor: str, reason: str) -> Message:
     text = f"🔁 {user(actor)} reopened crisis #{crisis.id}: {mrkdwn(reason, 1000)}\nThe checklist is live again; close it with `/crisis close` when it is over."
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def lessons_found(words: str, found: list[tuple[Crisis, Closure]]) -> Message:
     if not found:
         text = f"No lessons match “{mrkdwn(words, 100)}” yet." if words else "No lessons learned are recorded yet."
-        return Message(text=text, blocks=[SectionBlock(text=text)])
+        return Message.section(text)
     title = f"*Lessons learned matching “{mrkdwn(words, 100)}”*" if words else "*The latest lessons learned*"
     return Message(
         text=f"{len(found)} lessons learned",

@@ -32,12 +32,12 @@ def help_message(unknown: str | None = None) -> Message:
     text = HELP
     if unknown:
         text = f"I don't know {code('/crisis ' + unknown, 100)}.\n\n{HELP}"
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def note(text: str) -> Message:
     """A one-line answer (already escaped by the caller where it contains user text)."""
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:

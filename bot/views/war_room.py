@@ -127,7 +127,7 @@ def step_note(status: StepStatus) -> Message:
         text = f"➖ {name} — not applicable: {mrkdwn(status.reason, 1000)} ({user(status.changed_by)})"
     else:
         text = f"↩️ {name} — reopened by {user(status.changed_by)}"
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def all_settled_notice(crisis: Crisis) -> Message:
@@ -135,7 +135,7 @@ def all_settled_notice(crisis: Crisis) -> Message:
         f"🎉 All four steps are done or not applicable. {user(crisis.owner_id)}, once the cause is known and the "
         "responsible team is told, close the crisis with `/crisis close` and write down the lessons learned."
     )
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def skip_modal(crisis: Crisis, step: Step) -> View:
@@ -170,7 +170,7 @@ def ack_nudge(owner_id: str, minutes: int) -> Message:
         "opened. The first hours matter: acknowledge publicly now, even before all the facts are in. "
         "A short holding statement will do."
     )
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def stall_nudge(owner_id: str, hours: int, *, all_settled: bool) -> Message:
@@ -183,7 +183,7 @@ def stall_nudge(owner_id: str, hours: int, *, all_settled: bool) -> Message:
             "or close it with `/crisis close`."
         )
     text = f"⏰ {user(owner_id)}, {quiet}. {advice}"
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def _duration(seconds: int) -> str:
@@ -201,7 +201,7 @@ def owner_notice(crisis: Crisis, *, handed_over_by: str | None = None) -> Messag
         "You answer for it and keep the rest of the company informed. First absorb the shock, "
         "then acknowledge publicly: the first hours matter, haste does not."
     )
-    return Message(text=text, blocks=[SectionBlock(text=text)])
+    return Message.section(text)
 
 
 def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Message:
@@ -209,7 +209,7 @@ def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Mes
     room = channel(crisis.channel_id, fallback="its war room")
     if not problems:
         text = f"✅ War room {room} is ready for crisis #{crisis.id}: {bold(crisis.title, 500)}. Owner: {user(crisis.owner_id)}."
-        return Message(text=text, blocks=[SectionBlock(text=text)])
+        return Message.section(text)
     lines = "\n".join(f"• {p}" for p in problems)
     text = f"⚠️ Crisis #{crisis.id} {bold(crisis.title, 500)} is saved, but setting up {room} did not finish:\n{lines}"
     blocks: list = [SectionBlock(block_id="problems", text=cut(text, 2900))]
