@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from bot.model import Closure, Crisis
+from bot.permissions import may_see
 from bot.services import Services
 
 RESULTS = 5
@@ -49,8 +50,8 @@ def _visible(services: Services, closures: list[Closure], viewer: str | None) ->
     found = []
     for closure in closures:
         crisis = services.crises.get(closure.crisis_id)
-        if crisis is None or (
-            crisis.is_private and (viewer is None or viewer not in services.crises.participants(crisis.id))
+        if crisis is None or not may_see(
+            crisis.is_private, lambda c=crisis: services.crises.participants(c.id), viewer
         ):
             continue
         found.append((crisis, closure))

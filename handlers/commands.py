@@ -11,6 +11,7 @@ from bot import clock, closing, digest, drafting, export, ids, lessons, opening,
 from bot.blockkit import Message
 from bot.gateway import SlackError
 from bot.model import Crisis
+from bot.permissions import may_see
 from bot.services import Services
 from bot.templates import Kind
 from bot.text import code, one_line
@@ -77,7 +78,9 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crises = services.crises.open_crises()
-    visible = {c.id for c in crises if c.is_private and who.user_id in services.crises.participants(c.id)}
+    visible = {
+        c.id for c in crises if may_see(c.is_private, lambda c=c: services.crises.participants(c.id), who.user_id)
+    }
     reply(ack, replies.crisis_list(crises, visible=visible))
 
 

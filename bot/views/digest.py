@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import HeaderBlock, SectionBlock
 
 from bot.blockkit import Message
 from bot.model import Severity
+from bot.permissions import may_see
 from bot.text import cut, mrkdwn
 from bot.views.closing import duration, first_sentence
 from bot.views.common import context, user
@@ -33,7 +34,7 @@ def digest_message(digest: Digest, *, viewer: str | None, web_base: str) -> Mess
         return Message(text=text, blocks=[SectionBlock(block_id="quiet", text=text)])
 
     def visible(crisis_id: int, private: bool) -> bool:
-        return not private or (viewer is not None and viewer in digest.members.get(crisis_id, set()))
+        return may_see(private, digest.members.get(crisis_id, set()), viewer)
 
     blocks: list = [
         HeaderBlock(block_id="title", text=f"📋 Crisis digest · {day}{late}"),
