@@ -26,7 +26,7 @@ from bot.views import closing as views
 from bot.views.common import user
 from bot.views.replies import note
 from bot.war_room_refresh import refresh_checklist, refresh_header
-from storage.closures import ClosureInput
+from storage.closures import ClosureFacts, ClosureInput
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +192,9 @@ def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: s
         followups=request.followups,
         search_text=search_text,
     )
-    stored = services.closures.close(
-        crisis.id, closing, by=actor, at=clock.now(), management_channel=services.config.digest_channel
+    return services.closures.close(
+        crisis.id, closing, by=actor, at=clock.now(), posts=effects.for_closure(services.config.digest_channel)
     )
-    return stored[0] if stored else None
 
 
 def announce(services: Services, closure_id: int) -> list[str]:
@@ -206,10 +205,12 @@ def announce(services: Services, closure_id: int) -> list[str]:
     closure = services.closures.get(closure_id)
     assert closure is not None
     problems: list[str] = []
+    crisis = services.crises.get(closure.crisis_id)
     followups = [f for f in services.closures.followups(closure.crisis_id) if f.closure_id == closure.id]
-    posts = [keys.key(keys.SUMMARY, closure.id), keys.key(keys.MANAGEMENT, closure.id)]
-    posts += [keys.key(keys.FOLLOWUP, f.id) for f in followups]
-    for post in posts:
+    facts = ClosureFacts(
+        closure.id, crisis.channel_id if crisis else None, tuple((f.id, f.owner_id) for f in followups)
+    )
+    for post, _ in effects.for_closure(services.config.digest_channel)(facts):  # as enqueued when it closed
         _try(problems, _WHAT[keys.parse(post)[0]], lambda p=post: effects.deliver(services, p))  # type: ignore[index]
     _try(problems, "update the pinned header", lambda: refresh_header(services, closure.crisis_id))
     refresh_checklist(services, closure.crisis_id)

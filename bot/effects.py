@@ -19,6 +19,9 @@ from bot.delivery import STALE_AFTER_SECONDS, post_once
 from bot.services import Services
 from bot.views import closing as closing_views
 from bot.views import war_room as war_room_views
+from storage.closures import ClosureFacts
+from storage.outbox import Posts
+from storage.steps import StepChange
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,29 @@ def _followup(services: Services, followup_id: int) -> Post | None:
     if followup is None or crisis is None:
         return None
     return Post(followup.owner_id, closing_views.followup_message(crisis, followup))
+
+
+def for_step_change(change: StepChange) -> Posts:
+    """What a stored step change publishes: its note in the checklist's thread and, when it is
+    the change that settled all four steps, the notice inviting the owner to close."""
+    if not change.channel:
+        return ()
+    settled = change.all_settled_after and not change.all_settled_before
+    kinds = (keys.STEP_NOTE, keys.SETTLED) if settled else (keys.STEP_NOTE,)
+    return [(keys.key(kind, change.event_id), change.channel) for kind in kinds]
+
+
+def for_closure(management_channel: str | None) -> Callable[[ClosureFacts], Posts]:
+    """What a closing publishes: the summary in the war room, the note to management, a DM to
+    each follow-up's owner."""
+
+    def posts(facts: ClosureFacts) -> Posts:
+        found = [(keys.key(keys.SUMMARY, facts.closure_id), facts.channel)] if facts.channel else []
+        if management_channel:
+            found.append((keys.key(keys.MANAGEMENT, facts.closure_id), management_channel))
+        return found + [(keys.key(keys.FOLLOWUP, followup), owner) for followup, owner in facts.followups]
+
+    return posts
 
 
 BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {

@@ -45,6 +45,7 @@ def move_step(
             actor=actor,
             at=clock.now(),
             reason=decision.reason,
+            posts=effects.for_step_change,
         )
         if changed is not None:
             break

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import outbox_keys as keys
 from bot.model import Closure, FollowUp, FollowUpState, Status
 from storage.database import Store
-from storage.outbox import enqueue
+from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
 
@@ -22,16 +22,30 @@ class ClosureInput:
     search_text: str
 
 
+@dataclass(frozen=True)
+class ClosureFacts:
+    """What a closing stored, for deciding what it publishes."""
+
+    closure_id: int
+    channel: str | None  # the war room
+    followups: tuple[tuple[int, str], ...]  # (follow-up id, owner user id)
+
+
 class ClosureRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def close(
-        self, crisis_id: int, closing: ClosureInput, *, by: str, at: int, management_channel: str | None
-    ) -> tuple[Closure, tuple[str, ...]] | None:
-        """Close an open crisis with everything learnt, and enqueue the posts it calls for (the
-        summary, the note to management, a DM per follow-up), in one transaction. Returns the
-        closure and those posts' outbox keys; None when it was not open (already closed by
+        self,
+        crisis_id: int,
+        closing: ClosureInput,
+        *,
+        by: str,
+        at: int,
+        posts: Callable[[ClosureFacts], Posts] = lambda facts: (),
+    ) -> Closure | None:
+        """Close an open crisis with everything learnt and enqueue, in the same transaction, the
+        posts `posts` says the closing calls for. None when it was not open (already closed by
         someone else, or a resent submission)."""
         with self.store.write() as db:
             changed = db.execute(
@@ -55,21 +69,20 @@ class ClosureRepository:
                     closing.search_text,
                 ],
             ).lastrowid
-            posts = []
             channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
-            if channel:
-                posts.append((keys.key(keys.SUMMARY, closure_id), channel))
-            if management_channel:
-                posts.append((keys.key(keys.MANAGEMENT, closure_id), management_channel))
-            for text, owner in closing.followups:
-                followup_id = db.execute(
-                    """insert into followups (crisis_id, closure_id, text, owner_id, state, created_at)
-                       values (?, ?, ?, ?, ?, ?)""",
-                    [crisis_id, closure_id, text, owner, FollowUpState.OPEN.value, at],
-                ).lastrowid
-                posts.append((keys.key(keys.FOLLOWUP, followup_id), owner))
-            for post, where in posts:
-                enqueue(db, post, where, now=at)
+            followups = tuple(
+                (
+                    db.execute(
+                        """insert into followups (crisis_id, closure_id, text, owner_id, state, created_at)
+                           values (?, ?, ?, ?, ?, ?)""",
+                        [crisis_id, closure_id, text, owner, FollowUpState.OPEN.value, at],
+                    ).lastrowid,
+                    owner,
+                )
+                for text, owner in closing.followups
+            )
+            for key, where in posts(ClosureFacts(closure_id, channel, followups)):
+                enqueue(db, key, where, now=at)
             record_event(
                 db,
                 crisis_id,
@@ -84,7 +97,7 @@ class ClosureRepository:
             )
         closure = self.get(closure_id)
         assert closure is not None
-        return closure, tuple(post for post, _ in posts)
+        return closure
 
     def archived(self, closure_id: int, *, at: int) -> None:
         with self.store.write() as db:

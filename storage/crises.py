@@ -6,7 +6,6 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.liveness import alive, me
 from bot.model import (
     Category,
     Crisis,
@@ -21,6 +20,7 @@ from bot.model import (
     StepState,
 )
 from storage.database import Store
+from storage.liveness import alive, me
 from storage.timeline import record_event
 
 # Time to acknowledge and time to resolve of the crisis `c`, in seconds: until step 1 was first

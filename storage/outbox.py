@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlite_utils import Database
 
-from bot.liveness import alive, me
 from storage.database import Store
+from storage.liveness import alive, me
 
 
 class Claim(StrEnum):
@@ -23,6 +23,9 @@ class Claim(StrEnum):
 class Claimed:
     claim: Claim
     previous_claim_at: int | None = None
+
+
+Posts = Sequence[tuple[str, str]]  # (outbox key, channel) of the posts a change calls for
 
 
 def enqueue(db: Database, key: str, channel: str, *, now: int) -> None:

@@ -167,7 +167,7 @@ def _v5_recovery(db: Database) -> None:
     db["crises"].add_column("rendered_checklist", str)  # "<sum of step versions>:<status>"
     db["crises"].add_column("rendered_header", str)  # "<owner>|<status>|<all settled>|<customer>"
     db["closures"].add_column("archived_at", int)
-    # Who holds a lease or claim (bot.liveness): a restarted bot takes over a dead holder's at once.
+    # Who holds a lease or claim (storage.liveness): a restarted bot takes over a dead holder's at once.
     db["crises"].add_column("lease_holder", str)
     db["outbox"].add_column("claimed_by", str)
     # Posts enqueued by the transaction that stored their cause wait as 'pending'.

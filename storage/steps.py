@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from bot import outbox_keys as keys
 from bot.model import Status, Step, StepState, StepStatus
 from storage.database import Store
-from storage.outbox import enqueue
+from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
 
@@ -19,7 +19,9 @@ class StepChange:
     status: StepStatus
     all_settled_before: bool
     all_settled_after: bool
-    posts: tuple[str, ...]  # outbox keys of the posts this change calls for, enqueued with it
+    event_id: int  # the change on the timeline
+    channel: str | None  # the war room, if it exists yet
+    posts: tuple[str, ...] = ()  # outbox keys of the posts enqueued with it
 
 
 class StepRepository:
@@ -47,11 +49,13 @@ class StepRepository:
         actor: str,
         at: int,
         reason: str | None = None,
+        posts: Callable[[StepChange], Posts] = lambda change: (),
     ) -> StepChange | None:
         """Move a step to `to` if the crisis is open and the step is in one of the `expect`ed
-        states, recording the change on the timeline in the same transaction. Returns the
-        change, or None when someone else changed it first (or the crisis was closed): two
-        clicks at the same moment make exactly one change."""
+        states, recording the change on the timeline in the same transaction, and enqueue in
+        it the posts that `posts` says the change calls for. Returns the change, or None when
+        someone else changed it first (or the crisis was closed): two clicks at the same moment
+        make exactly one change."""
         settled = "select count(*) = 4 from steps where crisis_id = ? and state != 'pending'"
         with self.store.write() as db:
             row = db.execute(
@@ -79,12 +83,11 @@ class StepRepository:
             status = _status(dict(zip([d[0] for d in updated.description], updated.fetchone(), strict=True)))
             after = bool(db.execute(settled, [crisis_id]).fetchone()[0])
             channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
-            posts = [keys.key(keys.STEP_NOTE, event_id)] + (
-                [keys.key(keys.SETTLED, event_id)] if after and not before else []
-            )
-            for post in posts if channel else []:
-                enqueue(db, post, channel, now=at)
-            return StepChange(status, before, after, tuple(posts) if channel else ())
+            change = StepChange(status, before, after, event_id, channel)
+            called_for = posts(change)
+            for key, where in called_for:
+                enqueue(db, key, where, now=at)
+            return replace(change, posts=tuple(key for key, _ in called_for))
 
     def last_change(self, crisis_id: int) -> int | None:
         """When any step last changed, if ever."""

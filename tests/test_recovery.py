@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from bot import clock, closing
+from bot import clock, closing, effects
 from bot.delivery import METADATA_TYPE
 from bot.model import Step, StepState
 from bot.scheduler import tick
@@ -37,7 +37,13 @@ def test_a_step_change_whose_process_died_is_noted_and_shown_by_the_scheduler(bo
     crisis = bot.open_crisis("Died mid-click", user=ANA)
     # The change is stored (and its note enqueued), then the process dies: no note, no update.
     change = bot.services.steps.change(
-        crisis.id, Step.ACKNOWLEDGE, expect=frozenset({StepState.PENDING}), to=StepState.DONE, actor=BOB, at=clock.now()
+        crisis.id,
+        Step.ACKNOWLEDGE,
+        expect=frozenset({StepState.PENDING}),
+        to=StepState.DONE,
+        actor=BOB,
+        at=clock.now(),
+        posts=effects.for_step_change,
     )
     assert change.posts and notes(fake, crisis) == []
     with later(2):
@@ -93,7 +99,13 @@ def test_a_set_up_that_died_after_creating_its_channel_adopts_it(bot, fake):
 def test_a_post_made_just_before_a_crash_is_not_made_again(bot, fake):
     crisis = bot.open_crisis("Crash after post", user=ANA)
     change = bot.services.steps.change(
-        crisis.id, Step.RESOLVE, expect=frozenset({StepState.PENDING}), to=StepState.DONE, actor=ANA, at=clock.now()
+        crisis.id,
+        Step.RESOLVE,
+        expect=frozenset({StepState.PENDING}),
+        to=StepState.DONE,
+        actor=ANA,
+        at=clock.now(),
+        posts=effects.for_step_change,
     )
     key = change.posts[0]
     # The dead process claimed the note and Slack accepted it, but it never recorded the ts.
