@@ -14,7 +14,7 @@ from bot.model import Step, StepState, StepStatus
 from bot.text import clean
 from bot.views.common import user, when
 
-REASON_MAX = 500
+SKIP_REASON_MAX = 500
 
 
 class Move(StrEnum):
@@ -59,8 +59,8 @@ def reason_problem(step: Step, reason: str | None) -> str | None:
     text = clean(reason)
     if not text:
         return "Say why this step does not apply (for example: not our fault, or nobody asked for contact)."
-    if len(text) > REASON_MAX:
-        return f"Keep the reason under {REASON_MAX} characters."
+    if len(text) > SKIP_REASON_MAX:
+        return f"Keep the reason under {SKIP_REASON_MAX} characters."
     return None
 
 

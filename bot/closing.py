@@ -13,19 +13,19 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from bot import clock, effects, lessons
-from bot import outbox_keys as keys
+from bot import clock, lessons, publish
 from bot.blockkit import Message
-from bot.gateway import SlackError
+from bot.gateway import SlackError, attempt
 from bot.ids import USER_ID, Field
 from bot.model import Closure, Crisis, FollowUpState, StepState, StepStatus
 from bot.opening import Invalid
+from bot.publish import keys
+from bot.publish.renders import refresh_checklist, refresh_header
 from bot.services import Services
 from bot.text import clean, one_line
 from bot.views import closing as views
 from bot.views.common import user
 from bot.views.replies import note
-from bot.war_room_refresh import refresh_checklist, refresh_header
 from storage.closures import ClosureFacts, ClosureInput
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: s
         search_text=search_text,
     )
     return services.closures.close(
-        crisis.id, closing, by=actor, at=clock.now(), posts=effects.for_closure(services.config.digest_channel)
+        crisis.id, closing, by=actor, at=clock.now(), posts=publish.for_closure(services.config.digest_channel)
     )
 
 
@@ -210,12 +210,12 @@ def announce(services: Services, closure_id: int) -> list[str]:
     facts = ClosureFacts(
         closure.id, crisis.channel_id if crisis else None, tuple((f.id, f.owner_id) for f in followups)
     )
-    for post, _ in effects.for_closure(services.config.digest_channel)(facts):  # as enqueued when it closed
-        _try(problems, _WHAT[keys.parse(post)[0]], lambda p=post: effects.deliver(services, p))  # type: ignore[index]
-    _try(problems, "update the pinned header", lambda: refresh_header(services, closure.crisis_id))
+    for post, _ in publish.for_closure(services.config.digest_channel)(facts):  # as enqueued when it closed
+        attempt(problems, _WHAT[keys.parse(post)[0]], lambda p=post: publish.deliver(services, p))  # type: ignore[index]
+    attempt(problems, "update the pinned header", lambda: refresh_header(services, closure.crisis_id))
     refresh_checklist(services, closure.crisis_id)
     if closure.archive:
-        _try(problems, "archive the channel", lambda: archive_when_summarised(services, closure))
+        attempt(problems, "archive the channel", lambda: archive_when_summarised(services, closure))
     return problems
 
 
@@ -252,6 +252,22 @@ def finish_archives(services: Services, *, now: int) -> int:
     return archived
 
 
+REOPEN_REASON_MAX = 1000  # the reason goes on the record and into the war room's announcement
+
+
+def reopen_refusal(services: Services, crisis: Crisis, actor: str, reason: str, *, in_war_room: bool) -> str | None:
+    """Why `actor` may not reopen this crisis with this reason (None when they may): the owner
+    or an admin, with a reason that says why."""
+    refusal = may_close(services, crisis, actor)
+    if len(reason) > REOPEN_REASON_MAX:
+        return f"Keep the reason under {REOPEN_REASON_MAX} characters."
+    if refusal or not reason:
+        return refusal or (
+            f"Say why crisis #{crisis.id} is reopened: `/crisis reopen {'' if in_war_room else f'{crisis.id} '}reason`."
+        )
+    return None
+
+
 def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> Message:
     """Reopen a closed crisis (unarchiving its war room); returns what to tell the actor."""
     if crisis.is_open:
@@ -260,12 +276,12 @@ def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> Me
         return note(f"Crisis #{crisis.id} is open already.")
     problems: list[str] = []
     channel = crisis.channel_id or ""
-    _try(problems, "unarchive the war room", lambda: services.slack.unarchive(channel))
-    _try(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
+    attempt(problems, "unarchive the war room", lambda: services.slack.unarchive(channel))
+    attempt(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
     refresh_checklist(services, crisis.id)
     reopened = services.crises.get(crisis.id)
     assert reopened is not None
-    _try(
+    attempt(
         problems,
         "announce it in the war room",
         lambda: services.slack.post(channel, views.reopened(reopened, actor, reason)),
@@ -290,13 +306,3 @@ def finish_followup(services: Services, followup_id: int, *, actor: str) -> Mess
     ):
         return note("This follow-up was already marked done.")
     return None
-
-
-def _try(problems: list[str], what: str, call: Any) -> bool:
-    try:
-        call()
-        return True
-    except SlackError as error:
-        log.warning("could not %s: %s", what, error)
-        problems.append(f"I could not {what}: {error.explain()}.")
-        return False

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot import clock
 from bot.blockkit import Message
-from bot.delivery import post_once
 from bot.model import Category
+from bot.publish.once import post_once
 from bot.services import Services
 from bot.views import digest as views
 from storage.reports import ClosedCrisis, OpenCrisis, OpenFollowUp

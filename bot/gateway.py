@@ -9,7 +9,7 @@ flows handle by name and explain to people in plain words. Errors that cannot su
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
@@ -88,6 +88,23 @@ class SlackError(Exception):
 
     def explain(self) -> str:
         return _EXPLANATIONS.get(self.code, f"Slack answered `{self.code}`")
+
+    def could_not(self, what: str) -> str:
+        """The sentence every flow tells a person when a Slack call failed: what could not be
+        done, and why, in plain words ("I could not pin the header: the bot is not in the channel.")."""
+        return f"I could not {what}: {self.explain()}."
+
+
+def attempt(problems: list[str], what: str, call: Callable[[], object]) -> bool:
+    """Run one Slack step of a flow that goes on whatever happens: a failure is logged and
+    added to `problems` as the sentence a person reads, and the flow carries on."""
+    try:
+        call()
+        return True
+    except SlackError as error:
+        log.warning("could not %s: %s", what, error)
+        problems.append(error.could_not(what))
+        return False
 
 
 def build_client(token: str, base_url: str) -> WebClient:
@@ -251,9 +268,6 @@ class SlackGateway:
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         self._call("chat_update", channel=channel, ts=ts, **message.to_kwargs())
-
-    def ephemeral(self, channel: str, user: str, message: Message) -> None:
-        self._call("chat_postEphemeral", channel=channel, user=user, **message.to_kwargs())
 
     def pin(self, channel: str, ts: str) -> None:
         try:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blockkit import Message
-from bot.delivery import post_once
 from bot.model import StepState
+from bot.publish.once import post_once
 from bot.services import Services
 from bot.views import war_room as views
 from storage.crises import NudgeFacts

@@ -7,13 +7,13 @@ import re
 
 from bot import clock
 from bot.blockkit import Message
-from bot.gateway import SlackError
+from bot.gateway import SlackError, attempt
 from bot.model import Crisis
+from bot.publish.renders import refresh_header
 from bot.services import Services
 from bot.views import war_room as views
 from bot.views.common import user
 from bot.views.replies import note
-from bot.war_room_refresh import refresh_header
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str)
     try:
         person = services.slack.user_info(new_owner)
     except SlackError as error:
-        return note(f"I could not hand the crisis to {user(new_owner)}: {error.explain()}.")
+        return note(error.could_not(f"hand the crisis to {user(new_owner)}"))
     if person.get("is_bot") or person.get("deleted"):
         return note(f"{user(new_owner)} cannot own a crisis: pick a person with an active account.")
 
@@ -45,22 +45,19 @@ def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str)
     if updated is None:
         return note(f"{user(new_owner)} already owns crisis #{crisis.id}.")
 
-    problems = []
-    steps = (
-        ("invite them to the war room", lambda: _invite(services, updated, new_owner)),
-        (
-            "announce it in the war room",
-            lambda: services.slack.post(updated.channel_id, _announcement(updated, crisis.owner_id, actor)),
-        ),
-        ("update the pinned header", lambda: refresh_header(services, crisis.id)),
-        ("tell them by DM", lambda: services.slack.post(new_owner, views.owner_notice(updated, handed_over_by=actor))),
+    problems: list[str] = []
+    attempt(problems, "invite them to the war room", lambda: _invite(services, updated, new_owner))
+    attempt(
+        problems,
+        "announce it in the war room",
+        lambda: services.slack.post(updated.channel_id, _announcement(updated, crisis.owner_id, actor)),
     )
-    for what, call in steps:
-        try:
-            call()
-        except SlackError as error:
-            log.warning("crisis %s: hand-over could not %s: %s", crisis.id, what, error)
-            problems.append(f"I could not {what}: {error.explain()}.")
+    attempt(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
+    attempt(
+        problems,
+        "tell them by DM",
+        lambda: services.slack.post(new_owner, views.owner_notice(updated, handed_over_by=actor)),
+    )
     if problems:
         return note(f"{user(new_owner)} now owns crisis #{crisis.id}, but " + " ".join(problems))
     return note(f"Done: {user(new_owner)} now owns crisis #{crisis.id}.")

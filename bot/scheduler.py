@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot import clock, closing, digest, effects, nudges, war_room_refresh, war_room_setup
+from bot import clock, closing, digest, nudges, publish, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ def resume_setups(services: Services, *, now: int) -> int:
 # Recovery first (what a crash left half-done), then what the clock made due.
 JOBS: tuple[Callable[..., int], ...] = (
     resume_setups,
-    effects.sweep,
+    publish.sweep_posts,
     closing.finish_archives,
-    war_room_refresh.sweep,
+    publish.sweep_renders,
     nudges.send_due,
     digest.send_due,
 )

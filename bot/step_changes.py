@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import checklist, clock, effects
+from bot import checklist, clock, publish
 from bot.blockkit import Message
 from bot.checklist import Move, Refusal
 from bot.gateway import SlackError
@@ -17,7 +17,6 @@ from bot.model import Crisis, Role, Step
 from bot.services import Services
 from bot.views.common import channel
 from bot.views.replies import note
-from bot.war_room_refresh import refresh_checklist, refresh_header
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def move_step(
             actor=actor,
             at=clock.now(),
             reason=decision.reason,
-            posts=effects.for_step_change,
+            posts=publish.for_step_change,
         )
         if changed is not None:
             break
@@ -55,15 +54,15 @@ def move_step(
     else:
         return note("The checklist kept changing while you clicked; look at it again and retry.")
 
-    refresh_checklist(services, crisis_id)
+    publish.refresh_checklist(services, crisis_id)
     for post in changed.posts:  # the thread note, and the notice when this change settled all four
         try:
-            effects.deliver(services, post)
+            publish.deliver(services, post)
         except SlackError as error:  # pending in the outbox: the scheduler tries again
             log.warning("crisis %s: could not post %s: %s", crisis_id, post, error)
     if changed.all_settled_after != changed.all_settled_before:  # this change, and no other, flipped it
         try:
-            refresh_header(services, crisis_id)  # the Close crisis button comes and goes with it
+            publish.refresh_header(services, crisis_id)  # the Close crisis button comes and goes with it
         except SlackError as error:
             log.warning("crisis %s: could not update the header: %s", crisis_id, error)
     return None
@@ -91,7 +90,7 @@ def may_change(services: Services, crisis_id: int, actor: str) -> Message | None
     try:
         member = is_member(services, crisis, actor)
     except SlackError as error:
-        return note(f"I could not check that you are in {channel(crisis.channel_id)}: {error.explain()}. Try again.")
+        return note(error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again.")
     if not member:
         return note(f"Only people in {channel(crisis.channel_id)} can change its checklist: join the channel first.")
     return None

@@ -21,12 +21,12 @@ from typing import Any
 from bot import clock, lessons
 from bot.gateway import SlackError
 from bot.model import Crisis, SetupState
+from bot.publish.renders import checklist_key, header_key
 from bot.services import Services
 from bot.slugs import channel_name
 from bot.views import closing as closing_views
 from bot.views import war_room as views
 from bot.views.common import user
-from bot.war_room_refresh import checklist_key, header_key
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,7 @@ def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
 def _invite(services: Services, crisis: Crisis) -> Outcome:
     people = [crisis.owner_id, *services.crises.responders(crisis.id), crisis.opener_id]
     failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
-    problems = [
-        f"I could not invite {user(u)}: {SlackError('conversations.invite', code).explain()}."
-        for u, code in failed.items()
-    ]
+    problems = [SlackError("conversations.invite", code).could_not(f"invite {user(u)}") for u, code in failed.items()]
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
@@ -154,7 +151,7 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
                 outcome = task.run(services, crisis)
             except SlackError as error:
                 log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
-                problems.append(f"I could not {task.what}: {error.explain()}.")
+                problems.append(error.could_not(task.what))
                 transient = transient or error.transient
                 continue
             if outcome.problems:

@@ -20,7 +20,6 @@ from bot.views import replies
 from bot.views.open_form import open_crisis_modal
 from handlers.plumbing import Interaction, defer_answer, guarded, open_view_or_explain, services_of, tell
 
-REASON_MAX = 1000
 NOT_IN_WAR_ROOM = "Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis list`."
 
 
@@ -127,7 +126,7 @@ def show_template(
     try:
         drafting.show(services, crisis, kind or drafting.next_kind(services, crisis), language, who.user_id)
     except SlackError as error:
-        tell(services, who, replies.note(f"I could not show the template: {error.explain()}."))
+        tell(services, who, replies.note(error.could_not("show the template")))
 
 
 def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -161,18 +160,11 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
             ),
         )
         return
-    refusal = closing.may_close(services, crisis, who.user_id)
-    if len(reason) > REASON_MAX:
-        reply(ack, replies.note(f"Keep the reason under {REASON_MAX} characters."))
-        return
-    if refusal or not reason:
-        reply(
-            ack,
-            replies.note(
-                refusal
-                or f"Say why crisis #{crisis.id} is reopened: `/crisis reopen {'' if who.channel_id == crisis.channel_id else f'{crisis.id} '}reason`."
-            ),
-        )
+    refusal = closing.reopen_refusal(
+        services, crisis, who.user_id, reason, in_war_room=who.channel_id == crisis.channel_id
+    )
+    if refusal:
+        reply(ack, replies.note(refusal))
         return
     ack()
     defer_answer(services, who, closing.reopen, services, crisis, actor=who.user_id, reason=reason)
@@ -207,7 +199,7 @@ def _share_post_mortem(services: Services, who: Interaction, crisis: Crisis) -> 
     try:
         export.share(services, crisis)
     except SlackError as error:
-        tell(services, who, replies.note(f"I could not post the post-mortem: {error.explain()}."))
+        tell(services, who, replies.note(error.could_not("post the post-mortem")))
 
 
 def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:

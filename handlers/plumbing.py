@@ -94,7 +94,7 @@ def open_view_or_explain(
     try:
         return services.slack.open_view(who.trigger_id or "", view)
     except SlackError as error:
-        tell(services, who, replies.note(f"I could not open the form: {error.explain()}. {again}"))
+        tell(services, who, replies.note(f"{error.could_not('open the form')} {again}"))
         return None
 
 

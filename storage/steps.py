@@ -89,10 +89,6 @@ class StepRepository:
                 enqueue(db, key, where, now=at)
             return replace(change, posts=tuple(key for key, _ in called_for))
 
-    def last_change(self, crisis_id: int) -> int | None:
-        """When any step last changed, if ever."""
-        return self.store.db.execute("select max(changed_at) from steps where crisis_id = ?", [crisis_id]).fetchone()[0]
-
 
 def _status(row: dict) -> StepStatus:
     return StepStatus(

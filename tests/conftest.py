@@ -35,3 +35,14 @@ def bot(fake: FakeSlack, env: dict[str, str]) -> Iterator[Harness]:
     harness = Harness.start(fake, env)
     yield harness
     harness.stop()
+
+
+@pytest.fixture
+def management(fake: FakeSlack):
+    """The management channel the digest and closure notes go to."""
+    return fake.add_channel("management", members={"UBOT0001", DAN})
+
+
+def in_thread(fake: FakeSlack, crisis) -> list[dict]:
+    """The messages in the thread of a crisis's checklist, oldest first."""
+    return [m for m in fake.channels[crisis.channel_id].messages if m["thread_ts"] == crisis.checklist_ts]

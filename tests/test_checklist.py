@@ -9,7 +9,7 @@ import pytest
 
 from bot.model import StepState
 from bot.views import war_room as views
-from tests.conftest import ANA, BOB, CAR, DAN
+from tests.conftest import ANA, BOB, CAR, DAN, in_thread
 from tests.slackclient import find_element
 
 
@@ -27,11 +27,7 @@ STEP_NOTE_MARKS = ("✅ Step", "➖ Step", "↩️ Step")
 
 def thread_notes(fake, crisis):
     """The one-line records of step changes in the checklist's thread."""
-    return [
-        m["text"]
-        for m in fake.channels[crisis.channel_id].messages
-        if m["thread_ts"] == crisis.checklist_ts and m["text"].startswith(STEP_NOTE_MARKS)
-    ]
+    return [m["text"] for m in in_thread(fake, crisis) if m["text"].startswith(STEP_NOTE_MARKS)]
 
 
 def click(bot, fake, crisis, action, user):

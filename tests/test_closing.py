@@ -13,11 +13,6 @@ LESSON = "Answer within the hour: the silence of the first evening made the stor
 
 
 @pytest.fixture
-def management(fake):
-    return fake.add_channel("management", members={"UBOT0001", DAN})
-
-
-@pytest.fixture
 def bot(fake, env, management):
     harness = Harness.start(fake, {**env, "DIGEST_CHANNEL": management.id, "CRISIS_ADMINS": "SADMINS1"})
     fake.usergroups["SADMINS1"] = [DAN]

@@ -20,11 +20,6 @@ AMSTERDAM = "Europe/Amsterdam"
 
 
 @pytest.fixture
-def management(fake):
-    return fake.add_channel("management", members={"UBOT0001", DAN})
-
-
-@pytest.fixture
 def digest_env(env, management):
     return {**env, "DIGEST_CHANNEL": management.id, "DIGEST_TIME": "09:00", "DIGEST_TZ": AMSTERDAM}
 

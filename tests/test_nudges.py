@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from bot import clock
-from bot.delivery import METADATA_TYPE, STALE_AFTER_SECONDS
+from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS
 from bot.scheduler import tick
 from tests.conftest import ANA, BOB
 from tests.harness import Harness

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from bot import clock, closing, effects
-from bot.delivery import METADATA_TYPE
+from bot import clock, closing, publish
 from bot.model import Step, StepState
+from bot.publish.once import METADATA_TYPE
 from bot.scheduler import tick
-from tests.conftest import ANA, BOB, DAN
+from tests.conftest import ANA, BOB, DAN, in_thread
 from tests.fakeslack import BOT_USER, TOKEN
 from tests.harness import Harness
 from tests.processes import clean_env, start_app
@@ -26,11 +26,7 @@ def later(minutes: float):
 
 
 def notes(fake, crisis):
-    return [
-        m
-        for m in fake.channels[crisis.channel_id].messages
-        if m["thread_ts"] == crisis.checklist_ts and m["text"].startswith("✅")
-    ]
+    return [m for m in in_thread(fake, crisis) if m["text"].startswith("✅")]
 
 
 def test_a_step_change_whose_process_died_is_noted_and_shown_by_the_scheduler(bot, fake):
@@ -43,7 +39,7 @@ def test_a_step_change_whose_process_died_is_noted_and_shown_by_the_scheduler(bo
         to=StepState.DONE,
         actor=BOB,
         at=clock.now(),
-        posts=effects.for_step_change,
+        posts=publish.for_step_change,
     )
     assert change.posts and notes(fake, crisis) == []
     with later(2):
@@ -105,7 +101,7 @@ def test_a_post_made_just_before_a_crash_is_not_made_again(bot, fake):
         to=StepState.DONE,
         actor=ANA,
         at=clock.now(),
-        posts=effects.for_step_change,
+        posts=publish.for_step_change,
     )
     key = change.posts[0]
     # The dead process claimed the note and Slack accepted it, but it never recorded the ts.

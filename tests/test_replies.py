@@ -10,7 +10,7 @@ import pytest
 from bot import template_check
 from bot.model import DraftState, StepState
 from bot.templates import Details
-from tests.conftest import ANA, BOB, CAR, DAN
+from tests.conftest import ANA, BOB, CAR, DAN, in_thread
 from tests.harness import Harness
 from tests.slackclient import find_element
 
@@ -27,8 +27,7 @@ def bot(fake, branded_env):
     harness.stop()
 
 
-def thread(fake, crisis):
-    return [m for m in fake.channels[crisis.channel_id].messages if m["thread_ts"] == crisis.checklist_ts]
+thread = in_thread
 
 
 def last_template(fake, crisis):

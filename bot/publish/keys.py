@@ -1,5 +1,5 @@
 """The names of posts that must go out exactly once, shared by storage (which enqueues them in
-the transaction that stores their cause) and bot.effects (which builds and posts them)."""
+the transaction that stores their cause) and bot.publish.posts (which builds and posts them)."""
 
 STEP_NOTE = "note"  # note:<event id>: the one-line record of a step change, in the checklist's thread
 SETTLED = "settled"  # settled:<event id>: "all four steps are settled", in the war room

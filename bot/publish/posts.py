@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import clock, crisis_record
-from bot import outbox_keys as keys
 from bot.blockkit import Message
-from bot.delivery import STALE_AFTER_SECONDS, post_once
+from bot.publish import keys
+from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.services import Services
 from bot.views import closing as closing_views
 from bot.views import war_room as war_room_views

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blockkit import Message
-from bot.checklist import REASON_MAX
+from bot.checklist import SKIP_REASON_MAX
 from bot.ids import Action, Callback, CrisisRef, Field, StepRef, dump
 from bot.locales import language
 from bot.model import Crisis, Step, StepState, StepStatus
@@ -155,7 +155,7 @@ def skip_modal(crisis: Crisis, step: Step) -> View:
             text_input(
                 Field.REASON.value,
                 "Why does this step not apply?",
-                REASON_MAX,
+                SKIP_REASON_MAX,
                 required=True,
                 multiline=True,
                 hint="For example: it is not our fault; the customer prefers to keep it public.",

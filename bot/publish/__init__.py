@@ -1,0 +1,33 @@
+"""What a stored change shows in Slack, and the one way it gets there.
+
+A flow stores a change and, in the same transaction, enqueues the posts the change calls for
+(`for_step_change`, `for_closure`, … give storage that list; every key is made in `keys`).
+Right after, it calls `deliver` for each; whatever a crash leaves pending, the scheduler's
+`sweep_posts` delivers the same way, and `post_once` makes sure Slack sees each post once.
+War-room messages that show state (the header, the checklist) are never patched: `renders`
+draws them again from the stored state, and `sweep_renders` catches any left stale.
+
+    flow → storage (change + outbox rows, one transaction) → publish.deliver → posts (build
+    the message from the stored state) → once (claim, post with the key in metadata, mark sent)
+"""
+
+from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS, post_once
+from bot.publish.posts import deliver, for_closure, for_step_change
+from bot.publish.posts import sweep as sweep_posts
+from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
+from bot.publish.renders import sweep as sweep_renders
+
+__all__ = [
+    "METADATA_TYPE",
+    "STALE_AFTER_SECONDS",
+    "checklist_key",
+    "deliver",
+    "for_closure",
+    "for_step_change",
+    "header_key",
+    "post_once",
+    "refresh_checklist",
+    "refresh_header",
+    "sweep_posts",
+    "sweep_renders",
+]
