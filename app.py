@@ -30,7 +30,7 @@ from bot.gateway import SlackGateway, build_client
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.views import digest as digest_views
-from handlers import actions, commands, views
+from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware
 
 log = logging.getLogger("crisis")
@@ -69,7 +69,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     install_middleware(app, services)
     commands.register(app)
     actions.register(app)
-    views.register(app)
+    submissions.register(app)
     return Bot(app, services, Scheduler(services, config.scheduler_seconds))
 
 

@@ -25,7 +25,7 @@ from bot.services import Services
 from bot.text import clean, one_line
 from bot.views import closing as views
 from bot.views.common import user
-from bot.views.replies import note
+from bot.views.notices import note
 from storage.closures import ClosureFacts, ClosureInput
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from bot.text import clean, one_line
 from bot.views import drafts as views
 from bot.views.common import user
 from bot.views.drafts import TAKEN_DOWN
-from bot.views.replies import note
+from bot.views.notices import note
 
 log = logging.getLogger(__name__)
 

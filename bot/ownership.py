@@ -13,7 +13,7 @@ from bot.publish.renders import refresh_header
 from bot.services import Services
 from bot.views import war_room as views
 from bot.views.common import user
-from bot.views.replies import note
+from bot.views.notices import note
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from bot.templates import Templates
 from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
 from storage.database import Store
-from storage.deliveries import Deliveries
 from storage.drafts import DraftRepository
 from storage.outbox import Outbox
 from storage.reports import Reports
+from storage.seen_requests import SeenRequests
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 
@@ -34,7 +34,7 @@ class Services:
     crises: CrisisRepository
     steps: StepRepository
     timeline: Timeline
-    deliveries: Deliveries
+    seen_requests: SeenRequests
     outbox: Outbox
     drafts: DraftRepository
     closures: ClosureRepository
@@ -74,7 +74,7 @@ class Services:
             crises=CrisisRepository(store),
             steps=StepRepository(store),
             timeline=Timeline(store),
-            deliveries=Deliveries(store),
+            seen_requests=SeenRequests(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),

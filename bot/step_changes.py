@@ -16,7 +16,7 @@ from bot.gateway import SlackError
 from bot.model import Crisis, Role, Step
 from bot.services import Services
 from bot.views.common import channel
-from bot.views.replies import note
+from bot.views.notices import note
 
 log = logging.getLogger(__name__)
 

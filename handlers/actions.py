@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
-from bot.views import replies
+from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.common import channel
 from bot.views.forms import read_values
@@ -55,23 +55,23 @@ def _resume_setup(services: Services, who: Interaction, value: str) -> None:
 def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
     crisis = services.crises.get(crisis_id)
     if crisis is None:
-        tell(services, who, replies.note("That crisis no longer exists."))
+        tell(services, who, notices.note("That crisis no longer exists."))
         return
     run = war_room_setup.set_up(services, crisis.id, reply_url=who.response_url)
     if run is war_room_setup.Run.BUSY:
         tell(
             services,
             who,
-            replies.note(f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."),
+            notices.note(f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."),
         )
     elif run is war_room_setup.Run.NOTHING_LEFT:
-        tell(services, who, replies.note(f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."))
+        tell(services, who, notices.note(f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."))
 
 
 def _open_anyway(services: Services, who: Interaction, value: str) -> None:
     refusal = opening.may_open(services, who.user_id)
     if refusal:
-        tell(services, who, replies.note(refusal))
+        tell(services, who, notices.note(refusal))
         return
     services.defer_urgent(open_modal, services, who, ids.load(ids.OpenContext, value).title)
 
@@ -97,7 +97,7 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
         refusal = step_changes.may_skip(services, ref.crisis, Step(ref.step), who.user_id)  # may ask Slack
         crisis = services.crises.get(ref.crisis)
         if refusal is not None or crisis is None:
-            return refusal or replies.note("That crisis no longer exists.")
+            return refusal or notices.note("That crisis no longer exists.")
         return war_room_views.skip_modal(crisis, Step(ref.step))
 
     open_when_ready(services, who, build)
@@ -135,7 +135,7 @@ def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef
     def build() -> View | Message:
         crisis = services.crises.get(ref.crisis)
         if crisis is None or not crisis.is_open:
-            return replies.note("This crisis is closed: its replies can no longer be drafted.")
+            return notices.note("This crisis is closed: its replies can no longer be drafted.")
         filled = (
             text
             if text is not None
@@ -153,7 +153,7 @@ def _template_details(services: Services, who: Interaction, value: str) -> None:
     def build() -> View | Message:
         crisis = services.crises.get(ref.crisis)
         if crisis is None:
-            return replies.note("That crisis no longer exists.")
+            return notices.note("That crisis no longer exists.")
         return drafting.details_form(services, crisis, located, who.user_id)  # the preview needs users.info
 
     services.defer_urgent(open_when_ready, services, who, build)
@@ -191,9 +191,9 @@ def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> 
         draft = services.drafts.get(draft_id)
         crisis = services.crises.get(draft.crisis_id) if draft else None
         if draft is None or crisis is None:
-            return replies.note("That draft no longer exists.")
+            return notices.note("That draft no longer exists.")
         refusal = drafting.approval_refusal(services, crisis, draft, who.user_id)  # may ask Slack for a user group
-        return replies.note(refusal) if refusal else draft_views.changes_modal(draft)
+        return notices.note(refusal) if refusal else draft_views.changes_modal(draft)
 
     open_when_ready(services, who, build)
 

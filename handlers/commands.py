@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.templates import Kind
 from bot.text import code, one_line
 from bot.views import closing as closing_views
-from bot.views import replies
+from bot.views import notices
 from bot.views.open_form import open_crisis_modal
 from handlers.plumbing import Interaction, defer_answer, guarded, open_view_or_explain, services_of, tell
 
@@ -32,7 +32,7 @@ def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
     word, _, rest = (body.get("text") or "").strip().partition(" ")
     subcommand = SUBCOMMANDS.get(word.lower())
     if subcommand is None:
-        reply(ack, replies.help_message(unknown=word or None))
+        reply(ack, notices.help_message(unknown=word or None))
         return
     subcommand(ack, services_of(context), Interaction.of(body), rest.strip())
 
@@ -56,12 +56,12 @@ def open_modal(services: Services, who: Interaction, title: str) -> None:
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     refusal = opening.may_open(services, who.user_id)
     if refusal:
-        reply(ack, replies.note(refusal))
+        reply(ack, notices.note(refusal))
         return
     title = one_line(text)
     unfinished = services.crises.unfinished_setups(opener_id=who.user_id)
     if unfinished:
-        reply(ack, replies.unfinished_setup(unfinished, title))
+        reply(ack, notices.unfinished_setup(unfinished, title))
         return
     ack()
     services.defer_urgent(open_modal, services, who, title)
@@ -70,9 +70,9 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = services.crises.by_channel(who.channel_id or "")
     if crisis is None:
-        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    reply(ack, replies.status(crisis, services.steps.of(crisis.id)))
+    reply(ack, notices.status(crisis, services.steps.of(crisis.id)))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -80,17 +80,17 @@ def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     visible = {
         c.id for c in crises if may_see(c.is_private, lambda c=c: services.crises.participants(c.id), who.user_id)
     }
-    reply(ack, replies.crisis_list(crises, visible=visible))
+    reply(ack, notices.crisis_list(crises, visible=visible))
 
 
 def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = services.crises.by_channel(who.channel_id or "")
     if crisis is None:
-        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
     new_owner = ownership.parse_user(text)
     if new_owner is None:
-        reply(ack, replies.note("Say who takes over: `/crisis owner @someone`."))
+        reply(ack, notices.note("Say who takes over: `/crisis owner @someone`."))
         return
     ack()
     defer_answer(services, who, ownership.hand_over, services, crisis, new_owner, actor=who.user_id)
@@ -99,11 +99,11 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = services.crises.by_channel(who.channel_id or "")
     if crisis is None:
-        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
     kind, language, unknown = drafting.parse_request(text)
     if unknown:
-        reply(ack, replies.note(TEMPLATE_USAGE.format(unknown=code(" ".join(unknown), 100))))
+        reply(ack, notices.note(TEMPLATE_USAGE.format(unknown=code(" ".join(unknown), 100))))
         return
     ack()
     services.defer(show_template, services, who, crisis.id, kind, language)
@@ -126,13 +126,13 @@ def show_template(
     try:
         drafting.show(services, crisis, kind or drafting.next_kind(services, crisis), language, who.user_id)
     except SlackError as error:
-        tell(services, who, replies.note(error.could_not("show the template")))
+        tell(services, who, notices.note(error.could_not("show the template")))
 
 
 def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = services.crises.by_channel(who.channel_id or "")
     if crisis is None:
-        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
     refusal = closing.close_refusal(services, crisis, who.user_id)
     if refusal:
@@ -155,7 +155,7 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(
             ack,
-            replies.note(
+            notices.note(
                 "Say which crisis: `/crisis reopen [#war-room or number] reason` (in its war room the crisis is implied)."
             ),
         )
@@ -164,7 +164,7 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         services, crisis, who.user_id, reason, in_war_room=who.channel_id == crisis.channel_id
     )
     if refusal:
-        reply(ack, replies.note(refusal))
+        reply(ack, notices.note(refusal))
         return
     ack()
     defer_answer(services, who, closing.reopen, services, crisis, actor=who.user_id, reason=reason)
@@ -189,7 +189,7 @@ def _lessons(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _export(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = services.crises.by_channel(who.channel_id or "")
     if crisis is None:
-        reply(ack, replies.note(NOT_IN_WAR_ROOM))
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
     ack()
     services.defer(_share_post_mortem, services, who, crisis)
@@ -199,7 +199,7 @@ def _share_post_mortem(services: Services, who: Interaction, crisis: Crisis) -> 
     try:
         export.share(services, crisis)
     except SlackError as error:
-        tell(services, who, replies.note(error.could_not("post the post-mortem")))
+        tell(services, who, notices.note(error.could_not("post the post-mortem")))
 
 
 def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -210,7 +210,7 @@ def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 
 
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    reply(ack, replies.help_message())
+    reply(ack, notices.help_message())
 
 
 SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {

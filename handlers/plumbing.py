@@ -21,7 +21,7 @@ from bot import clock
 from bot.blockkit import Message
 from bot.gateway import SlackError
 from bot.services import Services
-from bot.views import replies
+from bot.views import notices
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def open_view_or_explain(
     try:
         return services.slack.open_view(who.trigger_id or "", view)
     except SlackError as error:
-        tell(services, who, replies.note(f"{error.could_not('open the form')} {again}"))
+        tell(services, who, notices.note(f"{error.could_not('open the form')} {again}"))
         return None
 
 
@@ -102,12 +102,12 @@ def open_when_ready(services: Services, who: Interaction, build: Callable[[], Vi
     """Open a modal whose content needs Slack calls first: a "Working…" modal opens at once
     (the trigger expires 3 s after the click, and a rate-limited call can take longer), then
     the real one replaces it; a refusal replaces it with its explanation."""
-    opened = open_view_or_explain(services, who, replies.working_modal())
+    opened = open_view_or_explain(services, who, notices.working_modal())
     if opened is None:
         return
     built = build()
     try:
-        services.slack.update_view(opened["id"], built if isinstance(built, View) else replies.notice_modal(built))
+        services.slack.update_view(opened["id"], built if isinstance(built, View) else notices.notice_modal(built))
     except SlackError as error:
         log.warning("could not fill modal %s: %s", opened.get("id"), error)
 
@@ -155,7 +155,7 @@ def install_middleware(app: App, services: Services) -> None:
             key = f"event:{body['event_id']}"
         elif body.get("trigger_id") and body.get("type") != "view_submission":
             key = f"trigger:{body['trigger_id']}"
-        if key and not services.deliveries.first_time(key, now=clock.now()):
+        if key and not services.seen_requests.first_time(key, now=clock.now()):
             log.info("skipping a redelivery of %s", key)
             return BoltResponse(status=200, body="")
         next()

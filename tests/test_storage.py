@@ -11,7 +11,7 @@ from bot.model import Category, NewCrisis, Severity, StepState
 from storage import schema
 from storage.crises import CrisisRepository
 from storage.database import Store, connect
-from storage.deliveries import Deliveries
+from storage.seen_requests import SeenRequests
 from storage.steps import StepRepository
 
 
@@ -107,7 +107,7 @@ def test_a_failed_transaction_leaves_nothing_behind(store):
 
 def test_deliveries_are_seen_once_across_connections(tmp_path):
     a, b = Store(tmp_path / "d.db"), Store(tmp_path / "d.db")
-    assert Deliveries(a).first_time("trigger:1", now=1)
-    assert not Deliveries(b).first_time("trigger:1", now=2)
+    assert SeenRequests(a).first_time("trigger:1", now=1)
+    assert not SeenRequests(b).first_time("trigger:1", now=2)
     a.close()
     b.close()

@@ -1,4 +1,4 @@
-"""Requests already handled, so Slack's retries and double submissions run only once.
+"""Incoming requests already handled (not outgoing posts: see bot.publish), so Slack's retries and double submissions run only once.
 
 Slack retries an event or a request it thinks failed with the same event_id / trigger_id; the
 key is stored on first sight, in the same database every process of the bot shares, so the
@@ -15,7 +15,9 @@ KEEP_SECONDS = 24 * 3600  # Slack retries within minutes; a day is plenty
 PRUNE_CHANCE = 0.01
 
 
-class Deliveries:
+class SeenRequests:
+    """De-duplicates what Slack sends us; the table keeps its first name, `deliveries`."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 

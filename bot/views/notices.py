@@ -1,4 +1,5 @@
-"""Ephemeral answers to `/crisis` commands: help, the list of open crises, status, refusals."""
+"""The bot's own notices to the team (not customer replies): help, the list of open crises,
+status, refusals, the working and notice modals."""
 
 from __future__ import annotations
 

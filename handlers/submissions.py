@@ -15,7 +15,7 @@ from bot.model import Crisis, Step
 from bot.services import Services
 from bot.templates import Kind
 from bot.text import clean
-from bot.views import replies
+from bot.views import notices
 from bot.views.forms import read_values
 from handlers.plumbing import Interaction, defer_answer, guarded, services_of, tell
 
@@ -101,7 +101,7 @@ def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
         )
         return
     ack()
-    if services.deliveries.first_time(
+    if services.seen_requests.first_time(
         f"draft:{body['view']['id']}", now=clock.now()
     ):  # a resent submission drafts once
         services.defer(_submit_draft, services, Interaction.of(body), crisis, ref, text)
@@ -114,7 +114,7 @@ def _submit_draft(services: Services, who: Interaction, crisis: Crisis, ref: ids
         tell(
             services,
             who,
-            replies.note(f"Your draft is saved, but I could not post it for approval: {error.explain()}."),
+            notices.note(f"Your draft is saved, but I could not post it for approval: {error.explain()}."),
         )
 
 
@@ -184,4 +184,4 @@ def on_close_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
 def _announce(services: Services, who: Interaction, closure_id: int) -> None:
     problems = closing.announce(services, closure_id)
     if problems:
-        tell(services, who, replies.note("The crisis is closed and stored, but " + " ".join(problems)))
+        tell(services, who, notices.note("The crisis is closed and stored, but " + " ".join(problems)))
