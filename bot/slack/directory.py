@@ -1,10 +1,10 @@
-"""Who may do what: people named by user id or by Slack user group in the configuration."""
+"""Who is in a list of people named by user id or by Slack user group in the configuration."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Iterable
 
 from bot.gateway import SlackGateway
 
@@ -35,12 +35,3 @@ class Directory:
         with self._lock:
             self._groups[group] = (time.monotonic(), members)
         return members
-
-
-def may_see(private: bool, members: Collection[str] | Callable[[], Collection[str]], viewer: str | None) -> bool:
-    """The privacy rule, stated once: a public crisis is anyone's to see; a private one only
-    its members' (never a channel's, `viewer` None). `members` may be a function, so the
-    members of a public crisis are never looked up."""
-    if not private:
-        return True
-    return viewer is not None and viewer in (members() if callable(members) else members)
