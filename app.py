@@ -24,11 +24,12 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
-from bot import clock, digest
+from bot import clock
 from bot.config import Config, ConfigError
-from bot.gateway import SlackGateway, build_client
+from bot.flows import digest
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.slack.gateway import SlackGateway, build_client
 from bot.views import digest as digest_views
 from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware

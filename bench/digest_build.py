@@ -12,10 +12,11 @@ import time
 
 from common import table
 
-from bot import clock, digest
+from bot import clock
 from bot.config import Config
-from bot.gateway import SlackGateway, build_client
+from bot.flows import digest
 from bot.services import Services
+from bot.slack.gateway import SlackGateway, build_client
 from tests.bulk import bulk_crises
 
 CRISES = 10_000

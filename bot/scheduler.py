@@ -11,7 +11,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot import clock, closing, digest, nudges, publish, war_room_setup
+from bot import clock, publish
+from bot.flows import closing, digest, nudges, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)

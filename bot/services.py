@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Config
-from bot.gateway import SlackGateway
-from bot.permissions import Directory
-from bot.singleflight import SingleFlight
+from bot.slack.directory import Directory
+from bot.slack.gateway import SlackGateway
+from bot.slack.singleflight import SingleFlight
 from bot.templates import Templates
 from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository

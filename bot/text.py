@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 ELLIPSIS = "…"
 _MARKS = str.maketrans({"*": "∗", "`": "ˋ", "~": "∼"})
@@ -80,3 +81,18 @@ def link(url: str, label: str) -> str:
     percent-encoded and the label is escaped, so neither can break out of `<url|label>`."""
     safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
     return f"<{safe_url}|{escape(label)}>"
+
+
+def user(user_id: str | None) -> str:
+    """A mention of a Slack user id (ids come from Slack, never from free text)."""
+    return f"<@{user_id}>" if user_id else "nobody"
+
+
+def channel(channel_id: str | None, fallback: str = "the war room") -> str:
+    return f"<#{channel_id}>" if channel_id else fallback
+
+
+def when(at: int, style: str = "{date_short_pretty} at {time}") -> str:
+    """A time Slack shows in each reader's own time zone, with a UTC fallback."""
+    fallback = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at)}^{style}|{fallback}>"

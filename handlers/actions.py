@@ -8,19 +8,20 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot import closing, drafting, ids, opening, step_changes, war_room_setup
-from bot.blockkit import Message
-from bot.checklist import Move
-from bot.gateway import SlackError
-from bot.ids import Action
+from bot.flows import closing, drafting, opening, step_changes, war_room_setup
 from bot.model import Step
+from bot.rules.checklist import Move
 from bot.services import Services
+from bot.slack import ids
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
+from bot.slack.ids import Action
 from bot.templates import Kind
+from bot.text import channel
 from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
 from bot.views import notices
 from bot.views import war_room as war_room_views
-from bot.views.common import channel
 from bot.views.forms import read_values
 from handlers.commands import open_close_modal, open_modal, show_template
 from handlers.plumbing import (

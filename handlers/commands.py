@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import clock, closing, digest, drafting, export, ids, lessons, opening, ownership
-from bot.blockkit import Message
-from bot.gateway import SlackError
+from bot import clock
+from bot.flows import closing, digest, drafting, export, lessons, opening, ownership
 from bot.model import Crisis
-from bot.permissions import may_see
+from bot.rules.permissions import may_see
 from bot.services import Services
+from bot.slack import ids
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
 from bot.templates import Kind
 from bot.text import code, one_line
 from bot.views import closing as closing_views

@@ -18,9 +18,9 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk.models.views import View
 
 from bot import clock
-from bot.blockkit import Message
-from bot.gateway import SlackError
 from bot.services import Services
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
 from bot.views import notices
 
 log = logging.getLogger(__name__)

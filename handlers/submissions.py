@@ -7,12 +7,15 @@ import sqlite3
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import checklist, clock, closing, drafting, ids, opening, step_changes, war_room_setup
-from bot.checklist import Move
-from bot.gateway import SlackError
-from bot.ids import Callback, Field
+from bot import clock
+from bot.flows import closing, drafting, opening, step_changes, war_room_setup
 from bot.model import Crisis, Step
+from bot.rules import checklist
+from bot.rules.checklist import Move
 from bot.services import Services
+from bot.slack import ids
+from bot.slack.gateway import SlackError
+from bot.slack.ids import Callback, Field
 from bot.templates import Kind
 from bot.text import clean
 from bot.views import notices

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.blockkit import BlockKitError, check_blocks
+from bot.slack.blockkit import BlockKitError, check_blocks
 
 TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-A0000001-test"

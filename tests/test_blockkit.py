@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, PlainTextInputElement, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.blockkit import BlockKitError, Message, check_blocks, modal
+from bot.slack.blockkit import BlockKitError, Message, check_blocks, modal
 
 
 def test_more_than_50_blocks_is_refused():

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from bot import clock, digest
-from bot.blockkit import MESSAGE_MAX_BLOCKS
+from bot import clock
+from bot.flows import digest
 from bot.scheduler import tick
+from bot.slack.blockkit import MESSAGE_MAX_BLOCKS
 from tests.bulk import bulk_crises
 from tests.conftest import ANA, BOB, CAR, DAN
 from tests.harness import Harness

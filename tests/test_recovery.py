@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from bot import clock, closing, publish
+from bot import clock, publish
+from bot.flows import closing
 from bot.model import Step, StepState
 from bot.publish.once import METADATA_TYPE
 from bot.scheduler import tick

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.singleflight import SingleFlight
+from bot.slack.singleflight import SingleFlight
 
 
 def test_calls_during_a_run_coalesce_into_one_more_run():

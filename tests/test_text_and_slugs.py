@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.opening import normalise_link
+from bot.flows.opening import normalise_link
 from bot.slugs import channel_name
 from bot.text import clean, cut, escape, link, mrkdwn
 

@@ -13,18 +13,19 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from bot import clock, lessons, publish
-from bot.blockkit import Message
-from bot.gateway import SlackError, attempt
-from bot.ids import USER_ID, Field
+from bot import clock, publish
+from bot.flows import lessons
+from bot.flows.opening import Invalid
 from bot.model import Closure, Crisis, FollowUpState, StepState, StepStatus
-from bot.opening import Invalid
 from bot.publish import keys
 from bot.publish.renders import refresh_checklist, refresh_header
+from bot.rules.closing import CloseRefusal
 from bot.services import Services
-from bot.text import clean, one_line
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError, attempt
+from bot.slack.ids import USER_ID, Field
+from bot.text import clean, one_line, user
 from bot.views import closing as views
-from bot.views.common import user
 from bot.views.notices import note
 from storage.closures import ClosureFacts, ClosureInput
 
@@ -145,15 +146,6 @@ def may_close(services: Services, crisis: Crisis, actor: str) -> str | None:
 
 def pending(services: Services, crisis: Crisis) -> list[StepStatus]:
     return [s for s in services.steps.of(crisis.id) if s.state is StepState.PENDING]
-
-
-@dataclass(frozen=True)
-class CloseRefusal:
-    """Why a crisis cannot be closed now by this person. With `open_steps`, only steps stand in
-    the way: the owner (or an admin) may close anyway, with a reason."""
-
-    reason: str
-    open_steps: tuple[StepStatus, ...] = ()
 
 
 def close_refusal(

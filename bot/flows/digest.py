@@ -15,10 +15,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import clock
-from bot.blockkit import Message
 from bot.model import Category
 from bot.publish.once import post_once
 from bot.services import Services
+from bot.slack.blockkit import Message
 from bot.views import digest as views
 from storage.reports import ClosedCrisis, OpenCrisis, OpenFollowUp
 

@@ -14,16 +14,15 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot import clock, locales
-from bot.blockkit import Message
-from bot.gateway import SlackError
-from bot.ids import Field, TemplateRef
+from bot.flows.opening import normalise_link
 from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
-from bot.opening import normalise_link
 from bot.services import Services
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
+from bot.slack.ids import Field, TemplateRef
 from bot.templates import SHORT_LIMITS, Details, Kind, Rendered, TemplateMissing
-from bot.text import clean, one_line
+from bot.text import clean, one_line, user
 from bot.views import drafts as views
-from bot.views.common import user
 from bot.views.drafts import TAKEN_DOWN
 from bot.views.notices import note
 

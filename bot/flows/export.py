@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.crisis_record import timeline_line
 from bot.model import Crisis, DraftState, StepState
+from bot.publish.record import timeline_line
 from bot.services import Services
 from bot.templates import Kind
 from bot.views.closing import duration

@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from bot.model import Closure, Crisis
-from bot.permissions import may_see
+from bot.rules.permissions import may_see
 from bot.services import Services
 
 RESULTS = 5

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.blockkit import Message
 from bot.model import StepState
 from bot.publish.once import post_once
 from bot.services import Services
+from bot.slack.blockkit import Message
 from bot.views import war_room as views
 from storage.crises import NudgeFacts
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.ids import USER_ID, Field, OpenContext
 from bot.locales import language
 from bot.model import Category, Crisis, NewCrisis, Platform, Severity
 from bot.services import Services
+from bot.slack.ids import USER_ID, Field, OpenContext
 from bot.text import clean, one_line
 from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_RESPONDERS, TITLE_MAX
 

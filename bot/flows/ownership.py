@@ -6,13 +6,13 @@ import logging
 import re
 
 from bot import clock
-from bot.blockkit import Message
-from bot.gateway import SlackError, attempt
 from bot.model import Crisis
 from bot.publish.renders import refresh_header
 from bot.services import Services
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError, attempt
+from bot.text import user
 from bot.views import war_room as views
-from bot.views.common import user
 from bot.views.notices import note
 
 log = logging.getLogger(__name__)

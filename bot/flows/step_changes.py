@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 
-from bot import checklist, clock, publish
-from bot.blockkit import Message
-from bot.checklist import Move, Refusal
-from bot.gateway import SlackError
+from bot import clock, publish
 from bot.model import Crisis, Role, Step
+from bot.rules import checklist
+from bot.rules.checklist import Move, Refusal
 from bot.services import Services
-from bot.views.common import channel
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
+from bot.text import channel
 from bot.views.notices import note
 
 log = logging.getLogger(__name__)

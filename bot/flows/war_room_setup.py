@@ -18,15 +18,16 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from bot import clock, lessons
-from bot.gateway import SlackError
+from bot import clock
+from bot.flows import lessons
 from bot.model import Crisis, SetupState
 from bot.publish.renders import checklist_key, header_key
 from bot.services import Services
+from bot.slack.gateway import SlackError
 from bot.slugs import channel_name
+from bot.text import user
 from bot.views import closing as closing_views
 from bot.views import war_room as views
-from bot.views.common import user
 
 log = logging.getLogger(__name__)
 

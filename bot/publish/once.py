@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 
 from bot import clock
-from bot.blockkit import Message
-from bot.gateway import SlackError
 from bot.services import Services
+from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
 from storage.outbox import Claim
 
 log = logging.getLogger(__name__)

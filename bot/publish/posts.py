@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import clock, crisis_record
-from bot.blockkit import Message
-from bot.publish import keys
+from bot import clock
+from bot.publish import keys, record
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.services import Services
+from bot.slack.blockkit import Message
 from bot.views import closing as closing_views
 from bot.views import war_room as war_room_views
 from storage.closures import ClosureFacts
@@ -66,7 +66,7 @@ def _summary(services: Services, closure_id: int) -> Post | None:
     if closure is None or crisis is None or not crisis.channel_id:
         return None
     followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
-    return Post(crisis.channel_id, crisis_record.summary(services, crisis, closure, followups))
+    return Post(crisis.channel_id, record.summary(services, crisis, closure, followups))
 
 
 def _management(services: Services, closure_id: int) -> Post | None:

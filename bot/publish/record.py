@@ -4,11 +4,11 @@ tell the same story."""
 
 from __future__ import annotations
 
-from bot.blockkit import Message
 from bot.model import Closure, Crisis, FollowUp
 from bot.services import Services
+from bot.slack.blockkit import Message
+from bot.text import user, when
 from bot.views import closing as views
-from bot.views.common import user, when
 from storage.timeline import Event
 
 

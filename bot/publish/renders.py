@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from bot import checklist
-from bot.gateway import SlackError
 from bot.model import Crisis
+from bot.rules import checklist
 from bot.services import Services
+from bot.slack.gateway import SlackError
 from bot.views import war_room as views
 
 log = logging.getLogger(__name__)

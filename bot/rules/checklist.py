@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.model import Step, StepState, StepStatus
-from bot.text import clean
-from bot.views.common import user, when
+from bot.text import clean, user, when
 
 SKIP_REASON_MAX = 500
 

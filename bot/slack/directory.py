@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from bot.gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
 
 GROUP_CACHE_SECONDS = 60
 

@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
-from bot.blockkit import Message, modal
+from bot.slack.blockkit import Message, modal
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,6 @@ follow-up actions, reopening, and the lessons library."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from babel.dates import format_timedelta
 from slack_sdk.models.blocks import (
@@ -19,14 +18,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blockkit import Message
-from bot.ids import Action, Callback, CloseRef, Field, FollowUpRef, dump
 from bot.model import Closure, Crisis, FollowUp, FollowUpState, StepState, StepStatus
-from bot.text import bold, cut, mrkdwn
-from bot.views.common import channel, context, text_input, user, when
-
-if TYPE_CHECKING:  # the rule lives in bot.closing, which builds its messages here
-    from bot.closing import CloseRefusal
+from bot.rules.closing import CloseRefusal
+from bot.slack.blockkit import Message
+from bot.slack.ids import Action, Callback, CloseRef, Field, FollowUpRef, dump
+from bot.text import bold, channel, cut, mrkdwn, user, when
+from bot.views.common import context, text_input
 
 LESSONS_MAX = 3000
 ROOT_CAUSE_MAX = 1000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from enum import Enum
 
 from slack_sdk.models.blocks import (
@@ -16,21 +15,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.text import cut
-
-
-def user(user_id: str | None) -> str:
-    """A mention of a Slack user id (ids come from Slack, never from free text)."""
-    return f"<@{user_id}>" if user_id else "nobody"
-
-
-def channel(channel_id: str | None, fallback: str = "the war room") -> str:
-    return f"<#{channel_id}>" if channel_id else fallback
-
-
-def when(at: int, style: str = "{date_short_pretty} at {time}") -> str:
-    """A time Slack shows in each reader's own time zone, with a UTC fallback."""
-    fallback = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(at)}^{style}|{fallback}>"
 
 
 def options(choices: Iterable[Enum], label: str = "label") -> list[Option]:

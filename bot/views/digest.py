@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 from babel.dates import format_date
 from slack_sdk.models.blocks import HeaderBlock, SectionBlock
 
-from bot.blockkit import Message
 from bot.model import Severity
-from bot.permissions import may_see
-from bot.text import cut, mrkdwn
+from bot.rules.permissions import may_see
+from bot.slack.blockkit import Message
+from bot.text import cut, mrkdwn, user
 from bot.views.closing import duration, first_sentence
-from bot.views.common import context, user
+from bot.views.common import context
 from storage.reports import ClosedCrisis, OpenCrisis
 
 if TYPE_CHECKING:
-    from bot.digest import Digest
+    from bot.flows.digest import Digest
 
 SCREENFUL = 15  # open crises listed one by one; the rest are counted
 CLOSED_SHOWN = 10

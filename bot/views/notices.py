@@ -6,12 +6,12 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.blockkit import Message
-from bot.ids import Action, OpenContext, dump
 from bot.model import Crisis, StepStatus
-from bot.text import bold, code
+from bot.slack.blockkit import Message
+from bot.slack.ids import Action, OpenContext, dump
+from bot.text import bold, channel, code, user, when
 from bot.views import war_room
-from bot.views.common import channel, context, user, when
+from bot.views.common import context
 
 LIST_LIMIT = 40  # one section each, well inside a message's 50 blocks
 

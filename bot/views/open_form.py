@@ -22,11 +22,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import ids
-from bot.blockkit import BlockKitError, modal
-from bot.ids import Callback, Field
 from bot.locales import LANGUAGES
 from bot.model import Category, Platform, Severity
+from bot.slack import ids
+from bot.slack.blockkit import BlockKitError, modal
+from bot.slack.ids import Callback, Field
 from bot.views.common import option_for, options, text_input
 
 TITLE_MAX = 150  # a header block holds 150 characters

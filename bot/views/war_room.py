@@ -15,14 +15,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blockkit import Message
-from bot.checklist import SKIP_REASON_MAX
-from bot.ids import Action, Callback, CrisisRef, Field, StepRef, dump
 from bot.locales import language
 from bot.model import Crisis, Step, StepState, StepStatus
-from bot.text import bold, cut, escape, link, mrkdwn, plain
+from bot.rules.checklist import SKIP_REASON_MAX
+from bot.slack.blockkit import Message
+from bot.slack.ids import Action, Callback, CrisisRef, Field, StepRef, dump
+from bot.text import bold, channel, cut, escape, link, mrkdwn, plain, user, when
 from bot.views.closing import close_button
-from bot.views.common import channel, context, text_input, user, when
+from bot.views.common import context, text_input
 
 HEADER_LIMIT = 150
 TOPIC_LIMIT = 250
