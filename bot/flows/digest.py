@@ -1,7 +1,7 @@
 """The daily digest to management: what is burning, who owns it, what was learnt.
 
 It is due at DIGEST_TIME in DIGEST_TZ (zoneinfo, so daylight saving is right). Each day's digest
-is one key in the outbox (bot.delivery), so a restart, two running copies or a crash after
+is one key in the outbox (bot.publish), so a restart, two running copies or a crash after
 posting never send it twice. A digest missed while the bot was down goes out once when it is
 back, marked late: only the latest missed day's, never one per missed day (and on a fresh
 install, which missed nothing, the first digest is the next one on time).
@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 from bot import clock
 from bot.model import Category
+from bot.publish import keys
 from bot.publish.once import post_once
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import digest as views
 from storage.reports import ClosedCrisis, OpenCrisis, OpenFollowUp
 
-KEY_PREFIX = "digest:"
 LATE_AFTER_SECONDS = 15 * 60
 FIGURES_DAYS = 30
 
@@ -56,14 +56,10 @@ def latest_slot(now: int, at: time, zone: ZoneInfo) -> datetime:
     return today if today.timestamp() <= now else datetime.combine(local.date() - timedelta(days=1), at, tzinfo=zone)
 
 
-def key_for(day: date) -> str:
-    return f"{KEY_PREFIX}{day.isoformat()}"
-
-
 def gather(services: Services, *, now: int, day: date, late: bool = False) -> Digest:
     """Everything the digest says, from a few aggregate queries."""
     reports = services.reports
-    since = services.outbox.last_sent_at(KEY_PREFIX, before=key_for(day)) or now - 24 * 3600
+    since = services.outbox.last_sent_at(keys.DIGEST_PREFIX, before=keys.digest(day)) or now - 24 * 3600
     window = now - FIGURES_DAYS * 24 * 3600
     times = reports.response_times_since(window)
     open_crises = reports.open_crises()
@@ -116,11 +112,11 @@ def send_due(services: Services, *, now: int) -> int:
     if not config.digest_channel or config.digest_time is None:
         return 0
     slot = latest_slot(now, config.digest_time, config.digest_tz)
-    key = key_for(slot.date())
+    key = keys.digest(slot.date())
     if services.outbox.settled([key]):
         return 0
     late = now - slot.timestamp() > LATE_AFTER_SECONDS
-    if late and services.outbox.last_sent_at(KEY_PREFIX, before=key) is None:
+    if late and services.outbox.last_sent_at(keys.DIGEST_PREFIX, before=key) is None:
         return 0  # a fresh install missed nothing: its first digest is the next one on time
     digest = gather(services, now=now, day=slot.date(), late=late)
     if digest.quiet and config.digest_quiet == "skip":
@@ -134,7 +130,7 @@ def send_today(services: Services) -> str:
     Returns what happened, in words for the person at the command line."""
     now = clock.now()
     day = today(services, now)
-    key = key_for(day)
+    key = keys.digest(day)
     assert services.config.digest_channel
     if services.outbox.settled([key]):
         return f"The digest for {day} was posted already."

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.model import StepState
+from bot.publish import keys
 from bot.publish.once import post_once
 from bot.services import Services
 from bot.slack.blockkit import Message
@@ -33,7 +34,7 @@ def due(facts: list[NudgeFacts], *, now: int, ack_sla_minutes: int, stall_hours:
         if crisis.first_step is StepState.PENDING and now >= crisis.opened_at + ack_sla_minutes * 60:
             nudges.append(
                 Nudge(
-                    f"nudge:{crisis.crisis_id}:ack",
+                    keys.ack_nudge(crisis.crisis_id),
                     crisis.channel_id,
                     views.ack_nudge(crisis.owner_id, ack_sla_minutes),
                 )
@@ -43,7 +44,7 @@ def due(facts: list[NudgeFacts], *, now: int, ack_sla_minutes: int, stall_hours:
         if now >= quiet_since + stall_hours * 3600:
             nudges.append(
                 Nudge(
-                    f"nudge:{crisis.crisis_id}:stall:{quiet_since}",
+                    keys.stall_nudge(crisis.crisis_id, quiet_since),
                     crisis.channel_id,
                     views.stall_nudge(crisis.owner_id, stall_hours, all_settled=crisis.all_settled),
                 )

@@ -1,5 +1,10 @@
-"""The names of posts that must go out exactly once, shared by storage (which enqueues them in
-the transaction that stores their cause) and bot.publish.posts (which builds and posts them)."""
+"""The names of posts that must go out exactly once: every outbox key is made here. Keys of
+posts a change calls for are enqueued with it (bot.publish.posts builds them from the stored
+state); nudges and digests are claimed by key when they fall due."""
+
+from __future__ import annotations
+
+from datetime import date
 
 STEP_NOTE = "note"  # note:<event id>: the one-line record of a step change, in the checklist's thread
 SETTLED = "settled"  # settled:<event id>: "all four steps are settled", in the war room
@@ -15,3 +20,20 @@ def key(kind: str, ref: int) -> str:
 def parse(text: str) -> tuple[str, int] | None:
     kind, _, ref = text.partition(":")
     return (kind, int(ref)) if ref.isdigit() else None
+
+
+DIGEST_PREFIX = "digest:"  # digest:<yyyy-mm-dd>: the daily digest, in the management channel
+
+
+def digest(day: date) -> str:
+    return f"{DIGEST_PREFIX}{day.isoformat()}"
+
+
+def ack_nudge(crisis_id: int) -> str:
+    """The one reminder that step 1 is overdue."""
+    return f"nudge:{crisis_id}:ack"
+
+
+def stall_nudge(crisis_id: int, quiet_since: int) -> str:
+    """One reminder per quiet spell: a new change starts a new spell, with a new key."""
+    return f"nudge:{crisis_id}:stall:{quiet_since}"
