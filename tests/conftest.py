@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -46,3 +47,12 @@ def management(fake: FakeSlack):
 def in_thread(fake: FakeSlack, crisis) -> list[dict]:
     """The messages in the thread of a crisis's checklist, oldest first."""
     return [m for m in fake.channels[crisis.channel_id].messages if m["thread_ts"] == crisis.checklist_ts]
+
+
+def at_once(count: int, call, *args, **kwargs) -> None:
+    """Run `call` from `count` threads at the same moment and wait for all of them."""
+    threads = [threading.Thread(target=call, args=args, kwargs=kwargs) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

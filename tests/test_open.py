@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 from bot.model import SetupState, StepState
-from tests.conftest import ANA, BOB, CAR
+from tests.conftest import ANA, BOB, CAR, at_once
 from tests.slackclient import find_element
 
 
@@ -198,14 +196,7 @@ def test_simultaneous_duplicate_submissions_create_one_channel(bot, fake):
     bot.settle()
     view = bot.last_view()
     fake.latency = 0.05  # make the set-up slow enough to overlap
-    threads = [
-        threading.Thread(target=bot.send.submit, args=(view, {"category": "venting"}), kwargs={"user": ANA})
-        for _ in range(4)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(4, bot.send.submit, view, {"category": "venting"}, user=ANA)
     bot.settle()
     assert fake.count("conversations.create") == 1 and fake.count("pins.add") == 1
     assert len(list(bot.services.store.db["crises"].rows)) == 1

@@ -26,6 +26,19 @@ def later(minutes: float):
     return time_machine.travel(datetime.now(UTC) + timedelta(minutes=minutes), tick=True)
 
 
+def stored_not_published(bot, crisis, step, *, actor):
+    """A step change stored with its posts enqueued, as a process that dies right after leaves it."""
+    return bot.services.steps.change(
+        crisis.id,
+        step,
+        expect=frozenset({StepState.PENDING}),
+        to=StepState.DONE,
+        actor=actor,
+        at=clock.now(),
+        posts=publish.for_step_change,
+    )
+
+
 def notes(fake, crisis):
     return [m for m in in_thread(fake, crisis) if m["text"].startswith("✅")]
 
@@ -33,15 +46,7 @@ def notes(fake, crisis):
 def test_a_step_change_whose_process_died_is_noted_and_shown_by_the_scheduler(bot, fake):
     crisis = bot.open_crisis("Died mid-click", user=ANA)
     # The change is stored (and its note enqueued), then the process dies: no note, no update.
-    change = bot.services.steps.change(
-        crisis.id,
-        Step.ACKNOWLEDGE,
-        expect=frozenset({StepState.PENDING}),
-        to=StepState.DONE,
-        actor=BOB,
-        at=clock.now(),
-        posts=publish.for_step_change,
-    )
+    change = stored_not_published(bot, crisis, Step.ACKNOWLEDGE, actor=BOB)
     assert change.posts and notes(fake, crisis) == []
     with later(2):
         tick(bot.services)
@@ -95,15 +100,7 @@ def test_a_set_up_that_died_after_creating_its_channel_adopts_it(bot, fake):
 
 def test_a_post_made_just_before_a_crash_is_not_made_again(bot, fake):
     crisis = bot.open_crisis("Crash after post", user=ANA)
-    change = bot.services.steps.change(
-        crisis.id,
-        Step.RESOLVE,
-        expect=frozenset({StepState.PENDING}),
-        to=StepState.DONE,
-        actor=ANA,
-        at=clock.now(),
-        posts=publish.for_step_change,
-    )
+    change = stored_not_published(bot, crisis, Step.RESOLVE, actor=ANA)
     key = change.posts[0]
     # The dead process claimed the note and Slack accepted it, but it never recorded the ts.
     bot.services.outbox.claim(key, crisis.channel_id, now=clock.now(), stale_after=300)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
 from bot import template_check
 from bot.model import DraftState, StepState
 from bot.templates import Details
-from tests.conftest import ANA, BOB, CAR, DAN, in_thread
+from tests.conftest import ANA, BOB, CAR, DAN, at_once, in_thread
 from tests.harness import Harness
 from tests.slackclient import find_element
 
@@ -251,14 +250,7 @@ def test_two_approvers_at_once_make_one_decision(bot, fake):
     crisis = bot.open_crisis("Race", user=ANA, owner=BOB)
     _, message = draft_reply(bot, fake, crisis, ANA)
     fake.latency = 0.02
-    threads = [
-        threading.Thread(target=bot.send.click, args=(message, "crisis.draft.approve"), kwargs={"user": BOB})
-        for _ in range(3)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(3, bot.send.click, message, "crisis.draft.approve", user=BOB)
     bot.settle()
     assert [e.kind for e in bot.services.timeline.events(crisis.id)].count("reply_approved") == 1
     assert len([m for m in thread(fake, crisis) if "mark step 2" in m["text"]]) == 1
