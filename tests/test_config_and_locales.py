@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Config, ConfigError
-from bot.locales import LANGUAGES, resolve
+from bot.words.locales import LANGUAGES, resolve
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-abc", "SLACK_SIGNING_SECRET": "abcdef0123456789abcdef0123456789"}
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Bottom to top; a module may import its own room and any room below it.
 LAYERS = [
     {"bot.model", "bot.clock", "bot.config"},
-    {"bot.words"},
+    {"bot.words", "bot.templates"},
     {"bot.slack"},
     {"bot.rules"},
     {"bot.views"},

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot import template_check
 from bot.model import DraftState, StepState
 from bot.templates import Details
+from bot.templates import check as template_check
 from tests.conftest import ANA, BOB, CAR, DAN, at_once, in_thread
 from tests.harness import Harness
 from tests.slackclient import find_element

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from bot import template_check
-from bot.locales import LANGUAGES
 from bot.model import Category, Platform
-from bot.template_check import check, sample_cases
 from bot.templates import BUILT_IN, SUFFIX, Details, Kind, Templates, sentence
+from bot.templates import check as template_check
+from bot.templates.check import check, sample_cases
+from bot.words.locales import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Details(brand="Acme", customer="@jane_doe", what_happened="the delayed delivery", signer="Sam",

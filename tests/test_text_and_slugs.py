@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from bot.flows.opening import normalise_link
-from bot.slugs import channel_name
-from bot.text import clean, cut, escape, link, mrkdwn
+from bot.words.slugs import channel_name
+from bot.words.text import clean, cut, escape, link, mrkdwn
 
 DAY = date(2026, 11, 21)
 

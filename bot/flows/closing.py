@@ -24,9 +24,9 @@ from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError, attempt
 from bot.slack.ids import USER_ID, Field
-from bot.text import clean, one_line, user
 from bot.views import closing as views
 from bot.views.notices import note
+from bot.words.text import clean, one_line, user
 from storage.closures import ClosureFacts, ClosureInput
 
 log = logging.getLogger(__name__)

@@ -10,43 +10,19 @@ install, which missed nothing, the first digest is the next one on time).
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import clock
-from bot.model import Category
 from bot.publish import keys
 from bot.publish.once import post_once
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import digest as views
-from storage.reports import ClosedCrisis, OpenCrisis, OpenFollowUp
+from bot.views.digest import Digest
 
 LATE_AFTER_SECONDS = 15 * 60
 FIGURES_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Digest:
-    day: date
-    now: int
-    since: int
-    late: bool
-    open: list[OpenCrisis]
-    opened_since: int
-    closed_since: list[ClosedCrisis]
-    followups: list[OpenFollowUp]
-    median_acknowledge: float | None
-    median_resolve: float | None
-    by_category: dict[Category, int]
-    ack_sla_seconds: int
-    stall_seconds: int
-    members: dict[int, set[str]] = field(default_factory=dict)  # who is in each private crisis
-
-    @property
-    def quiet(self) -> bool:
-        return not self.open and not self.closed_since and not self.followups
 
 
 def latest_slot(now: int, at: time, zone: ZoneInfo) -> datetime:

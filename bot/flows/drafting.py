@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot import clock, locales
+from bot import clock
 from bot.flows.opening import normalise_link
 from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
 from bot.services import Services
@@ -21,10 +21,11 @@ from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.slack.ids import Field, TemplateRef
 from bot.templates import SHORT_LIMITS, Details, Kind, Rendered, TemplateMissing
-from bot.text import clean, one_line, user
 from bot.views import drafts as views
 from bot.views.drafts import TAKEN_DOWN
 from bot.views.notices import note
+from bot.words import locales
+from bot.words.text import clean, one_line, user
 
 log = logging.getLogger(__name__)
 

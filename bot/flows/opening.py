@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.locales import language
 from bot.model import Category, Crisis, NewCrisis, Platform, Severity
 from bot.services import Services
 from bot.slack.ids import USER_ID, Field, OpenContext
-from bot.text import clean, one_line
 from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_RESPONDERS, TITLE_MAX
+from bot.words.locales import language
+from bot.words.text import clean, one_line
 
 
 @dataclass(frozen=True)

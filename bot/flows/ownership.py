@@ -11,9 +11,9 @@ from bot.publish.renders import refresh_header
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError, attempt
-from bot.text import user
 from bot.views import war_room as views
 from bot.views.notices import note
+from bot.words.text import user
 
 log = logging.getLogger(__name__)
 

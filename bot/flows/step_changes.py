@@ -16,8 +16,8 @@ from bot.rules.checklist import Move, Refusal
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
-from bot.text import channel
 from bot.views.notices import note
+from bot.words.text import channel
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from bot.model import Crisis, SetupState
 from bot.publish.renders import checklist_key, header_key
 from bot.services import Services
 from bot.slack.gateway import SlackError
-from bot.slugs import channel_name
-from bot.text import user
 from bot.views import closing as closing_views
 from bot.views import war_room as views
+from bot.words.slugs import channel_name
+from bot.words.text import user
 
 log = logging.getLogger(__name__)
 

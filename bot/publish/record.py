@@ -7,8 +7,8 @@ from __future__ import annotations
 from bot.model import Closure, Crisis, FollowUp
 from bot.services import Services
 from bot.slack.blockkit import Message
-from bot.text import user, when
 from bot.views import closing as views
+from bot.words.text import user, when
 from storage.timeline import Event
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.model import Step, StepState, StepStatus
-from bot.text import clean, user, when
+from bot.words.text import clean, user, when
 
 SKIP_REASON_MAX = 500
 

@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.text import cut
+from bot.words.text import cut
 
 MESSAGE_MAX_BLOCKS = 50
 MODAL_MAX_BLOCKS = 100

@@ -13,14 +13,13 @@ signer is a senior person signing for the brand), and `short`, true when the rep
 one post on a platform with a length limit (X). Two filters let a template place typed text
 whatever its shape: `sentence` makes a value a sentence of its own, `name` drops a leading @.
 
-`python -m bot.templates check` (bot.template_check) renders every template in every
+`python -m bot.templates check` (bot.templates.check) renders every template in every
 language with many typed values and reports what is missing, undefined or mechanically wrong.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,10 +27,10 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot import locales
 from bot.model import Category, Platform, Step
+from bot.words import locales
 
-BUILT_IN = Path(__file__).resolve().parent.parent / "templates"
+BUILT_IN = Path(__file__).resolve().parents[2] / "templates"  # the repository's templates/ folder
 SUFFIX = ".txt.j2"
 SHORT_LIMITS = {Platform.X.value: 280}  # one public post, as the platform counts it
 # X counts most of Latin, Greek, Cyrillic and general punctuation as 1 and everything else
@@ -184,13 +183,3 @@ def tidy(text: str) -> str:
     """Normalise what a template produced: no trailing spaces, runs of spaces or blank lines."""
     lines = [re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def main(argv: list[str] | None = None) -> int:
-    from bot import template_check  # the check needs the templates, not the other way round
-
-    return template_check.main(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

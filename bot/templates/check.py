@@ -28,9 +28,9 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from bot import locales
 from bot.model import Category, Platform
 from bot.templates import BUILT_IN, SUFFIX, Details, Kind, Rendered, TemplateMissing, Templates
+from bot.words import locales
 
 MAX_LENGTH = 2900  # what a Slack section shows, with room for the frame around it
 SIGN_OFF_MAX = 100  # a sign-off paragraph longer than this has swallowed the message

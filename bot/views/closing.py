@@ -22,8 +22,8 @@ from bot.model import Closure, Crisis, FollowUp, FollowUpState, StepState, StepS
 from bot.rules.closing import CloseRefusal
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CloseRef, Field, FollowUpRef, dump
-from bot.text import bold, channel, cut, mrkdwn, user, when
 from bot.views.common import context, text_input
+from bot.words.text import bold, channel, cut, mrkdwn, user, when
 
 LESSONS_MAX = 3000
 ROOT_CAUSE_MAX = 1000

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
 )
 
-from bot.text import cut
+from bot.words.text import cut
 
 
 def options(choices: Iterable[Enum], label: str = "label") -> list[Option]:

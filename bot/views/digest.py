@@ -4,26 +4,48 @@ however many crises there are; and the same digest as plain text for the command
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from datetime import date
 
 from babel.dates import format_date
 from slack_sdk.models.blocks import HeaderBlock, SectionBlock
 
-from bot.model import Severity
+from bot.model import Category, Severity
 from bot.rules.permissions import may_see
 from bot.slack.blockkit import Message
-from bot.text import cut, mrkdwn, user
 from bot.views.closing import duration, first_sentence
 from bot.views.common import context
-from storage.reports import ClosedCrisis, OpenCrisis
-
-if TYPE_CHECKING:
-    from bot.flows.digest import Digest
+from bot.words.text import cut, mrkdwn, user
+from storage.reports import ClosedCrisis, OpenCrisis, OpenFollowUp
 
 SCREENFUL = 15  # open crises listed one by one; the rest are counted
 CLOSED_SHOWN = 10
 FOLLOWUPS_SHOWN = 10
 SECTION_LIMIT = 2900
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one digest says, gathered by bot.flows.digest."""
+
+    day: date
+    now: int
+    since: int
+    late: bool
+    open: list[OpenCrisis]
+    opened_since: int
+    closed_since: list[ClosedCrisis]
+    followups: list[OpenFollowUp]
+    median_acknowledge: float | None
+    median_resolve: float | None
+    by_category: dict[Category, int]
+    ack_sla_seconds: int
+    stall_seconds: int
+    members: dict[int, set[str]] = field(default_factory=dict)  # who is in each private crisis
+
+    @property
+    def quiet(self) -> bool:
+        return not self.open and not self.closed_since and not self.followups
 
 
 def digest_message(digest: Digest, *, viewer: str | None, web_base: str) -> Message:

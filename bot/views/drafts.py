@@ -16,13 +16,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.locales import language
 from bot.model import Category, Crisis, Draft, DraftState, Step
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, DraftRef, Field, StepRef, TemplateRef, dump
 from bot.templates import Kind, Rendered, post_length
-from bot.text import cut, mrkdwn, plain, user, when
 from bot.views.common import context, text_input
+from bot.words.locales import language
+from bot.words.text import cut, mrkdwn, plain, user, when
 
 TEXT_MAX = 2900  # a plain_text section holds 3,000
 DRAFT_MAX = 3000

@@ -9,9 +9,9 @@ from slack_sdk.models.views import View
 from bot.model import Crisis, StepStatus
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, OpenContext, dump
-from bot.text import bold, channel, code, user, when
 from bot.views import war_room
 from bot.views.common import context
+from bot.words.text import bold, channel, code, user, when
 
 LIST_LIMIT = 40  # one section each, well inside a message's 50 blocks
 

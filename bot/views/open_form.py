@@ -22,12 +22,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.locales import LANGUAGES
 from bot.model import Category, Platform, Severity
 from bot.slack import ids
 from bot.slack.blockkit import BlockKitError, modal
 from bot.slack.ids import Callback, Field
 from bot.views.common import option_for, options, text_input
+from bot.words.locales import LANGUAGES
 
 TITLE_MAX = 150  # a header block holds 150 characters
 DESCRIPTION_MAX = 3000

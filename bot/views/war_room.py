@@ -15,14 +15,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.locales import language
 from bot.model import Crisis, Step, StepState, StepStatus
 from bot.rules.checklist import SKIP_REASON_MAX
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CrisisRef, Field, StepRef, dump
-from bot.text import bold, channel, cut, escape, link, mrkdwn, plain, user, when
 from bot.views.closing import close_button
 from bot.views.common import context, text_input
+from bot.words.locales import language
+from bot.words.text import bold, channel, cut, escape, link, mrkdwn, plain, user, when
 
 HEADER_LIMIT = 150
 TOPIC_LIMIT = 250
