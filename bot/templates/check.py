@@ -82,10 +82,10 @@ def _cycle(values: dict[str, list], key: str, default: list) -> Iterator:
     return itertools.cycle(values.get(key) or default)
 
 
-def sample_cases(language: str) -> Iterable[tuple[str, Details, bool]]:
+def sample_cases(language: str) -> Iterable[tuple[str, Details]]:
     """Every category on every kind of platform, with each typed shape of the language's values
-    in turn, plus an empty case: (name, details, whether the values are short enough that the
-    reply must fit X)."""
+    in turn, plus an empty case. Every one must fit X: the values are what a team types into a
+    post, and a template that cannot hold them must leave a sentence out instead."""
     values = rules(language).values
     shapes = values.get("what_happened") or [""]
     cycles = {key: _cycle(values, key, [""]) for key in ("resolution", "changes", "facts_link", "contact")}
@@ -98,7 +98,6 @@ def sample_cases(language: str) -> Iterable[tuple[str, Details, bool]]:
             yield (
                 f"{category.value}, {platform or 'no platform'}, empty",
                 Details(category=category.value, platform=platform),
-                True,
             )
             for index, what_happened in enumerate(shapes):
                 taken_down, senior = next(flags)
@@ -113,7 +112,7 @@ def sample_cases(language: str) -> Iterable[tuple[str, Details, bool]]:
                     senior=senior,
                     **{key: next(cycle) for key, cycle in cycles.items()},
                 )
-                yield f"{category.value}, {platform or 'no platform'}, typed #{index + 1}", details, index == 0
+                yield f"{category.value}, {platform or 'no platform'}, typed #{index + 1}", details
 
 
 def check(templates: Templates, languages: Iterable[str] | None = None) -> list[Problem]:
@@ -124,7 +123,7 @@ def check(templates: Templates, languages: Iterable[str] | None = None) -> list[
         language_rules = rules(language)
         for kind in Kind:
             by_case: dict[tuple[str, str], dict[str, str]] = {}
-            for case, details, fits in sample_cases(language):
+            for case, details in sample_cases(language):
                 try:
                     rendered = templates.render(kind, language, details)
                 except TemplateMissing:
@@ -133,7 +132,7 @@ def check(templates: Templates, languages: Iterable[str] | None = None) -> list[
                 except TemplateError as error:
                     problems.append(Problem(language, kind, case, f"{type(error).__name__}: {error}"))
                     continue
-                found = text_problems(rendered, details, language_rules, check_length=fits)
+                found = text_problems(rendered, details, language_rules)
                 problems.extend(Problem(language, kind, case, p) for p in found)
                 by_case.setdefault((details.platform, case.rsplit(", ", 1)[1]), {})[details.category] = rendered.text
             problems.extend(Problem(language, kind, f"{p or 'no platform'}, {c}", text)
@@ -153,7 +152,7 @@ def _alike(texts: dict[str, str]) -> list[str]:
     return found
 
 
-def text_problems(rendered: Rendered, details: Details, language: Rules, *, check_length: bool = True) -> list[str]:
+def text_problems(rendered: Rendered, details: Details, language: Rules) -> list[str]:
     """What is wrong with one rendered text."""
     text = rendered.text
     found = []
@@ -175,7 +174,7 @@ def text_problems(rendered: Rendered, details: Details, language: Rules, *, chec
         found.append(f"the sign-off must be its own short paragraph, after a blank line: {text!r}")
     if rendered.limit is None and details.signer in text and details.signer and details.signer not in paragraphs[-1]:
         found.append(f"the signer appears outside the sign-off: {text!r}")
-    if check_length and rendered.too_long:
+    if rendered.too_long:
         found.append(f"{rendered.length} weighted characters; a post on {details.platform} allows {rendered.limit}")
     if len(text) > MAX_LENGTH:
         found.append(f"{len(text)} characters; keep replies under {MAX_LENGTH}")
@@ -308,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.show:
         for language in args.lang or sorted(templates.languages()):
-            for case, details, _ in sample_cases(language):
+            for case, details in sample_cases(language):
                 rendered = templates.render(Kind(args.show), language, details)
                 print(f"--- {language}/{args.show} [{case}] ({len(rendered.text)} chars)\n{rendered.text}\n")
     problems = check(templates, args.lang)
