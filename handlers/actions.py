@@ -17,12 +17,12 @@ from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.slack.ids import Action
 from bot.templates import Kind
-from bot.text import channel
 from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
 from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
+from bot.words.text import channel
 from handlers.commands import open_close_modal, open_modal, show_template
 from handlers.plumbing import (
     Interaction,
@@ -30,6 +30,7 @@ from handlers.plumbing import (
     guarded,
     open_when_ready,
     services_of,
+    subject_of,
     tell,
 )
 
@@ -43,14 +44,12 @@ def register(app: App) -> None:
 @guarded
 def on_action(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()
-    action = body["actions"][0]
-    handler = HANDLERS[Action.parse(action["action_id"])]
-    value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""  # button or select
-    handler(services_of(context), Interaction.of(body), value)
+    handler = HANDLERS[Action.parse(body["actions"][0]["action_id"])]
+    handler(services_of(context), Interaction.of(body, subject_of(context)))
 
 
-def _resume_setup(services: Services, who: Interaction, value: str) -> None:
-    services.defer(_resume, services, who, ids.load(ids.CrisisRef, value).crisis)
+def _resume_setup(services: Services, who: Interaction) -> None:
+    services.defer(_resume, services, who, who.ref.crisis)
 
 
 def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
@@ -69,28 +68,28 @@ def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
         tell(services, who, notices.note(f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."))
 
 
-def _open_anyway(services: Services, who: Interaction, value: str) -> None:
+def _open_anyway(services: Services, who: Interaction) -> None:
     refusal = opening.may_open(services, who.user_id)
     if refusal:
         tell(services, who, notices.note(refusal))
         return
-    services.defer_urgent(open_modal, services, who, ids.load(ids.OpenContext, value).title)
+    services.defer_urgent(open_modal, services, who, who.ref.title)
 
 
-def _step_done(services: Services, who: Interaction, value: str) -> None:
-    _move(services, who, ids.load(ids.StepRef, value), Move.DONE)
+def _step_done(services: Services, who: Interaction) -> None:
+    _move(services, who, who.ref, Move.DONE)
 
 
-def _step_reopen(services: Services, who: Interaction, value: str) -> None:
-    _move(services, who, ids.load(ids.StepRef, value), Move.REOPEN)
+def _step_reopen(services: Services, who: Interaction) -> None:
+    _move(services, who, who.ref, Move.REOPEN)
 
 
 def _move(services: Services, who: Interaction, ref: ids.StepRef, move: Move) -> None:
     defer_answer(services, who, step_changes.move_step, services, ref.crisis, Step(ref.step), move, actor=who.user_id)
 
 
-def _step_skip(services: Services, who: Interaction, value: str) -> None:
-    services.defer_urgent(_open_skip_modal, services, who, ids.load(ids.StepRef, value))
+def _step_skip(services: Services, who: Interaction) -> None:
+    services.defer_urgent(_open_skip_modal, services, who, who.ref)
 
 
 def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> None:
@@ -104,13 +103,13 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
     open_when_ready(services, who, build)
 
 
-def _step_template(services: Services, who: Interaction, value: str) -> None:
-    ref = ids.load(ids.StepRef, value)
+def _step_template(services: Services, who: Interaction) -> None:
+    ref = who.ref
     services.defer(show_template, services, who, ref.crisis, Kind.for_step(Step(ref.step)), None)
 
 
-def _template_switch(services: Services, who: Interaction, value: str) -> None:
-    services.defer(_switch, services, who, ids.load(ids.TemplateRef, value))
+def _template_switch(services: Services, who: Interaction) -> None:
+    services.defer(_switch, services, who, who.ref)
 
 
 def _switch(services: Services, who: Interaction, ref: ids.TemplateRef) -> None:
@@ -121,12 +120,12 @@ def _switch(services: Services, who: Interaction, ref: ids.TemplateRef) -> None:
         )
 
 
-def _template_edit(services: Services, who: Interaction, value: str) -> None:
-    services.defer_urgent(_open_draft_modal, services, who, ids.load(ids.TemplateRef, value), None)
+def _template_edit(services: Services, who: Interaction) -> None:
+    services.defer_urgent(_open_draft_modal, services, who, who.ref, None)
 
 
-def _draft_revise(services: Services, who: Interaction, value: str) -> None:
-    draft = services.drafts.get(ids.load(ids.DraftRef, value).draft)
+def _draft_revise(services: Services, who: Interaction) -> None:
+    draft = services.drafts.get(who.ref.draft)
     if draft is not None:
         ref = ids.TemplateRef(crisis=draft.crisis_id, kind=draft.kind, language=draft.language)
         services.defer_urgent(_open_draft_modal, services, who, ref, draft.text)
@@ -147,8 +146,8 @@ def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef
     open_when_ready(services, who, build)
 
 
-def _template_details(services: Services, who: Interaction, value: str) -> None:
-    ref = ids.load(ids.TemplateRef, value)
+def _template_details(services: Services, who: Interaction) -> None:
+    ref = who.ref
     located = ids.TemplateRef(ref.crisis, ref.kind, ref.language, channel=who.channel_id or "", ts=who.message_ts or "")
 
     def build() -> View | Message:
@@ -160,15 +159,13 @@ def _template_details(services: Services, who: Interaction, value: str) -> None:
     services.defer_urgent(open_when_ready, services, who, build)
 
 
-def _template_preview(services: Services, who: Interaction, value: str) -> None:
+def _template_preview(services: Services, who: Interaction) -> None:
     """Preview in the details form: re-render it with what is typed so far, stored or not."""
-    view = who.view or {}
-    crisis = services.crises.get(ids.load(ids.TemplateRef, value).crisis)
+    view, crisis = who.view or {}, who.crisis
     if crisis is None or not view.get("id"):
         return
-    ref = ids.load(ids.TemplateRef, view.get("private_metadata"))  # where the template message is
     typed = drafting.read_details(read_values(view))
-    services.defer(_update_preview, services, view, drafting.details_form, crisis, ref, who.user_id, typed)
+    services.defer(_update_preview, services, view, drafting.details_form, crisis, who.ref, who.user_id, typed)
 
 
 def _update_preview(services: Services, view: dict, build: Callable[..., View], *args: object) -> None:
@@ -178,13 +175,13 @@ def _update_preview(services: Services, view: dict, build: Callable[..., View], 
         log.info("preview not updated: %s", error.code)
 
 
-def _draft_approve(services: Services, who: Interaction, value: str) -> None:
-    draft_id = ids.load(ids.DraftRef, value).draft
+def _draft_approve(services: Services, who: Interaction) -> None:
+    draft_id = who.ref.draft
     defer_answer(services, who, drafting.decide, services, draft_id, actor=who.user_id, approve=True)
 
 
-def _draft_changes(services: Services, who: Interaction, value: str) -> None:
-    services.defer_urgent(_open_changes_modal, services, who, ids.load(ids.DraftRef, value).draft)
+def _draft_changes(services: Services, who: Interaction) -> None:
+    services.defer_urgent(_open_changes_modal, services, who, who.ref.draft)
 
 
 def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> None:
@@ -199,9 +196,8 @@ def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> 
     open_when_ready(services, who, build)
 
 
-def _close(services: Services, who: Interaction, value: str) -> None:
-    ref = ids.load(ids.CloseRef, value)
-    crisis = services.crises.get(ref.crisis)
+def _close(services: Services, who: Interaction) -> None:
+    ref, crisis = who.ref, who.crisis
     if crisis is None:
         return
     refusal = closing.close_refusal(services, crisis, who.user_id, forced=ref.forced)  # forced: steps are the point
@@ -211,8 +207,8 @@ def _close(services: Services, who: Interaction, value: str) -> None:
     services.defer_urgent(open_close_modal, services, who, crisis.id, ref.forced)
 
 
-def _followup_done(services: Services, who: Interaction, value: str) -> None:
-    services.defer(_finish_followup, services, who, ids.load(ids.FollowUpRef, value).followup)
+def _followup_done(services: Services, who: Interaction) -> None:
+    services.defer(_finish_followup, services, who, who.ref.followup)
 
 
 def _finish_followup(services: Services, who: Interaction, followup_id: int) -> None:
@@ -228,7 +224,7 @@ def _finish_followup(services: Services, who: Interaction, followup_id: int) -> 
         )
 
 
-HANDLERS: dict[Action, Callable[[Services, Interaction, str], None]] = {
+HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {
     Action.RESUME_SETUP: _resume_setup,
     Action.OPEN_ANYWAY: _open_anyway,
     Action.STEP_DONE: _step_done,

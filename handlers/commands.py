@@ -16,11 +16,19 @@ from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.templates import Kind
-from bot.text import code, one_line
 from bot.views import closing as closing_views
 from bot.views import notices
 from bot.views.open_form import open_crisis_modal
-from handlers.plumbing import Interaction, defer_answer, guarded, open_view_or_explain, services_of, tell
+from bot.words.text import code, one_line
+from handlers.plumbing import (
+    Interaction,
+    defer_answer,
+    guarded,
+    open_view_or_explain,
+    services_of,
+    subject_of,
+    tell,
+)
 
 NOT_IN_WAR_ROOM = "Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis list`."
 
@@ -36,7 +44,7 @@ def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
     if subcommand is None:
         reply(ack, notices.help_message(unknown=word or None))
         return
-    subcommand(ack, services_of(context), Interaction.of(body), rest.strip())
+    subcommand(ack, services_of(context), Interaction.of(body, subject_of(context)), rest.strip())
 
 
 def reply(ack: Ack, message: Message) -> None:
@@ -70,7 +78,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 
 
 def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    crisis = services.crises.by_channel(who.channel_id or "")
+    crisis = who.crisis  # the war room's
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
@@ -86,7 +94,7 @@ def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 
 
 def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    crisis = services.crises.by_channel(who.channel_id or "")
+    crisis = who.crisis  # the war room's
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
@@ -99,7 +107,7 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 
 
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    crisis = services.crises.by_channel(who.channel_id or "")
+    crisis = who.crisis  # the war room's
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
@@ -132,7 +140,7 @@ def show_template(
 
 
 def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    crisis = services.crises.by_channel(who.channel_id or "")
+    crisis = who.crisis  # the war room's
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
@@ -181,7 +189,7 @@ def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Cris
         return services.crises.by_channel(mention.group(1)), one_line(rest)
     if first.lstrip("#").isdigit():
         return services.crises.get(int(first.lstrip("#"))), one_line(rest)
-    return services.crises.by_channel(who.channel_id or ""), one_line(text)
+    return who.crisis, one_line(text)
 
 
 def _lessons(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -189,7 +197,7 @@ def _lessons(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 
 
 def _export(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    crisis = services.crises.by_channel(who.channel_id or "")
+    crisis = who.crisis  # the war room's
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return

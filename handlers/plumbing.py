@@ -12,13 +12,16 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk.models.views import View
 
 from bot import clock
+from bot.model import Crisis
 from bot.services import Services
+from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import notices
@@ -38,9 +41,10 @@ class Interaction:
     response_url: str | None
     message_ts: str | None = None  # the message whose button was clicked
     view: dict[str, Any] | None = None  # the modal a button in a modal belongs to
+    subject: Subject | None = None  # what the request is about, resolved by the middleware
 
     @classmethod
-    def of(cls, body: dict[str, Any]) -> Interaction:
+    def of(cls, body: dict[str, Any], subject: Subject | None = None) -> Interaction:
         user = body.get("user")
         user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
         channel = body.get("channel")
@@ -53,7 +57,63 @@ class Interaction:
             response_url=body.get("response_url"),
             message_ts=container.get("message_ts"),
             view=body.get("view") if isinstance(body.get("view"), dict) else None,
+            subject=subject,
         )
+
+    @property
+    def crisis(self) -> Crisis | None:
+        """The crisis the request is about (see Subject), loaded at most once per request."""
+        return self.subject.crisis if self.subject else None
+
+    @property
+    def ref(self) -> Any:
+        """The typed reference of the button or modal (raises ValueError for a forged one)."""
+        assert self.subject is not None, "the subject middleware runs before every listener"
+        return self.subject.ref
+
+
+class Subject:
+    """What one request is about, resolved once by the middleware and lazily (an ack reads
+    nothing it does not need): the reference the bot put in a button's value or a modal's
+    private_metadata, typed by bot.slack.ids, and the crisis it names or, for a slash command,
+    the crisis whose war room it runs in. Work deferred past the ack reads the store again,
+    since the crisis may have changed meanwhile."""
+
+    def __init__(self, services: Services, body: dict[str, Any]) -> None:
+        self.services = services
+        self.body = body
+
+    @cached_property
+    def ref(self) -> Any:
+        body = self.body
+        if body.get("type") == "block_actions" and body.get("actions"):
+            action = body["actions"][0]
+            value = action.get("value") or (action.get("selected_option") or {}).get("value")
+            return ids.load(ids.ACTION_REFS[ids.Action.parse(action.get("action_id", ""))], value)
+        view = body.get("view") if body.get("type") == "view_submission" else None
+        if isinstance(view, dict):
+            return ids.load(ids.CALLBACK_REFS[ids.Callback(view.get("callback_id"))], view.get("private_metadata"))
+        return None
+
+    @cached_property
+    def crisis(self) -> Crisis | None:
+        """The crisis the reference names (through its draft or follow-up), else the war room's."""
+        crises = self.services.crises
+        if self.body.get("command"):
+            return crises.by_channel(self.body.get("channel_id") or "")
+        ref = self.ref
+        if isinstance(ref, ids.DraftRef):
+            draft = self.services.drafts.get(ref.draft)
+            return crises.get(draft.crisis_id) if draft else None
+        if isinstance(ref, ids.FollowUpRef):
+            followup = self.services.closures.followup(ref.followup)
+            return crises.get(followup.crisis_id) if followup else None
+        crisis_id = getattr(ref, "crisis", None)
+        return crises.get(crisis_id) if isinstance(crisis_id, int) else None
+
+
+def subject_of(context: BoltContext) -> Subject:
+    return context["subject"]  # type: ignore[no-any-return]
 
 
 def services_of(context: BoltContext) -> Services:
@@ -138,11 +198,17 @@ def guarded(listener: Listener) -> Listener:
 
 
 def install_middleware(app: App, services: Services) -> None:
-    """Give every listener the services, and drop requests Slack already delivered once."""
+    """Give every listener the services and the request's subject, and drop requests Slack
+    already delivered once."""
 
     @app.middleware
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
         context["services"] = services
+        next()
+
+    @app.middleware
+    def resolve_subject(body: dict, context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+        context["subject"] = Subject(services, body)
         next()
 
     @app.middleware

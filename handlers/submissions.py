@@ -17,10 +17,10 @@ from bot.slack import ids
 from bot.slack.gateway import SlackError
 from bot.slack.ids import Callback, Field
 from bot.templates import Kind
-from bot.text import clean
 from bot.views import notices
 from bot.views.forms import read_values
-from handlers.plumbing import Interaction, defer_answer, guarded, services_of, tell
+from bot.words.text import clean
+from handlers.plumbing import Interaction, defer_answer, guarded, services_of, subject_of, tell
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
             read_values(view),
             opener_id=body["user"]["id"],
             request_key=f"view:{view['id']}",
-            context=ids.load(ids.OpenContext, view.get("private_metadata")),
+            context=subject_of(context).ref,
             at=clock.now(),
         )
     except sqlite3.OperationalError:
@@ -67,7 +67,7 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
 @guarded
 def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = ids.load(ids.StepRef, body["view"].get("private_metadata"))
+    ref = subject_of(context).ref
     reason = read_values(body["view"]).get(Field.REASON.value)
     problem = checklist.reason_problem(Step(ref.step), reason)
     if problem:
@@ -91,9 +91,9 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
 @guarded
 def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = ids.load(ids.TemplateRef, body["view"].get("private_metadata"))
+    ref = subject_of(context).ref
     text = clean(read_values(body["view"]).get(Field.DRAFT_TEXT.value))
-    crisis = services.crises.get(ref.crisis)
+    crisis = subject_of(context).crisis
     if not text:
         ack(response_action="errors", errors={Field.DRAFT_TEXT.value: "Write the reply first."})
         return
@@ -124,8 +124,7 @@ def _submit_draft(services: Services, who: Interaction, crisis: Crisis, ref: ids
 @guarded
 def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = ids.load(ids.TemplateRef, body["view"].get("private_metadata"))
-    crisis = services.crises.get(ref.crisis)
+    ref, crisis = subject_of(context).ref, subject_of(context).crisis
     if crisis is None:
         ack()
         return
@@ -152,7 +151,7 @@ def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
 @guarded
 def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = ids.load(ids.DraftRef, body["view"].get("private_metadata"))
+    ref = subject_of(context).ref
     note_text = clean(read_values(body["view"]).get(Field.NOTE.value))
     if not note_text:
         ack(response_action="errors", errors={Field.NOTE.value: "Say what should change, so the author can fix it."})
@@ -167,9 +166,9 @@ def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
 @guarded
 def on_close_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = ids.load(ids.CloseRef, body["view"].get("private_metadata"))
+    ref = subject_of(context).ref
     actor = body["user"]["id"]
-    crisis = services.crises.get(ref.crisis)
+    crisis = subject_of(context).crisis
     outcome = closing.validate(read_values(body["view"]), forced=ref.forced)
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)

@@ -146,6 +146,37 @@ class OpenContext:
     title: str = ""
 
 
+# What each button (its value) and each modal (its private_metadata) refers to, so a request's
+# subject is parsed in one place (handlers.plumbing.Subject) and never re-parsed by a listener.
+ACTION_REFS: dict[Action, type] = {
+    Action.STEP_DONE: StepRef,
+    Action.STEP_UNDO: StepRef,
+    Action.STEP_SKIP: StepRef,
+    Action.STEP_TEMPLATE: StepRef,
+    Action.RESUME_SETUP: CrisisRef,
+    Action.OPEN_ANYWAY: OpenContext,
+    Action.TEMPLATE_LANGUAGE: TemplateRef,
+    Action.TEMPLATE_KIND: TemplateRef,
+    Action.TEMPLATE_EDIT: TemplateRef,
+    Action.TEMPLATE_DETAILS: TemplateRef,
+    Action.TEMPLATE_PREVIEW: TemplateRef,
+    Action.DRAFT_APPROVE: DraftRef,
+    Action.DRAFT_CHANGES: DraftRef,
+    Action.DRAFT_REVISE: DraftRef,
+    Action.CLOSE: CloseRef,
+    Action.FORCE_CLOSE: CloseRef,
+    Action.FOLLOWUP_DONE: FollowUpRef,
+}
+CALLBACK_REFS: dict[Callback, type] = {
+    Callback.OPEN_CRISIS: OpenContext,
+    Callback.SKIP_STEP: StepRef,
+    Callback.DRAFT_REPLY: TemplateRef,
+    Callback.REPLY_DETAILS: TemplateRef,
+    Callback.REQUEST_CHANGES: DraftRef,
+    Callback.CLOSE_CRISIS: CloseRef,
+}
+
+
 def dump(value: Any) -> str:
     """Compact JSON for a button value (≤2,000 chars) or private_metadata (≤3,000)."""
     return json.dumps(asdict(value), separators=(",", ":"), ensure_ascii=False)
