@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from slack_bolt import Ack, App, BoltContext
 
@@ -42,21 +41,14 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
     if refusal:
         ack(response_action="errors", errors={Field.TITLE.value: refusal})
         return
-    try:
-        outcome = opening.submit(
-            services,
-            read_values(view),
-            opener_id=body["user"]["id"],
-            request_key=f"view:{view['id']}",
-            context=subject_of(context).ref,
-            at=clock.now(),
-        )
-    except sqlite3.OperationalError:
-        log.exception("could not store a new crisis")
-        ack(
-            response_action="errors", errors={Field.TITLE.value: "I could not save this just now. Please submit again."}
-        )
-        return
+    outcome = opening.submit(
+        services,
+        read_values(view),
+        opener_id=body["user"]["id"],
+        request_key=f"view:{view['id']}",
+        context=subject_of(context).ref,
+        at=clock.now(),
+    )
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)
         return
