@@ -31,6 +31,12 @@ class ClosureFacts:
     followups: tuple[tuple[int, str], ...]  # (follow-up id, owner user id)
 
 
+@dataclass(frozen=True)
+class ReopenFacts:
+    event_id: int
+    channel: str | None  # the war room
+
+
 class ClosureRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -112,15 +118,21 @@ class ClosureRepository:
         )
         return [_closure(row) for row in rows]
 
-    def reopen(self, crisis_id: int, *, by: str, at: int, reason: str) -> bool:
-        """Reopen a closed crisis; False when it was not closed. Its closures stay on record."""
+    def reopen(
+        self, crisis_id: int, *, by: str, at: int, reason: str, posts: Callable[[ReopenFacts], Posts] = lambda f: ()
+    ) -> bool:
+        """Reopen a closed crisis, enqueueing in the same transaction what `posts` says the
+        reopening publishes; False when it was not closed. Its closures stay on record."""
         with self.store.write() as db:
             changed = db.execute(
                 "update crises set status = ?, closed_at = null where id = ? and status = ?",
                 [Status.OPEN.value, crisis_id, Status.CLOSED.value],
             ).rowcount
             if changed == 1:
-                record_event(db, crisis_id, at=at, actor=by, kind="reopened", detail={"reason": reason})
+                event_id = record_event(db, crisis_id, at=at, actor=by, kind="reopened", detail={"reason": reason})
+                channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
+                for key, where in posts(ReopenFacts(event_id, channel)):
+                    enqueue(db, key, where, now=at)
             return changed == 1
 
     def get(self, closure_id: int) -> Closure | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.model import (
 )
 from storage.database import Store
 from storage.liveness import alive, me
+from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
 # Time to acknowledge and time to resolve of the crisis `c`, in seconds: until step 1 was first
@@ -30,6 +32,15 @@ RESPONSE_TIMES = """
     (select min(e.at) from events e where e.crisis_id = c.id and e.kind = 'step_changed'
        and json_extract(e.detail, '$.step') = 1 and json_extract(e.detail, '$.new') = 'done') - c.opened_at,
     (select s.changed_at from steps s where s.crisis_id = c.id and s.step = 3 and s.state = 'done') - c.opened_at"""
+
+
+@dataclass(frozen=True)
+class OwnerChange:
+    """What a hand-over stored, for deciding what it publishes."""
+
+    event_id: int
+    channel: str | None  # the war room
+    new_owner: str
 
 
 @dataclass(frozen=True)
@@ -292,15 +303,24 @@ class CrisisRepository:
                 detail={"customer": customer, **asdict(details)},
             )
 
-    def set_owner(self, crisis_id: int, new_owner: str, *, actor: str, at: int) -> Crisis | None:
-        """Hand ownership over; returns the updated crisis, or None if it was already theirs."""
+    def set_owner(
+        self,
+        crisis_id: int,
+        new_owner: str,
+        *,
+        actor: str,
+        at: int,
+        posts: Callable[[OwnerChange], Posts] = lambda change: (),
+    ) -> Crisis | None:
+        """Hand ownership over, enqueueing in the same transaction the posts `posts` says the
+        hand-over calls for; returns the updated crisis, or None if it was already theirs."""
         with self.store.write() as db:
             crisis = self._by("id", crisis_id)
             if crisis is None or crisis.owner_id == new_owner:
                 return None
             db.execute("update crises set owner_id = ? where id = ?", [new_owner, crisis_id])
             self.add_participant(crisis_id, new_owner, Role.OWNER)
-            record_event(
+            event_id = record_event(
                 db,
                 crisis_id,
                 at=at,
@@ -308,6 +328,8 @@ class CrisisRepository:
                 kind="owner_changed",
                 detail={"old": crisis.owner_id, "new": new_owner},
             )
+            for key, where in posts(OwnerChange(event_id, crisis.channel_id, new_owner)):
+                enqueue(db, key, where, now=at)
             return self._by("id", crisis_id)
 
     def _by(self, column: str, value: Any) -> Crisis | None:

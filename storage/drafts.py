@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.model import Draft, DraftState
 from storage.database import Store
+from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
 
@@ -45,9 +48,19 @@ class DraftRepository:
         with self.store.write() as db:
             db.execute("update drafts set channel_id = ?, message_ts = ? where id = ?", [channel_id, ts, draft_id])
 
-    def decide(self, draft_id: int, to: DraftState, *, by: str, at: int, note: str | None = None) -> Draft | None:
-        """Approve a pending draft or ask for changes, recorded on the crisis's timeline. None when
-        it was already decided (two approvers clicking at once make one decision)."""
+    def decide(
+        self,
+        draft_id: int,
+        to: DraftState,
+        *,
+        by: str,
+        at: int,
+        note: str | None = None,
+        posts: Callable[[Draft], Posts] = lambda draft: (),
+    ) -> Draft | None:
+        """Approve a pending draft or ask for changes, recorded on the crisis's timeline with the
+        posts `posts` says the decision calls for. None when it was already decided (two
+        approvers clicking at once make one decision)."""
         with self.store.write() as db:
             cursor = db.execute(
                 "update drafts set state = ?, decided_by = ?, decided_at = ?, note = ? where id = ? and state = ?",
@@ -57,6 +70,8 @@ class DraftRepository:
                 return None
             draft = self.get(draft_id)
             assert draft is not None
+            for key, where in posts(draft):
+                enqueue(db, key, where, now=at)
             kind = "reply_approved" if to is DraftState.APPROVED else "reply_changes_requested"
             record_event(
                 db,

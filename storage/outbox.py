@@ -90,6 +90,11 @@ class Outbox:
             "select max(sent_at) from outbox where key like ? and key < ? and state = 'sent'", [prefix + "%", before]
         ).fetchone()[0]
 
+    def failure(self, key: str) -> str | None:
+        """Slack's error code for a post that failed for good; None while it may still go out."""
+        row = self.store.db.execute("select error from outbox where key = ? and state = 'failed'", [key]).fetchone()
+        return row[0] if row else None
+
     def sent_ts(self, key: str) -> str | None:
         """The ts of the message posted for `key`, once it is posted."""
         row = self.store.db.execute("select ts from outbox where key = ? and state = 'sent'", [key]).fetchone()

@@ -264,20 +264,15 @@ def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> Me
     """Reopen a closed crisis (unarchiving its war room); returns what to tell the actor."""
     if crisis.is_open:
         return note(f"Crisis #{crisis.id} is open already.")
-    if not services.closures.reopen(crisis.id, by=actor, at=clock.now(), reason=reason):
+    posts = publish.Enqueued(publish.for_reopen)
+    if not services.closures.reopen(crisis.id, by=actor, at=clock.now(), reason=reason, posts=posts):
         return note(f"Crisis #{crisis.id} is open already.")
     problems: list[str] = []
     channel = crisis.channel_id or ""
     attempt(problems, "unarchive the war room", lambda: services.slack.unarchive(channel))
     attempt(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
     refresh_checklist(services, crisis.id)
-    reopened = services.crises.get(crisis.id)
-    assert reopened is not None
-    attempt(
-        problems,
-        "announce it in the war room",
-        lambda: services.slack.post(channel, views.reopened(reopened, actor, reason)),
-    )
+    publish.deliver_reporting(services, posts.posts, lambda key: "announce it in the war room", problems)
     if problems:
         return note(f"Crisis #{crisis.id} is open again, but " + " ".join(problems))
     return note(f"Crisis #{crisis.id} is open again.")

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot import clock
+from bot import clock, publish
 from bot.flows.opening import normalise_link
 from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
 from bot.services import Services
@@ -243,7 +243,8 @@ def decide(
     if refusal:
         return note(refusal)
     to = DraftState.APPROVED if approve else DraftState.CHANGES_REQUESTED
-    decided = services.drafts.decide(draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None)
+    posts = publish.Enqueued(publish.for_approval(services))
+    decided = services.drafts.decide(draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None, posts=posts)
     if decided is None:
         current = services.drafts.get(draft.id)
         return note(f"This draft was already decided by {user(current.decided_by if current else None)}.")
@@ -251,9 +252,8 @@ def decide(
         services.slack.update(
             decided.channel_id, decided.message_ts, views.draft_message(crisis, decided, _limit(crisis))
         )
-    step = Kind(decided.kind).step
-    if approve and step is not None and services.steps.of(crisis.id)[step.value - 1].state is StepState.PENDING:
-        services.slack.post(crisis.channel_id or "", views.tick_offer(crisis, step), thread_ts=crisis.checklist_ts)
+    for key, _ in posts.posts:  # the offer to tick the step; a failure stays pending for the scheduler
+        publish.deliver(services, key)
     return None
 
 

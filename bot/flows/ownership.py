@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
-from bot import clock
+from bot import clock, publish
 from bot.model import Crisis
-from bot.publish.renders import refresh_header
+from bot.publish import keys
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError, attempt
-from bot.views import war_room as views
 from bot.views.notices import note
 from bot.words.text import user
 
@@ -28,8 +27,9 @@ def parse_user(text: str) -> str | None:
 
 
 def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str) -> Message:
-    """Make `new_owner` the owner: stored first, then announced in the war room, the pinned
-    header updated, the new owner invited and told. Returns what to tell the actor."""
+    """Make `new_owner` the owner: stored first with its announcement and DM enqueued, then the
+    new owner invited, the pinned header updated, the note and the DM delivered (exactly once,
+    also after a crash). Returns what to tell the actor."""
     if not crisis.is_open:
         return note(f"Crisis #{crisis.id} is closed; reopen it before handing it over.")
     if new_owner == crisis.owner_id:
@@ -41,23 +41,15 @@ def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str)
     if person.get("is_bot") or person.get("deleted"):
         return note(f"{user(new_owner)} cannot own a crisis: pick a person with an active account.")
 
-    updated = services.crises.set_owner(crisis.id, new_owner, actor=actor, at=clock.now())
+    posts = publish.Enqueued(publish.for_handover)
+    updated = services.crises.set_owner(crisis.id, new_owner, actor=actor, at=clock.now(), posts=posts)
     if updated is None:
         return note(f"{user(new_owner)} already owns crisis #{crisis.id}.")
 
     problems: list[str] = []
     attempt(problems, "invite them to the war room", lambda: _invite(services, updated, new_owner))
-    attempt(
-        problems,
-        "announce it in the war room",
-        lambda: services.slack.post(updated.channel_id, _announcement(updated, crisis.owner_id, actor)),
-    )
-    attempt(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
-    attempt(
-        problems,
-        "tell them by DM",
-        lambda: services.slack.post(new_owner, views.owner_notice(updated, handed_over_by=actor)),
-    )
+    attempt(problems, "update the pinned header", lambda: publish.refresh_header(services, crisis.id))
+    publish.deliver_reporting(services, posts.posts, _what, problems)
     if problems:
         return note(f"{user(new_owner)} now owns crisis #{crisis.id}, but " + " ".join(problems))
     return note(f"Done: {user(new_owner)} now owns crisis #{crisis.id}.")
@@ -69,6 +61,5 @@ def _invite(services: Services, crisis: Crisis, person: str) -> None:
         raise SlackError("conversations.invite", failed[person])
 
 
-def _announcement(crisis: Crisis, old_owner: str, actor: str) -> Message:
-    by = "" if actor == old_owner else f" (handed over by {user(actor)})"
-    return note(f"👑 {user(crisis.owner_id)} now owns this crisis, taking over from {user(old_owner)}{by}.")
+def _what(key: str) -> str:
+    return "announce it in the war room" if key.startswith(keys.HANDOVER + ":") else "tell them by DM"

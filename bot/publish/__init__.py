@@ -12,17 +12,31 @@ draws them again from the stored state, and `sweep_renders` catches any left sta
 """
 
 from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS, post_once
-from bot.publish.posts import deliver, for_closure, for_step_change
+from bot.publish.posts import (
+    Enqueued,
+    deliver,
+    deliver_reporting,
+    for_approval,
+    for_closure,
+    for_handover,
+    for_reopen,
+    for_step_change,
+)
 from bot.publish.posts import sweep as sweep_posts
 from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
 from bot.publish.renders import sweep as sweep_renders
 
 __all__ = [
+    "Enqueued",
     "METADATA_TYPE",
     "STALE_AFTER_SECONDS",
     "checklist_key",
     "deliver",
+    "deliver_reporting",
+    "for_approval",
     "for_closure",
+    "for_handover",
+    "for_reopen",
     "for_step_change",
     "header_key",
     "post_once",

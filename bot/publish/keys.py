@@ -11,6 +11,10 @@ SETTLED = "settled"  # settled:<event id>: "all four steps are settled", in the 
 SUMMARY = "summary"  # summary:<closure id>: the closing summary, in the war room
 MANAGEMENT = "closure"  # closure:<closure id>: the short closure note, in the management channel
 FOLLOWUP = "followup"  # followup:<follow-up id>: the DM to a follow-up's owner
+HANDOVER = "handover"  # handover:<event id>: who owns the crisis now, in the war room
+HANDOVER_DM = "owner"  # owner:<event id>: the DM telling the new owner
+REOPENED = "reopened"  # reopened:<event id>: why the crisis was reopened, in the war room
+TICK_OFFER = "approved"  # approved:<draft id>: "mark the step done?" once a reply is approved
 
 
 def key(kind: str, ref: int) -> str:

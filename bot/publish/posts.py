@@ -11,17 +11,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot import clock
+from bot.model import Crisis, Draft, DraftState, StepState
 from bot.publish import keys, record
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.services import Services
 from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
+from bot.templates import Kind
 from bot.views import closing as closing_views
+from bot.views import drafts as draft_views
 from bot.views import war_room as war_room_views
-from storage.closures import ClosureFacts
+from storage.closures import ClosureFacts, ReopenFacts
+from storage.crises import OwnerChange
 from storage.outbox import Posts
 from storage.steps import StepChange
+from storage.timeline import Event
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +116,105 @@ def for_closure(management_channel: str | None) -> Callable[[ClosureFacts], Post
     return posts
 
 
+def _event(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[None, None]:
+    event = services.timeline.event(event_id)
+    crisis = services.crises.get(event.crisis_id) if event else None
+    return (event, crisis) if event and crisis else (None, None)
+
+
+def _handover(services: Services, event_id: int) -> Post | None:
+    event, crisis = _event(services, event_id)
+    if event is None or crisis is None or not crisis.channel_id:
+        return None
+    return Post(crisis.channel_id, war_room_views.handover_note(event.detail["new"], event.detail["old"], event.actor))
+
+
+def _handover_dm(services: Services, event_id: int) -> Post | None:
+    event, crisis = _event(services, event_id)
+    if event is None or crisis is None:
+        return None
+    return Post(event.detail["new"], war_room_views.owner_notice(crisis, handed_over_by=event.actor))
+
+
+def _reopened(services: Services, event_id: int) -> Post | None:
+    event, crisis = _event(services, event_id)
+    if event is None or crisis is None or not crisis.channel_id:
+        return None
+    return Post(crisis.channel_id, closing_views.reopened(crisis, event.actor or "", event.detail.get("reason") or ""))
+
+
+def _tick_offer(services: Services, draft_id: int) -> Post | None:
+    draft = services.drafts.get(draft_id)
+    crisis = services.crises.get(draft.crisis_id) if draft else None
+    step = Kind(draft.kind).step if draft else None
+    if crisis is None or step is None or not crisis.channel_id:
+        return None
+    return Post(crisis.channel_id, draft_views.tick_offer(crisis, step), thread_ts=crisis.checklist_ts)
+
+
+def for_approval(services: Services) -> Callable[[Draft], Posts]:
+    """What deciding on a draft publishes: once a reply is approved while its step is still
+    open, the offer to mark that step done (the draft message itself is re-rendered)."""
+
+    def posts(draft: Draft) -> Posts:
+        step = Kind(draft.kind).step
+        if draft.state is not DraftState.APPROVED or step is None:
+            return ()
+        crisis = services.crises.get(draft.crisis_id)
+        pending = services.steps.of(draft.crisis_id)[step.value - 1].state is StepState.PENDING
+        return (
+            [(keys.key(keys.TICK_OFFER, draft.id), crisis.channel_id)]
+            if pending and crisis and crisis.channel_id
+            else ()
+        )
+
+    return posts
+
+
+def for_handover(change: OwnerChange) -> Posts:
+    """What a hand-over publishes: a note in the war room, and a DM to the new owner."""
+    note = [(keys.key(keys.HANDOVER, change.event_id), change.channel)] if change.channel else []
+    return note + [(keys.key(keys.HANDOVER_DM, change.event_id), change.new_owner)]
+
+
+def for_reopen(facts: ReopenFacts) -> Posts:
+    """What a reopening publishes: why, in the war room (once it is unarchived)."""
+    return [(keys.key(keys.REOPENED, facts.event_id), facts.channel)] if facts.channel else []
+
+
+class Enqueued:
+    """Decides what a change publishes (as storage asks, inside its transaction) and remembers
+    it, so the flow delivers exactly that list right after."""
+
+    def __init__(self, decide: Callable[[Any], Posts]) -> None:
+        self.decide = decide
+        self.posts: Posts = ()
+
+    def __call__(self, facts: Any) -> Posts:
+        self.posts = list(self.decide(facts))
+        return self.posts
+
+
+def deliver_reporting(services: Services, posts: Posts, what: Callable[[str], str], problems: list[str]) -> None:
+    """Deliver posts a change enqueued, adding to `problems`, as a person reads it, each that
+    Slack refused for good (one refused for now stays pending: the scheduler tries again)."""
+    for key, _ in posts:
+        deliver(services, key)
+        error = services.outbox.failure(key)
+        if error:
+            problems.append(SlackError("chat.postMessage", error).could_not(what(key)))
+
+
 BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
     keys.STEP_NOTE: _step_note,
     keys.SETTLED: _settled,
     keys.SUMMARY: _summary,
     keys.MANAGEMENT: _management,
     keys.FOLLOWUP: _followup,
+    keys.HANDOVER: _handover,
+    keys.HANDOVER_DM: _handover_dm,
+    keys.REOPENED: _reopened,
+    keys.TICK_OFFER: _tick_offer,
 }
 
 

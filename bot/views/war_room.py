@@ -190,6 +190,12 @@ def _duration(seconds: int) -> str:
     return format_timedelta(timedelta(seconds=seconds), threshold=2, locale="en")
 
 
+def handover_note(new_owner: str, old_owner: str, actor: str | None) -> Message:
+    """The war room's note of a hand-over (who handed it over, when it was not the old owner)."""
+    by = "" if actor in (None, old_owner) else f" (handed over by {user(actor)})"
+    return Message.section(f"👑 {user(new_owner)} now owns this crisis, taking over from {user(old_owner)}{by}.")
+
+
 def owner_notice(crisis: Crisis, *, handed_over_by: str | None = None) -> Message:
     """The DM that tells someone they are now the one responsible for a crisis."""
     if handed_over_by:
