@@ -268,3 +268,19 @@ def test_a_retried_submission_after_a_restart_is_still_recognised(fake, process_
     finally:
         bot.stop()
         again.stop()
+
+
+def test_a_hand_over_whose_process_died_is_announced_once_by_the_scheduler(bot, fake):
+    crisis = bot.open_crisis("Died while handing over", user=ANA)
+    # Stored with its announcement and DM enqueued; then the process dies before posting them.
+    assert bot.services.crises.set_owner(crisis.id, BOB, actor=ANA, at=clock.now(), posts=publish.for_handover)
+
+    def announced():
+        notes = [m for m in fake.channels[crisis.channel_id].messages if f"<@{BOB}> now owns this crisis" in m["text"]]
+        return len(notes), len([m for m in fake.dm_messages(BOB) if "handed crisis" in m["text"]])
+
+    assert announced() == (0, 0)
+    with later(2):
+        tick(bot.services)
+        tick(bot.services)
+    assert announced() == (1, 1)
