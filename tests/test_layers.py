@@ -70,3 +70,9 @@ def test_bot_imports_only_what_lies_below(path):
 @pytest.mark.parametrize("path", sorted((ROOT / "storage").rglob("*.py")), ids=lambda p: module_name(p))
 def test_storage_imports_nothing_of_bot_but_the_model(path):
     assert [m for m in imports(path) if m.startswith("bot") and m != "bot.model"] == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "bot" / "flows").glob("*.py")), ids=lambda p: p.stem)
+def test_flows_post_only_through_bot_publish(path):
+    """One publishing path: what a flow shows in Slack goes out through bot.publish."""
+    assert "slack.post(" not in path.read_text(encoding="utf-8")

@@ -139,7 +139,7 @@ def template_message(services: Services, crisis: Crisis, kind: Kind, requested: 
 def show(services: Services, crisis: Crisis, kind: Kind, requested: str | None, user_id: str) -> None:
     """Post the filled template in the checklist's thread."""
     message = template_message(services, crisis, kind, requested, user_id)
-    services.slack.post(crisis.channel_id or "", message, thread_ts=crisis.checklist_ts)
+    publish.show(services, crisis.channel_id or "", message, thread_ts=crisis.checklist_ts)
 
 
 def switch(
@@ -210,7 +210,9 @@ def submit_draft(services: Services, crisis: Crisis, kind: Kind, language: str, 
         crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now()
     )
     channel = crisis.channel_id or ""
-    ts = services.slack.post(channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts)
+    ts = publish.show(
+        services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
+    )
     services.drafts.posted(draft.id, channel_id=channel, ts=ts)
     return draft
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from bot import clock
+from bot import clock, publish
 from bot.flows import lessons
 from bot.model import Crisis, SetupState
 from bot.publish.renders import checklist_key, header_key
@@ -79,7 +79,7 @@ def _invite(services: Services, crisis: Crisis) -> Outcome:
 
 
 def _post_header(services: Services, crisis: Crisis) -> Outcome:
-    ts = services.slack.post(crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
+    ts = publish.show(services, crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
     return Outcome(columns={"header_ts": ts, "rendered_header": header_key(crisis, all_settled=False)})
 
 
@@ -90,19 +90,19 @@ def _pin_header(services: Services, crisis: Crisis) -> Outcome:
 
 def _post_checklist(services: Services, crisis: Crisis) -> Outcome:
     version = services.steps.version(crisis.id)
-    ts = services.slack.post(crisis.channel_id, views.checklist(crisis, services.steps.of(crisis.id)))  # type: ignore[arg-type]
+    ts = publish.show(services, crisis.channel_id, views.checklist(crisis, services.steps.of(crisis.id)))  # type: ignore[arg-type]
     return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, crisis)})
 
 
 def _past_lessons(services: Services, crisis: Crisis) -> Outcome:
     found = lessons.for_new_crisis(services, crisis)
     if found:
-        services.slack.post(crisis.channel_id, closing_views.past_lessons(crisis, found))  # type: ignore[arg-type]
+        publish.show(services, crisis.channel_id, closing_views.past_lessons(crisis, found))  # type: ignore[arg-type]
     return Outcome(detail={"shown": [c.id for c, _ in found]})
 
 
 def _tell_owner(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.post(crisis.owner_id, views.owner_notice(crisis))
+    publish.show(services, crisis.owner_id, views.owner_notice(crisis))
     return Outcome()
 
 
@@ -188,6 +188,6 @@ def _report(services: Services, crisis_id: int, problems: list[str], reply_url: 
         except SlackError as error:  # response_urls expire after 30 minutes and 5 uses
             log.info("crisis %s: response_url failed (%s)", crisis_id, error.code)
     try:
-        services.slack.post(crisis.opener_id, message)
+        publish.show(services, crisis.opener_id, message)
     except SlackError as error:
         log.error("crisis %s: could not tell the opener about set-up: %s", crisis_id, error)

@@ -21,6 +21,7 @@ from bot.publish.posts import (
     for_handover,
     for_reopen,
     for_step_change,
+    show,
 )
 from bot.publish.posts import sweep as sweep_posts
 from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
@@ -42,6 +43,7 @@ __all__ = [
     "post_once",
     "refresh_checklist",
     "refresh_header",
+    "show",
     "sweep_posts",
     "sweep_renders",
 ]

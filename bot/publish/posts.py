@@ -218,6 +218,13 @@ BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
 }
 
 
+def show(services: Services, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+    """Post what no stored change calls for: a template someone asked to see, a draft put up for
+    approval, a war-room set-up task's message (the set-up's task table records its ts and so
+    makes it once). Returns the ts; raises SlackError for the caller to explain."""
+    return services.slack.post(channel, message, thread_ts=thread_ts)
+
+
 def deliver(services: Services, key: str) -> str | None:
     """Post what `key` stands for unless it went out already; returns the ts when this call
     posted it. A post whose subject no longer exists is settled as failed."""
