@@ -97,7 +97,7 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
         refusal = step_changes.may_skip(services, ref.crisis, Step(ref.step), who.user_id)  # may ask Slack
         crisis = services.crises.get(ref.crisis)
         if refusal is not None or crisis is None:
-            return refusal or notices.note("That crisis no longer exists.")
+            return notices.note(refusal or "That crisis no longer exists.")
         return war_room_views.skip_modal(crisis, Step(ref.step))
 
     open_when_ready(services, who, build)
@@ -214,7 +214,7 @@ def _followup_done(services: Services, who: Interaction) -> None:
 def _finish_followup(services: Services, who: Interaction, followup_id: int) -> None:
     answer = closing.finish_followup(services, followup_id, actor=who.user_id)
     if answer is not None:
-        tell(services, who, answer)
+        tell(services, who, notices.note(answer))
         return
     followup = services.closures.followup(followup_id)
     crisis = services.crises.get(followup.crisis_id) if followup else None

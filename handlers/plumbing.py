@@ -133,15 +133,16 @@ def tell(services: Services, who: Interaction, message: Message) -> None:
 
 
 def defer_answer(
-    services: Services, who: Interaction, work: Callable[..., Message | None], *args: Any, **kwargs: Any
+    services: Services, who: Interaction, work: Callable[..., str | None], *args: Any, **kwargs: Any
 ) -> None:
-    """Run a domain call after the ack and tell the person what it answers, privately (its
-    answer is a refusal or a result; None means the change speaks for itself in the channel)."""
+    """Run a domain call after the ack and tell the person what it answers, privately. Flows
+    answer in words (a refusal or a result, already escaped); None means the change speaks for
+    itself in the channel. The notice around the words is built here, in the view."""
 
     def run() -> None:
         answer = work(*args, **kwargs)
         if answer is not None:
-            tell(services, who, answer)
+            tell(services, who, notices.note(answer))
 
     services.defer(run)
 

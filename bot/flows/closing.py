@@ -21,11 +21,9 @@ from bot.publish import keys
 from bot.publish.renders import refresh_checklist, refresh_header
 from bot.rules.closing import CloseRefusal
 from bot.services import Services
-from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError, attempt
 from bot.slack.ids import USER_ID, Field
 from bot.views import closing as views
-from bot.views.notices import note
 from bot.words.text import clean, one_line, user
 from storage.closures import ClosureFacts, ClosureInput
 
@@ -260,13 +258,13 @@ def reopen_refusal(services: Services, crisis: Crisis, actor: str, reason: str, 
     return None
 
 
-def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> Message:
+def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> str:
     """Reopen a closed crisis (unarchiving its war room); returns what to tell the actor."""
     if crisis.is_open:
-        return note(f"Crisis #{crisis.id} is open already.")
+        return f"Crisis #{crisis.id} is open already."
     posts = publish.Enqueued(publish.for_reopen)
     if not services.closures.reopen(crisis.id, by=actor, at=clock.now(), reason=reason, posts=posts):
-        return note(f"Crisis #{crisis.id} is open already.")
+        return f"Crisis #{crisis.id} is open already."
     problems: list[str] = []
     channel = crisis.channel_id or ""
     attempt(problems, "unarchive the war room", lambda: services.slack.unarchive(channel))
@@ -274,22 +272,22 @@ def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> Me
     refresh_checklist(services, crisis.id)
     publish.deliver_reporting(services, posts.posts, lambda key: "announce it in the war room", problems)
     if problems:
-        return note(f"Crisis #{crisis.id} is open again, but " + " ".join(problems))
-    return note(f"Crisis #{crisis.id} is open again.")
+        return f"Crisis #{crisis.id} is open again, but " + " ".join(problems)
+    return f"Crisis #{crisis.id} is open again."
 
 
-def finish_followup(services: Services, followup_id: int, *, actor: str) -> Message | None:
+def finish_followup(services: Services, followup_id: int, *, actor: str) -> str | None:
     """Mark a follow-up done: its owner, the crisis owner or an admin may. Returns a private
     answer, or None when it went through (the DM updates in place)."""
     followup = services.closures.followup(followup_id)
     crisis = services.crises.get(followup.crisis_id) if followup else None
     if followup is None or crisis is None:
-        return note("That follow-up no longer exists.")
+        return "That follow-up no longer exists."
     if actor != followup.owner_id and may_close(services, crisis, actor):
-        return note(f"Only {user(followup.owner_id)}, the crisis owner or an admin can mark this follow-up done.")
+        return f"Only {user(followup.owner_id)}, the crisis owner or an admin can mark this follow-up done."
     if (
         followup.state is FollowUpState.DONE
         or services.closures.finish_followup(followup_id, by=actor, at=clock.now()) is None
     ):
-        return note("This follow-up was already marked done.")
+        return "This follow-up was already marked done."
     return None

@@ -23,7 +23,6 @@ from bot.slack.ids import Field, TemplateRef
 from bot.templates import SHORT_LIMITS, Details, Kind, Rendered, TemplateMissing
 from bot.views import drafts as views
 from bot.views.drafts import TAKEN_DOWN
-from bot.views.notices import note
 from bot.words import locales
 from bot.words.text import clean, one_line, user
 
@@ -232,24 +231,22 @@ def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: st
     return None
 
 
-def decide(
-    services: Services, draft_id: int, *, actor: str, approve: bool, note_text: str | None = None
-) -> Message | None:
+def decide(services: Services, draft_id: int, *, actor: str, approve: bool, note_text: str | None = None) -> str | None:
     """Approve a draft or send it back. Returns a private answer for the actor, or None when it
     went through (the draft message says so for everyone)."""
     draft = services.drafts.get(draft_id)
     crisis = services.crises.get(draft.crisis_id) if draft else None
     if draft is None or crisis is None:
-        return note("That draft no longer exists.")
+        return "That draft no longer exists."
     refusal = approval_refusal(services, crisis, draft, actor)
     if refusal:
-        return note(refusal)
+        return refusal
     to = DraftState.APPROVED if approve else DraftState.CHANGES_REQUESTED
     posts = publish.Enqueued(publish.for_approval(services))
     decided = services.drafts.decide(draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None, posts=posts)
     if decided is None:
         current = services.drafts.get(draft.id)
-        return note(f"This draft was already decided by {user(current.decided_by if current else None)}.")
+        return f"This draft was already decided by {user(current.decided_by if current else None)}."
     if decided.channel_id and decided.message_ts:
         services.slack.update(
             decided.channel_id, decided.message_ts, views.draft_message(crisis, decided, _limit(crisis))

@@ -9,9 +9,7 @@ from bot import clock, publish
 from bot.model import Crisis
 from bot.publish import keys
 from bot.services import Services
-from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError, attempt
-from bot.views.notices import note
 from bot.words.text import user
 
 log = logging.getLogger(__name__)
@@ -26,33 +24,33 @@ def parse_user(text: str) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
-def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str) -> Message:
+def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str) -> str:
     """Make `new_owner` the owner: stored first with its announcement and DM enqueued, then the
     new owner invited, the pinned header updated, the note and the DM delivered (exactly once,
     also after a crash). Returns what to tell the actor."""
     if not crisis.is_open:
-        return note(f"Crisis #{crisis.id} is closed; reopen it before handing it over.")
+        return f"Crisis #{crisis.id} is closed; reopen it before handing it over."
     if new_owner == crisis.owner_id:
-        return note(f"{user(new_owner)} already owns crisis #{crisis.id}.")
+        return f"{user(new_owner)} already owns crisis #{crisis.id}."
     try:
         person = services.slack.user_info(new_owner)
     except SlackError as error:
-        return note(error.could_not(f"hand the crisis to {user(new_owner)}"))
+        return error.could_not(f"hand the crisis to {user(new_owner)}")
     if person.get("is_bot") or person.get("deleted"):
-        return note(f"{user(new_owner)} cannot own a crisis: pick a person with an active account.")
+        return f"{user(new_owner)} cannot own a crisis: pick a person with an active account."
 
     posts = publish.Enqueued(publish.for_handover)
     updated = services.crises.set_owner(crisis.id, new_owner, actor=actor, at=clock.now(), posts=posts)
     if updated is None:
-        return note(f"{user(new_owner)} already owns crisis #{crisis.id}.")
+        return f"{user(new_owner)} already owns crisis #{crisis.id}."
 
     problems: list[str] = []
     attempt(problems, "invite them to the war room", lambda: _invite(services, updated, new_owner))
     attempt(problems, "update the pinned header", lambda: publish.refresh_header(services, crisis.id))
     publish.deliver_reporting(services, posts.posts, _what, problems)
     if problems:
-        return note(f"{user(new_owner)} now owns crisis #{crisis.id}, but " + " ".join(problems))
-    return note(f"Done: {user(new_owner)} now owns crisis #{crisis.id}.")
+        return f"{user(new_owner)} now owns crisis #{crisis.id}, but " + " ".join(problems)
+    return f"Done: {user(new_owner)} now owns crisis #{crisis.id}."
 
 
 def _invite(services: Services, crisis: Crisis, person: str) -> None:

@@ -14,9 +14,7 @@ from bot.model import Crisis, Role, Step
 from bot.rules import checklist
 from bot.rules.checklist import Move, Refusal
 from bot.services import Services
-from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
-from bot.views.notices import note
 from bot.words.text import channel
 
 log = logging.getLogger(__name__)
@@ -26,7 +24,7 @@ CAS_ATTEMPTS = 3
 
 def move_step(
     services: Services, crisis_id: int, step: Step, move: Move, *, actor: str, reason: str | None = None
-) -> Message | None:
+) -> str | None:
     """Apply one click (or not-applicable submission). Returns what to tell the actor privately,
     or None when the change went through (the thread note and the checklist say it all)."""
     refusal = may_change(services, crisis_id, actor)
@@ -36,7 +34,7 @@ def move_step(
         current = services.steps.of(crisis_id)[step.value - 1]
         decision = checklist.decide(current, move, reason)
         if isinstance(decision, Refusal):
-            return note(decision.text)
+            return decision.text
         changed = services.steps.change(
             crisis_id,
             step,
@@ -53,7 +51,7 @@ def move_step(
         if refusal:
             return refusal
     else:
-        return note("The checklist kept changing while you clicked; look at it again and retry.")
+        return "The checklist kept changing while you clicked; look at it again and retry."
 
     publish.refresh_checklist(services, crisis_id)
     for post in changed.posts:  # the thread note, and the notice when this change settled all four
@@ -69,31 +67,31 @@ def move_step(
     return None
 
 
-def may_skip(services: Services, crisis_id: int, step: Step, actor: str) -> Message | None:
+def may_skip(services: Services, crisis_id: int, step: Step, actor: str) -> str | None:
     """Checked before the not-applicable modal opens, so nobody fills in a reason in vain."""
     refusal = may_change(services, crisis_id, actor)
     if refusal:
         return refusal
     decision = checklist.decide(services.steps.of(crisis_id)[step.value - 1], Move.SKIP, reason="(to be given)")
-    return note(decision.text) if isinstance(decision, Refusal) else None
+    return decision.text if isinstance(decision, Refusal) else None
 
 
-def may_change(services: Services, crisis_id: int, actor: str) -> Message | None:
+def may_change(services: Services, crisis_id: int, actor: str) -> str | None:
     """Why `actor` may not change this crisis's checklist now (None when they may)."""
     crisis = services.crises.get(crisis_id)
     if crisis is None:
-        return note("That crisis no longer exists.")
+        return "That crisis no longer exists."
     if not crisis.is_open:
-        return note(
+        return (
             f"Crisis #{crisis.id} is closed, so its checklist no longer changes. "
             "`/crisis reopen` in its war room reopens it."
         )
     try:
         member = is_member(services, crisis, actor)
     except SlackError as error:
-        return note(error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again.")
+        return error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again."
     if not member:
-        return note(f"Only people in {channel(crisis.channel_id)} can change its checklist: join the channel first.")
+        return f"Only people in {channel(crisis.channel_id)} can change its checklist: join the channel first."
     return None
 
 
