@@ -187,7 +187,7 @@ def _draft_changes(services: Services, who: Interaction) -> None:
 def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> None:
     def build() -> View | Message:
         draft = services.drafts.get(draft_id)
-        crisis = services.crises.get(draft.crisis_id) if draft else None
+        crisis = services.crises.of(draft)
         if draft is None or crisis is None:
             return notices.note("That draft no longer exists.")
         refusal = drafting.approval_refusal(services, crisis, draft, who.user_id)  # may ask Slack for a user group
@@ -217,7 +217,7 @@ def _finish_followup(services: Services, who: Interaction, followup_id: int) -> 
         tell(services, who, notices.note(answer))
         return
     followup = services.closures.followup(followup_id)
-    crisis = services.crises.get(followup.crisis_id) if followup else None
+    crisis = services.crises.of(followup)
     if followup and crisis and who.response_url:
         services.slack.respond(
             who.response_url, closing_views.followup_message(crisis, followup), replace_original=True

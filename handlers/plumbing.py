@@ -104,10 +104,10 @@ class Subject:
         ref = self.ref
         if isinstance(ref, ids.DraftRef):
             draft = self.services.drafts.get(ref.draft)
-            return crises.get(draft.crisis_id) if draft else None
+            return crises.of(draft)
         if isinstance(ref, ids.FollowUpRef):
             followup = self.services.closures.followup(ref.followup)
-            return crises.get(followup.crisis_id) if followup else None
+            return crises.of(followup)
         crisis_id = getattr(ref, "crisis", None)
         return crises.get(crisis_id) if isinstance(crisis_id, int) else None
 

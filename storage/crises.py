@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.model import (
     Category,
@@ -32,6 +32,10 @@ RESPONSE_TIMES = """
     (select min(e.at) from events e where e.crisis_id = c.id and e.kind = 'step_changed'
        and json_extract(e.detail, '$.step') = 1 and json_extract(e.detail, '$.new') = 'done') - c.opened_at,
     (select s.changed_at from steps s where s.crisis_id = c.id and s.step = 3 and s.state = 'done') - c.opened_at"""
+
+
+class HasCrisis(Protocol):
+    crisis_id: int
 
 
 @dataclass(frozen=True)
@@ -331,6 +335,10 @@ class CrisisRepository:
             for key, where in posts(OwnerChange(event_id, crisis.channel_id, new_owner)):
                 enqueue(db, key, where, now=at)
             return self._by("id", crisis_id)
+
+    def of(self, item: HasCrisis | None) -> Crisis | None:
+        """The crisis a draft, closure, follow-up or timeline event belongs to (None for none)."""
+        return self.get(item.crisis_id) if item is not None else None
 
     def _by(self, column: str, value: Any) -> Crisis | None:
         rows = list(self.store.db["crises"].rows_where(f"{column} = ?", [value], limit=1))

@@ -163,9 +163,14 @@ class Process:
             time.sleep(0.1)
 
     def worker_pid(self) -> int:
-        """The gunicorn worker that serves requests (the master only supervises)."""
-        children = open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split()
-        return int(children[0])
+        """The gunicorn worker that serves requests (the master only supervises); on a loaded
+        machine the master may still be (re)spawning it, so wait for it a little."""
+        deadline = time.monotonic() + 10
+        while True:
+            children = open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split()
+            if children or time.monotonic() > deadline:
+                return int(children[0])
+            time.sleep(0.05)
 
     def stop(self):
         if self.process and self.process.poll() is None:

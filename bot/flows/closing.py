@@ -280,7 +280,7 @@ def finish_followup(services: Services, followup_id: int, *, actor: str) -> str 
     """Mark a follow-up done: its owner, the crisis owner or an admin may. Returns a private
     answer, or None when it went through (the DM updates in place)."""
     followup = services.closures.followup(followup_id)
-    crisis = services.crises.get(followup.crisis_id) if followup else None
+    crisis = services.crises.of(followup)
     if followup is None or crisis is None:
         return "That follow-up no longer exists."
     if actor != followup.owner_id and may_close(services, crisis, actor):

@@ -235,7 +235,7 @@ def decide(services: Services, draft_id: int, *, actor: str, approve: bool, note
     """Approve a draft or send it back. Returns a private answer for the actor, or None when it
     went through (the draft message says so for everyone)."""
     draft = services.drafts.get(draft_id)
-    crisis = services.crises.get(draft.crisis_id) if draft else None
+    crisis = services.crises.of(draft)
     if draft is None or crisis is None:
         return "That draft no longer exists."
     refusal = approval_refusal(services, crisis, draft, actor)

@@ -44,7 +44,7 @@ class Post:
 
 def _step_note(services: Services, event_id: int) -> Post | None:
     event = services.timeline.event(event_id)
-    crisis = services.crises.get(event.crisis_id) if event else None
+    crisis = services.crises.of(event)
     if event is None or crisis is None or not crisis.channel_id:
         return None
     status = next(s for s in services.steps.of(crisis.id) if s.step.value == event.detail["step"])
@@ -61,7 +61,7 @@ def _step_note(services: Services, event_id: int) -> Post | None:
 
 def _settled(services: Services, event_id: int) -> Post | None:
     event = services.timeline.event(event_id)
-    crisis = services.crises.get(event.crisis_id) if event else None
+    crisis = services.crises.of(event)
     if crisis is None or not crisis.channel_id:
         return None
     return Post(crisis.channel_id, war_room_views.all_settled_notice(crisis))
@@ -69,7 +69,7 @@ def _settled(services: Services, event_id: int) -> Post | None:
 
 def _summary(services: Services, closure_id: int) -> Post | None:
     closure = services.closures.get(closure_id)
-    crisis = services.crises.get(closure.crisis_id) if closure else None
+    crisis = services.crises.of(closure)
     if closure is None or crisis is None or not crisis.channel_id:
         return None
     followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
@@ -78,7 +78,7 @@ def _summary(services: Services, closure_id: int) -> Post | None:
 
 def _management(services: Services, closure_id: int) -> Post | None:
     closure = services.closures.get(closure_id)
-    crisis = services.crises.get(closure.crisis_id) if closure else None
+    crisis = services.crises.of(closure)
     if closure is None or crisis is None or not services.config.digest_channel:
         return None
     followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
@@ -87,7 +87,7 @@ def _management(services: Services, closure_id: int) -> Post | None:
 
 def _followup(services: Services, followup_id: int) -> Post | None:
     followup = services.closures.followup(followup_id)
-    crisis = services.crises.get(followup.crisis_id) if followup else None
+    crisis = services.crises.of(followup)
     if followup is None or crisis is None:
         return None
     return Post(followup.owner_id, closing_views.followup_message(crisis, followup))
@@ -118,7 +118,7 @@ def for_closure(management_channel: str | None) -> Callable[[ClosureFacts], Post
 
 def _event(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[None, None]:
     event = services.timeline.event(event_id)
-    crisis = services.crises.get(event.crisis_id) if event else None
+    crisis = services.crises.of(event)
     return (event, crisis) if event and crisis else (None, None)
 
 
@@ -145,7 +145,7 @@ def _reopened(services: Services, event_id: int) -> Post | None:
 
 def _tick_offer(services: Services, draft_id: int) -> Post | None:
     draft = services.drafts.get(draft_id)
-    crisis = services.crises.get(draft.crisis_id) if draft else None
+    crisis = services.crises.of(draft)
     step = Kind(draft.kind).step if draft else None
     if crisis is None or step is None or not crisis.channel_id:
         return None
