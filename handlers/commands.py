@@ -8,9 +8,8 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, digest, drafting, export, lessons, opening, ownership
+from bot.flows import closing, digest, drafting, export, lessons, listing, opening, ownership
 from bot.model import Crisis
-from bot.rules.permissions import may_see
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.blockkit import Message
@@ -86,10 +85,7 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    crises = services.crises.open_crises()
-    visible = {
-        c.id for c in crises if may_see(c.is_private, lambda c=c: services.crises.participants(c.id), who.user_id)
-    }
+    crises, visible = listing.open_crises(services, who.user_id)
     reply(ack, notices.crisis_list(crises, visible=visible))
 
 
