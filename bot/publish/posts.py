@@ -42,9 +42,14 @@ class Post:
     thread_ts: str | None = None
 
 
-def _step_note(services: Services, event_id: int) -> Post | None:
+def _event(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[None, None]:
     event = services.timeline.event(event_id)
     crisis = services.crises.of(event)
+    return (event, crisis) if event and crisis else (None, None)
+
+
+def _step_note(services: Services, event_id: int) -> Post | None:
+    event, crisis = _event(services, event_id)
     if event is None or crisis is None or not crisis.channel_id:
         return None
     status = next(s for s in services.steps.of(crisis.id) if s.step.value == event.detail["step"])
@@ -60,8 +65,7 @@ def _step_note(services: Services, event_id: int) -> Post | None:
 
 
 def _settled(services: Services, event_id: int) -> Post | None:
-    event = services.timeline.event(event_id)
-    crisis = services.crises.of(event)
+    _, crisis = _event(services, event_id)
     if crisis is None or not crisis.channel_id:
         return None
     return Post(crisis.channel_id, war_room_views.all_settled_notice(crisis))
@@ -116,12 +120,6 @@ def for_closure(management_channel: str | None) -> Callable[[ClosureFacts], Post
     return posts
 
 
-def _event(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[None, None]:
-    event = services.timeline.event(event_id)
-    crisis = services.crises.of(event)
-    return (event, crisis) if event and crisis else (None, None)
-
-
 def _handover(services: Services, event_id: int) -> Post | None:
     event, crisis = _event(services, event_id)
     if event is None or crisis is None or not crisis.channel_id:
@@ -160,7 +158,7 @@ def for_approval(services: Services) -> Callable[[Draft], Posts]:
         step = Kind(draft.kind).step
         if draft.state is not DraftState.APPROVED or step is None:
             return ()
-        crisis = services.crises.get(draft.crisis_id)
+        crisis = services.crises.of(draft)
         pending = services.steps.of(draft.crisis_id)[step.value - 1].state is StepState.PENDING
         return (
             [(keys.key(keys.TICK_OFFER, draft.id), crisis.channel_id)]
