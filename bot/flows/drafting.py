@@ -14,6 +14,7 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot import clock, publish
+from bot.flows import access
 from bot.flows.opening import normalise_link
 from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
 from bot.services import Services
@@ -219,11 +220,20 @@ def submit_draft(services: Services, crisis: Crisis, kind: Kind, language: str, 
 def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: str) -> str | None:
     """Why `actor` may not approve (or send back) this draft; None when they may.
 
-    The owner and the members of CRISIS_APPROVERS decide; nobody approves their own draft,
-    unless they are the only person in the crisis."""
+    The owner and the members of CRISIS_APPROVERS decide; nobody approves their own draft
+    while anyone else could: another approver, or another person in the war room (who could be
+    handed ownership), whether the bot has seen them act there or not."""
     if not (actor == crisis.owner_id or services.directory.includes(services.config.approvers, actor)):
         return f"Only the owner, {user(crisis.owner_id)}, or an approver can decide on replies."
-    if actor == draft.author_id and services.crises.participants(crisis.id) - {actor}:
+    if actor != draft.author_id:
+        return None
+    try:
+        others = services.directory.people(services.config.approvers) - {actor} or access.someone_else_is_in(
+            services, crisis, actor
+        )
+    except SlackError as error:
+        return error.could_not("check who else could approve it") + " Try again."
+    if others:
         return (
             "You drafted this reply, so someone else must approve it: the owner, an approver, "
             "or hand ownership over with `/crisis owner @someone`."
