@@ -18,7 +18,7 @@ from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import notices
 from bot.views.open_form import open_crisis_modal
-from bot.words.text import code, one_line
+from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
     Interaction,
     defer_answer,
@@ -38,7 +38,7 @@ def register(app: App) -> None:
 
 @guarded
 def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
-    word, _, rest = (body.get("text") or "").strip().partition(" ")
+    word, _, rest = unescape(body.get("text") or "").strip().partition(" ")
     subcommand = SUBCOMMANDS.get(word.lower())
     if subcommand is None:
         reply(ack, notices.help_message(unknown=word or None))
@@ -67,7 +67,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if refusal:
         reply(ack, notices.note(refusal))
         return
-    title = one_line(text)
+    title = opening.requested_title(text)
     unfinished = services.crises.unfinished_setups(opener_id=who.user_id)
     if unfinished:
         reply(ack, notices.unfinished_setup(unfinished, title))

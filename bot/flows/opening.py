@@ -93,6 +93,12 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
     )
 
 
+def requested_title(text: str) -> str:
+    """What followed `/crisis open`, as the title the form starts with: one line, cut to what
+    a title holds (it also travels in the "Open a new crisis" button, whose value holds 2,000)."""
+    return one_line(text)[:TITLE_MAX]
+
+
 def may_open(services: Services, user_id: str) -> str | None:
     """Why this person may not open a crisis (None when they may): when CRISIS_RESPONDERS is
     set, only its people and user groups may."""

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextObject,
     StaticSelectElement,
+    UrlInputElement,
     UserMultiSelectElement,
     UserSelectElement,
 )
@@ -83,7 +84,12 @@ def _form() -> dict[str, Any]:
                     multiline=True,
                     placeholder="Who posted what, where, and how far it has spread",
                 ),
-                text_input(Field.LINK.value, "Link to the post", LINK_MAX, placeholder="https://…"),
+                InputBlock(
+                    block_id=Field.LINK.value,
+                    label="Link to the post",
+                    optional=True,
+                    element=UrlInputElement(action_id=Field.LINK.value, placeholder="https://…"),
+                ),
                 _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
                 text_input(
                     Field.CUSTOMER.value,
