@@ -183,8 +183,9 @@ def defer_answer(
 ) -> None:
     """Run a domain call after the ack and tell the person what it answers, privately. Flows
     answer in words (a refusal or a result, already escaped); None means the change speaks for
-    itself in the channel. A Slack failure is told too ("I could not `failing`: …"), never
-    swallowed. The notice around the words is built here, in the view."""
+    itself in the channel. A Slack failure is told too ("I could not `failing`: …"), and so is
+    a bug, with a reference: never a silent nothing. The notice around the words is built
+    here, in the view."""
 
     def run() -> None:
         try:
@@ -192,6 +193,9 @@ def defer_answer(
         except SlackError as error:
             log.warning("%s failed: %s", getattr(work, "__name__", work), error)
             answer = error.could_not(failing)
+        except Exception:
+            tell(services, who, _went_wrong(f"deferred {getattr(work, '__name__', work)}"))
+            return
         if answer is not None:
             tell(services, who, notices.note(answer))
 

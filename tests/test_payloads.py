@@ -333,3 +333,26 @@ def test_nothing_else_is_harmed_by_the_checks(bot, fake, rooms):
     assert bot.send.submit(bot.last_view(), {"customer_handle": "@jane_doe"}, user=CAR).body == ""
     bot.settle()
     assert "@jane_doe" in str(fake.message(public.channel_id, shown["ts"])["blocks"])
+
+
+def test_a_form_that_fails_to_build_never_leaves_a_spinner(fake, env, tmp_path):
+    """A bug (here an organisation's template that breaks once a customer is named) is told
+    with a reference, and the "Working…" modal it interrupted is replaced."""
+    broken = tmp_path / "org-templates" / "en"
+    broken.mkdir(parents=True)
+    (broken / "holding.txt.j2").write_text("Hello{% if customer %} {{ no_such_variable }}{% endif %}.\n")
+    harness = Harness.start(fake, {**env, "TEMPLATES_DIR": str(broken.parent)})
+    try:
+        crisis = harness.open_crisis("Broken template", user=ANA, language="en")
+        shown = show_template(harness, fake, crisis, ANA)
+        harness.send.click(shown, "crisis.template.details", user=ANA, channel=crisis.channel_id)
+        harness.settle()
+        assert harness.send.submit(harness.last_view(), {"customer_handle": "@jane"}, user=ANA).body == ""
+        harness.settle()
+        assert "Something went wrong on our side (reference" in fake.dm_messages(ANA)[-1]["text"]  # not silence
+        harness.send.click(shown, "crisis.template.details", user=ANA, channel=crisis.channel_id)
+        harness.settle()
+        assert not views_left_working(fake)
+        assert "Something went wrong on our side (reference" in json.dumps(harness.last_view())
+    finally:
+        harness.stop()
