@@ -30,6 +30,7 @@ class Shown:
     def form_opened(
         self, view_id: str, *, opener_id: str, origin_channel_id: str | None, response_url: str | None, at: int
     ) -> None:
+        """Record an open form just opened (and forget forms nobody submitted within a week)."""
         with self.store.write() as db:
             db.execute(
                 """insert or replace into open_forms (view_id, opener_id, origin_channel_id, response_url, opened_at)
@@ -39,12 +40,14 @@ class Shown:
             db.execute("delete from open_forms where opened_at < ?", [at - KEEP_FORMS_SECONDS])
 
     def form(self, view_id: str) -> OpenForm | None:
+        """The open form with this view id, as recorded when it opened; None if none was."""
         row = self.store.db.execute(
             "select view_id, opener_id, origin_channel_id, response_url from open_forms where view_id = ?", [view_id]
         ).fetchone()
         return OpenForm(*row) if row else None
 
     def template_posted(self, crisis_id: int, *, channel_id: str, ts: str, at: int) -> None:
+        """Record that the message (channel_id, ts) shows a reply template of this crisis."""
         with self.store.write() as db:
             db.execute(
                 "insert or ignore into template_messages (channel_id, ts, crisis_id, shown_at) values (?, ?, ?, ?)",

@@ -3,6 +3,8 @@ status, refusals, the working and notice modals."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
@@ -113,7 +115,7 @@ def gone(thing: str, *, form: bool) -> str:
     return f"That {thing} no longer exists, so nothing was {'saved' if form else 'done'}."
 
 
-def notice_form(text: str) -> dict:
+def notice_form(text: str) -> dict[str, Any]:
     """What replaces a submitted form that cannot be used, as its response_action view."""
     return modal(notice_modal(note(text)))
 
