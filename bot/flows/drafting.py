@@ -266,9 +266,8 @@ def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: st
     if actor != draft.author_id:
         return None
     try:
-        others = services.directory.people(services.config.approvers) - {actor} or access.someone_else_is_in(
-            services, crisis, actor
-        )
+        others = bool(services.directory.people(services.config.approvers) - {actor})
+        others = others or access.someone_else_is_in(services, crisis, actor)
     except SlackError as error:
         return error.could_not("check who else could approve it") + " Try again."
     if others:
