@@ -20,6 +20,7 @@ from storage.drafts import DraftRepository
 from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
+from storage.shown import Shown
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 
@@ -35,6 +36,7 @@ class Services:
     steps: StepRepository
     timeline: Timeline
     seen_requests: SeenRequests
+    shown: Shown
     outbox: Outbox
     drafts: DraftRepository
     closures: ClosureRepository
@@ -75,6 +77,7 @@ class Services:
             steps=StepRepository(store),
             timeline=Timeline(store),
             seen_requests=SeenRequests(store),
+            shown=Shown(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),

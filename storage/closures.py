@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.model import Closure, FollowUp, FollowUpState, Status
@@ -143,17 +143,18 @@ class ClosureRepository:
         rows = list(self.store.db["closures"].rows_where("crisis_id = ?", [crisis_id], order_by="id desc", limit=1))
         return _closure(rows[0]) if rows else None
 
-    def search(self, words: str, *, limit: int, any_term: bool) -> list[Closure]:
+    def search(self, words: str, *, any_term: bool, limit: int | None = None) -> Iterator[Closure]:
         """The closures that best match `words` (FTS5, ranked by bm25), most relevant first:
         containing all the words, or with `any_term` any of them. Words are quoted, so nobody's
-        query is read as FTS syntax."""
+        query is read as FTS syntax. Read lazily: the caller stops when it has enough."""
         quoted = ['"' + word.replace('"', '""') + '"' for word in words.split()]
         query = (" OR " if any_term else " ").join(quoted)
-        return [_closure(row) for row in self.store.db["closures"].search(query, limit=limit)]
+        return (_closure(row) for row in self.store.db["closures"].search(query, limit=limit))
 
-    def latest_lessons(self, *, limit: int) -> list[Closure]:
+    def latest_lessons(self, *, limit: int | None = None) -> Iterator[Closure]:
+        """The latest closures first, read lazily."""
         rows = self.store.db["closures"].rows_where(order_by="closed_at desc, id desc", limit=limit)
-        return [_closure(row) for row in rows]
+        return (_closure(row) for row in rows)
 
     def of_category(self, category: str, *, excluding: int, limit: int) -> list[Closure]:
         """The latest closure of each recently closed crisis of this category."""

@@ -182,6 +182,23 @@ def _v6_reply_facts(db: Database) -> None:
     db["crises"].add_column("reply_taken_down", int)
 
 
+def _v7_shown(db: Database) -> None:
+    # What the bot showed people, so a click or a submission is checked against the bot's own
+    # records instead of what its payload says: the open forms (where to answer the opener) and
+    # the messages showing a reply template (the only messages a template picker may change).
+    db["open_forms"].create(
+        {"view_id": str, "opener_id": str, "origin_channel_id": str, "response_url": str, "opened_at": int},
+        pk="view_id",
+        not_null={"opener_id", "opened_at"},
+    )
+    db["template_messages"].create(
+        {"channel_id": str, "ts": str, "crisis_id": int, "shown_at": int},
+        pk=("channel_id", "ts"),
+        not_null={"crisis_id", "shown_at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
@@ -189,6 +206,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v4_closures,
     _v5_recovery,
     _v6_reply_facts,
+    _v7_shown,
 ]
 
 

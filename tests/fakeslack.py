@@ -364,11 +364,21 @@ class FakeSlack:
         channel.members.update(users)
         return {"channel": {"id": channel.id}}
 
+    def _limit(self, args: dict[str, Any], default: int = 100) -> int:
+        """A list method's `limit`: Slack answers `invalid_limit` past 999."""
+        limit = int(args.get("limit") or default)
+        if not 1 <= limit <= 999:
+            self.violations.append(f"limit={limit}: Slack allows 1 to 999")
+            raise SlackFault("invalid_limit")
+        return limit
+
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False, member=False)
+        if channel.is_private and BOT_USER not in channel.members:
+            raise SlackFault("channel_not_found")  # a private channel is invisible to a bot outside it
         members = sorted(channel.members)
         start = int(args.get("cursor") or 0)
-        limit = int(args.get("limit") or 100)
+        limit = self._limit(args)
         page = members[start : start + limit]
         cursor = str(start + limit) if start + limit < len(members) else ""
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
@@ -390,6 +400,7 @@ class FakeSlack:
         }
 
     def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._limit(args)
         mine = [
             {"id": c.id, "name": c.name, "is_private": c.is_private, "is_archived": c.archived}
             for c in self.channels.values()

@@ -224,3 +224,48 @@ def test_an_expired_trigger_is_explained(bot, fake):
 def test_private_war_room(bot, fake):
     crisis = bot.open_crisis("Quiet one", user=ANA, private=["private"])
     assert crisis.is_private and fake.channels[crisis.channel_id].is_private
+
+
+def field(view, block_id):
+    return next(b for b in view["blocks"] if b["block_id"] == block_id)["element"]
+
+
+def test_a_title_typed_with_markup_characters_is_escaped_once(bot, fake):
+    bot.send.command("open Q&A <script>", user=ANA, channel=fake.general.id)  # arrives as Q&amp;A &lt;script&gt;
+    bot.settle()
+    view = bot.last_view()
+    assert field(view, "title")["initial_value"] == "Q&A <script>"
+    bot.send.submit(view, {"category": "trolling"}, user=ANA)
+    bot.settle()
+    crisis = bot.services.crises.get(1)
+    assert crisis.title == "Q&A <script>" and crisis.channel_name.endswith("-q-a-script")
+    header = fake.message(crisis.channel_id, crisis.header_ts)
+    assert header["blocks"][0]["text"]["text"] == "🔥 Q&A <script>"  # plain text, as typed
+    assert "Q&amp;A &lt;script&gt;" in fake.channels[crisis.channel_id].topic  # mrkdwn: escaped once
+    answer = bot.send.command("lessons Q&A", user=ANA, channel=fake.general.id).json["text"]
+    assert "“Q&amp;A”" in answer
+
+
+def test_a_huge_title_while_a_set_up_is_unfinished_still_offers_both_ways(bot, fake):
+    fake.fail("conversations.create", "restricted_action")
+    bot.open_crisis("Blocked by settings", user=ANA)
+    huge = "Delivery " * 300  # 2,700 characters: more than a button's value holds
+    reply = bot.send.command(f"open {huge}", user=ANA, channel=fake.general.id)
+    assert reply.status == 200 and "not fully set up" in reply.json["text"], reply.json
+    offer = {"ts": "1.1", "blocks": reply.json["blocks"], "channel": fake.general.id}
+    bot.send.click(offer, "crisis.open.anyway", user=ANA)
+    bot.settle()
+    title = field(bot.last_view(), "title")["initial_value"]
+    assert title.startswith("Delivery Delivery") and len(title) <= 150
+
+
+def test_the_link_is_a_url_input_that_slack_checks_as_people_type(bot, fake):
+    bot.send.command("open Link check", user=ANA, channel=fake.general.id)
+    bot.settle()
+    view = bot.last_view()
+    assert field(view, "link")["type"] == "url_text_input"
+    forged = bot.send.submit(view, {"category": "trolling", "link": "javascript:alert(1)"}, user=ANA)
+    assert "https://" in forged.json["errors"]["link"]  # what Slack's client lets through is checked again
+    assert bot.send.submit(view, {"category": "trolling", "link": "https://x.com/a/status/1"}, user=ANA).body == ""
+    bot.settle()
+    assert bot.services.crises.get(1).link == "https://x.com/a/status/1"

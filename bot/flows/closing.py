@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import lessons
+from bot.flows import access, lessons
 from bot.flows.opening import Invalid
 from bot.model import Closure, Crisis, FollowUpState, StepState, StepStatus
 from bot.publish import keys
@@ -137,7 +137,7 @@ def validate(values: dict[str, Any], *, forced: bool) -> CloseRequest | Invalid:
 def may_close(services: Services, crisis: Crisis, actor: str) -> str | None:
     """Why `actor` may not close or reopen this crisis (None when they may): the owner and the
     members of CRISIS_ADMINS may."""
-    if actor == crisis.owner_id or services.directory.includes(services.config.admins, actor):
+    if access.owner_or_admin(services, crisis, actor):
         return None
     return f"Only the owner, {user(crisis.owner_id)}, or a crisis admin can close or reopen crisis #{crisis.id}."
 

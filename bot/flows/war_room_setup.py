@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import lessons
+from bot.flows import access, lessons
 from bot.model import Crisis, SetupState
 from bot.publish.renders import checklist_key, header_key
 from bot.services import Services
@@ -130,6 +130,17 @@ class Run(Enum):
     DONE = "done"  # tasks ran; the opener has been told how it went
     NOTHING_LEFT = "nothing_left"  # every task had already been done
     BUSY = "busy"  # another worker holds the lease and is setting it up now
+
+
+def resume_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
+    """Why `actor` may not run what is left of this crisis's set-up: its report goes to whoever
+    asks, so only the opener (whose Retry button it is), the owner or a crisis admin may."""
+    if actor == crisis.opener_id or access.owner_or_admin(services, crisis, actor):
+        return None
+    return (
+        f"Only {user(crisis.opener_id)}, who opened crisis #{crisis.id}, its owner or a crisis admin "
+        "can finish setting up its war room."
+    )
 
 
 def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
