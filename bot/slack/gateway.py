@@ -37,6 +37,14 @@ _EXPLANATIONS = {
     "cant_invite_self": "the bot cannot invite itself",
     "user_is_restricted": "that person is a guest who cannot be added to new channels",
     "ura_max_channels": "that guest cannot join more channels",
+    "user_is_ultra_restricted": "that person is a single-channel guest",
+    "user_disabled": "that person's account is deactivated",
+    # Enterprise Grid and Slack Connect: caused by the person, not by the channel or the bot.
+    "org_user_not_in_team": "they are in another workspace of your organisation (an admin can add them to this one)",
+    "no_external_invite_permission": "they are external and your workspace does not allow inviting external people",
+    "invitee_cant_see_channel": "they are external and cannot see this channel until it is shared with their organisation",
+    "user_team_not_in_channel": "this channel is not shared with their workspace or organisation",
+    "not_allowed_token_type": "Slack lets only a person, not a bot, invite them: invite them yourself",
     "is_archived": "the channel is archived",
     "not_archived": "the channel is not archived",
     "not_in_channel": "the bot is not a member of that channel",
@@ -65,6 +73,11 @@ PERSON_ERRORS = frozenset(
         "user_is_ultra_restricted",
         "ura_max_channels",
         "user_disabled",
+        "org_user_not_in_team",
+        "no_external_invite_permission",
+        "invitee_cant_see_channel",
+        "user_team_not_in_channel",
+        "not_allowed_token_type",
     }
 )
 TRANSIENT = frozenset(
@@ -153,23 +166,30 @@ class SlackGateway:
 
     def invite(self, channel: str, users: Iterable[str]) -> dict[str, str]:
         """Invite people, at most 100 per call; returns {user: error code} for those who could
-        not be added (`already_in_channel` counts as added). When a batch fails because of a
-        person, its people are invited one by one, so one bad id keeps nobody else out."""
+        not be added (`already_in_channel` counts as added)."""
         wanted = [u for u in dict.fromkeys(users) if u and u != self.bot_user_id]
         failed: dict[str, str] = {}
         for start in range(0, len(wanted), INVITE_BATCH):
-            batch = wanted[start : start + INVITE_BATCH]
-            try:
-                self._call("conversations_invite", channel=channel, users=",".join(batch))
-            except SlackError as error:
-                if error.code not in PERSON_ERRORS:
-                    raise
-                if len(batch) > 1:
-                    for user in batch:
-                        failed.update(self.invite(channel, [user]))
-                elif error.code != "already_in_channel":
-                    failed[batch[0]] = error.code
+            self._invite_finding_refusals(channel, wanted[start : start + INVITE_BATCH], failed)
         return failed
+
+    def _invite_finding_refusals(self, channel: str, batch: list[str], failed: dict[str, str]) -> None:
+        """Slack refuses a whole call for one person's sake (someone in another workspace of
+        the organisation, an external person) and names one error, not the person. So a
+        refused batch is halved until each person at fault is alone: one bad id keeps nobody
+        else out, and finding k of them among n takes about 2k·log2(n) calls, not n."""
+        try:
+            self._call("conversations_invite", channel=channel, users=",".join(batch))
+        except SlackError as error:
+            if error.code not in PERSON_ERRORS:
+                raise
+            if len(batch) == 1:
+                if error.code != "already_in_channel":
+                    failed[batch[0]] = error.code
+                return
+            middle = len(batch) // 2
+            for half in (batch[:middle], batch[middle:]):
+                self._invite_finding_refusals(channel, half, failed)
 
     def own_channel(self, name: str) -> str | None:
         """The id of the (unarchived) channel called `name` that the bot is in, if any."""
