@@ -40,8 +40,10 @@ BOT_USER = "UBOT0001"
 TOKEN_USER = "UADM0009"  # the person whose user token USER_TOKEN is
 TEAM = "T0000001"
 OTHER_TEAM = "T0000002"  # another workspace of the same Enterprise Grid organisation
-# What the user token may do: bring a war room back from the archive, and nothing else.
-USER_TOKEN_METHODS = frozenset({"auth.test", "conversations.unarchive", "conversations.invite", "conversations.leave"})
+# What the user token may do: bring a war room back from the archive (or put it back), nothing else.
+USER_TOKEN_METHODS = frozenset(
+    {"conversations.unarchive", "conversations.invite", "conversations.leave", "conversations.archive"}
+)
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 JSON_ARGS = ("blocks", "view", "metadata", "attachments", "files")
 
@@ -326,7 +328,6 @@ class FakeSlack:
     # Web API methods (a subset, with Slack's behaviour)
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        person = {} if self._caller == BOT_USER else {"user_id": self._caller, "user": "admin", "bot_id": None}
         return {
             "user_id": BOT_USER,
             "bot_id": "B0000001",
@@ -334,7 +335,6 @@ class FakeSlack:
             "team": "Acme",
             "user": "crisisbot",
             "url": "https://acme.slack.com/",
-            **person,
         }
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """The one place the bot calls Slack's Web API.
 
-Rate limits (HTTP 429 with Retry-After) and dropped connections are retried by slack_sdk's own
-retry handlers; every other error becomes a SlackError carrying Slack's error code, which the
-flows handle by name and explain to people in plain words. Errors that cannot succeed on retry
-(`name_taken`, `is_archived`, …) are never retried.
+Calls are made with the bot token; the optional user token (SLACK_USER_TOKEN) only ever
+unarchives a war room, which a bot token cannot do. Rate limits (HTTP 429 with Retry-After) and
+dropped connections are retried by slack_sdk's own retry handlers; every other error becomes a
+SlackError carrying Slack's error code, which the flows handle by name and explain to people in
+plain words. Errors that cannot succeed on retry (`name_taken`, `is_archived`, …) are never
+retried.
 """
 
 from __future__ import annotations
@@ -134,14 +136,22 @@ def build_client(token: str, base_url: str) -> WebClient:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, user_client: WebClient | None = None) -> None:
         self.client = client
+        self.user_client = user_client  # SLACK_USER_TOKEN's: only `unarchive` uses it
 
-    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        """Call a WebClient method by its Python name, mapping every failure to SlackError."""
+    @property
+    def can_unarchive(self) -> bool:
+        """Whether a person's token is configured: a bot token cannot unarchive a channel."""
+        return self.user_client is not None
+
+    def _call(self, method: str, *, as_person: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """Call a WebClient method by its Python name (with the user token if `as_person`),
+        mapping every failure to SlackError."""
         api_method = method.replace("_", ".", 1)
+        client = self.user_client if as_person else self.client
         try:
-            return getattr(self.client, method)(**kwargs).data  # type: ignore[no-any-return]
+            return getattr(client, method)(**kwargs).data  # type: ignore[no-any-return]
         except SlackApiError as error:
             data = error.response.data if isinstance(error.response.data, dict) else {}
             raise SlackError(api_method, data.get("error", "unknown_error"), data) from error
@@ -217,16 +227,35 @@ class SlackGateway:
                 raise
 
     def unarchive(self, channel: str) -> None:
-        """Unarchive, and rejoin a public channel if archiving removed the bot from it."""
+        """Bring an archived channel back with the user token. Archiving removed every member,
+        the bot too, and a bot token gets `not_in_channel`; unarchiving makes the token's person
+        the only member, so they bring the bot in (it joins a public channel itself) and leave,
+        and a private crisis gains no onlooker. If the bot cannot get in, the channel is
+        archived again rather than left open and empty. Safe to repeat after a crash half-way."""
         try:
-            self._call("conversations_unarchive", channel=channel)
+            self._call("conversations_unarchive", as_person=True, channel=channel)
         except SlackError as error:
             if error.code != "not_archived":
                 raise
         try:
+            self._bring_the_bot_in(channel)
+        except SlackError:
+            self._call("conversations_archive", as_person=True, channel=channel)
+            raise
+        self._call("conversations_leave", as_person=True, channel=channel)
+
+    def _bring_the_bot_in(self, channel: str) -> None:
+        try:
             self._call("conversations_join", channel=channel)
+            return
         except SlackError as error:
-            if error.code not in ("method_not_supported_for_channel_type", "already_in_channel"):
+            if error.code != "method_not_supported_for_channel_type":  # a private channel
+                raise
+        try:
+            self._call("conversations_invite", as_person=True, channel=channel, users=self.bot_user_id)
+        except SlackError as error:
+            # The person left already, which they do only once the bot is in (a repeat).
+            if error.code not in ("already_in_channel", "not_in_channel"):
                 raise
 
     def upload(self, channel: str, *, filename: str, title: str, content: str, comment: str) -> None:
