@@ -37,11 +37,11 @@ def bot_with_token(fake, env, management):
     harness.stop()
 
 
-def archived_crisis(bot, fake, title="Back again", **values):
-    """A crisis with BOB as responder and CAR, who joined the war room by themselves, closed
-    with its war room archived."""
+def archived_crisis(bot, fake, title="Back again", joined=(CAR,), **values):
+    """A crisis with BOB as responder and CAR (or `joined`), who joined the war room by
+    themselves, closed with its war room archived."""
     crisis = bot.open_crisis(title, user=ANA, responders=[BOB], **values)
-    fake.channels[crisis.channel_id].members.add(CAR)
+    fake.channels[crisis.channel_id].members.update(joined)
     settle_all(bot, fake, crisis)
     close(bot, fake, crisis, archive=["archive"])
     assert fake.channels[crisis.channel_id].archived
@@ -147,10 +147,9 @@ def test_killed_after_creating_the_new_war_room_the_restarted_bot_finishes_that_
 
 
 def test_people_who_cannot_be_invited_again_are_named_to_the_reopener_once(bot, fake):
-    grid = fake.add_user("W0GRID002", name="grid", team=OTHER_TEAM)
-    crisis = archived_crisis(bot, fake, title="Grid again")
-    with bot.services.store.write() as db:  # they joined from another workspace, since moved away
-        db.execute("insert into participants values (?, ?, 'member')", [crisis.id, grid])
+    grid = fake.add_user("W0GRID002", name="grid")
+    crisis = archived_crisis(bot, fake, title="Grid again", joined=(CAR, grid))
+    fake.users[grid]["team_id"] = OTHER_TEAM  # in the war room then; since moved to another workspace
     before = len(fake.responses)
     reopen(bot, fake, crisis, user=DAN)  # an admin reopens
     told = [r["text"] for r in fake.responses[before:] if grid in r["text"]]
