@@ -185,6 +185,16 @@ def test_a_private_war_room_the_token_cannot_unarchive_gets_a_new_one(bot_with_t
     assert "private crisis" in note and "reopened" in note and "Quiet again" not in note and room.id not in note
 
 
+def test_a_private_war_room_is_unarchived_when_the_token_s_person_was_in_it(bot_with_token, fake):
+    bot = bot_with_token
+    crisis = archived_crisis(bot, fake, title="Quiet, with the admin", joined=(CAR, TOKEN_USER), private=["private"])
+    reopen(bot, fake, crisis)
+    room = fake.channels[crisis.channel_id]
+    assert not room.archived and new_rooms(fake, crisis) == []
+    assert {"channel": room.id, "users": BOT_USER} in fake.calls_to("conversations.invite")  # the bot can't join
+    assert room.members == {BOT_USER, ANA, BOB, CAR, TOKEN_USER}  # they were in it, so they are back
+
+
 def test_a_war_room_the_bot_cannot_rejoin_is_archived_again_and_replaced(bot_with_token, fake):
     bot = bot_with_token
     crisis = archived_crisis(bot, fake, title="No way in")
