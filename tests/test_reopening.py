@@ -174,6 +174,22 @@ def test_with_a_user_token_the_war_room_is_unarchived_and_everyone_invited_again
     assert any(REASON in m["text"] for m in room.messages)
 
 
+def test_when_slack_fails_in_passing_the_war_room_is_unarchived_later_once(bot_with_token, fake):
+    bot = bot_with_token
+    crisis = archived_crisis(bot, fake)
+    fake.fail("conversations.unarchive", "internal_error")
+    reopen(bot, fake, crisis)
+    room = fake.channels[crisis.channel_id]
+    told = fake.responses[-1]["text"]
+    assert room.archived and "open again" in told and "passing problem" in told and "`" not in told
+    with later(2):
+        tick(bot.services)
+        tick(bot.services)
+    assert not room.archived and new_rooms(fake, crisis) == [] and room.members == {BOT_USER, ANA, BOB, CAR}
+    assert len([m for m in room.messages if REASON in m["text"]]) == 1
+    assert "Open" in str(fake.message(room.id, crisis.header_ts)["blocks"])
+
+
 def test_a_private_war_room_the_token_cannot_unarchive_gets_a_new_one(bot_with_token, fake, management):
     bot = bot_with_token
     crisis = archived_crisis(bot, fake, title="Quiet again", private=["private"])

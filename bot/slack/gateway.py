@@ -102,7 +102,9 @@ class SlackError(Exception):
         return self.code in TRANSIENT
 
     def explain(self) -> str:
-        return _EXPLANATIONS.get(self.code, f"Slack answered `{self.code}`")
+        if self.code in _EXPLANATIONS:
+            return _EXPLANATIONS[self.code]
+        return "Slack had a passing problem on its side" if self.transient else f"Slack answered `{self.code}`"
 
     def could_not(self, what: str) -> str:
         """The sentence every flow tells a person when a Slack call failed: what could not be
