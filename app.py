@@ -56,7 +56,8 @@ class Bot:
 def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
     client = build_client(config.bot_token, config.api_url)
-    services = Services.build(config, SlackGateway(client), pool=pool)
+    user_client = build_client(config.user_token, config.api_url) if config.user_token else None
+    services = Services.build(config, SlackGateway(client, user_client), pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, digest, drafting, export, lessons, listing, opening, ownership
+from bot.flows import closing, digest, drafting, export, lessons, listing, opening, ownership, reopening
 from bot.model import Crisis
 from bot.services import Services
 from bot.slack.blockkit import Message
@@ -79,7 +79,7 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    reply(ack, notices.status(crisis, services.steps.of(crisis.id)))
+    reply(ack, notices.status(crisis, services.steps.of(crisis.id), asked_in=who.channel_id))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -153,14 +153,23 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
             ),
         )
         return
-    refusal = closing.reopen_refusal(
+    refusal = reopening.reopen_refusal(
         services, crisis, who.user_id, reason, in_war_room=who.channel_id == crisis.channel_id
     )
     if refusal:
         reply(ack, notices.note(refusal))
         return
     ack()
-    defer_answer(services, who, closing.reopen, services, crisis, actor=who.user_id, reason=reason)
+    defer_answer(
+        services,
+        who,
+        reopening.reopen,
+        services,
+        crisis,
+        actor=who.user_id,
+        reason=reason,
+        response_url=who.response_url,
+    )
 
 
 def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:

@@ -199,6 +199,27 @@ def _v7_shown(db: Database) -> None:
     )
 
 
+def _v8_war_rooms_back(db: Database) -> None:
+    # A reopened crisis gets its archived war room back (unarchived with a user token) or moves
+    # on to a new one (a bot cannot unarchive); the rooms it left keep leading to it.
+    db["crises"].add_column("archived_room", str)  # its war room while closing has it archived
+    db["crises"].add_column("previous_channel_id", str)  # the archived war room the current one continues
+    db["crises"].add_column("previous_channel_name", str)
+    db["crises"].add_column("reopened_by", str)  # told how the war room came back
+    db["war_rooms"].create(
+        {"channel_id": str, "crisis_id": int, "left_at": int},
+        pk="channel_id",
+        not_null={"crisis_id", "left_at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db.execute(
+        """update crises set archived_room = channel_id
+           where status = 'closed' and channel_id is not null and exists (
+               select 1 from closures cl where cl.crisis_id = crises.id and cl.archived_at is not null
+                 and cl.id = (select max(id) from closures where crisis_id = crises.id))"""
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
@@ -207,6 +228,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v5_recovery,
     _v6_reply_facts,
     _v7_shown,
+    _v8_war_rooms_back,
 ]
 
 

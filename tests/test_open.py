@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.model import SetupState, StepState
 from tests.conftest import ANA, BOB, CAR, at_once
+from tests.fakeslack import BOT_USER, OTHER_TEAM
 from tests.slackclient import find_element
 
 
@@ -138,6 +141,39 @@ def test_invite_failure_keeps_the_crisis_and_explains_the_fix(bot, fake):
     assert fake.count("conversations.create") == 1 and len(channel.messages) == 2
     assert fake.responses[-1]["replace_original"] is True and fake.responses[-1]["text"].startswith("✅")
     assert len(list(bot.services.store.db["crises"].rows)) == 1
+
+
+def test_people_of_other_workspaces_and_organisations_keep_nobody_else_out(bot, fake):
+    grid = fake.add_user("W0GRID001", name="grid", team=OTHER_TEAM)  # Enterprise Grid: another workspace
+    partner = fake.add_user("UEXT00001", name="partner", external=True)  # Slack Connect: another organisation
+    crisis = bot.open_crisis("Grid and Connect", user=ANA, responders=[BOB, grid, CAR, partner])
+    channel = fake.channels[crisis.channel_id]
+    assert channel.members == {BOT_USER, ANA, BOB, CAR}  # everyone Slack allows got in
+    assert len(channel.messages) == 2 and channel.pins  # and the war room is complete
+
+    (report,) = [r for r in fake.responses if grid in r["text"]]  # the opener is told once
+    text = report["text"]
+    assert f"<@{grid}>: they are in another workspace of your organisation" in text
+    assert f"<@{partner}>: they are external and your workspace does not allow inviting external people" in text
+    assert "org_user_not_in_team" not in text and "no_external_invite_permission" not in text and "`" not in text
+    assert not any(grid in m["text"] for m in channel.messages + fake.dm_messages(BOB))  # nobody else is told
+
+
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        ("invitee_cant_see_channel", "cannot see this channel"),
+        ("user_team_not_in_channel", "this channel is not shared with"),
+        ("not_allowed_token_type", "invite them yourself"),
+    ],
+)
+def test_every_slack_connect_refusal_is_explained_in_plain_words(bot, fake, code, why):
+    partner = fake.add_user("UEXT00002", name="partner", external=True)
+    fake.fail("conversations.invite", code, times=10, when=lambda args: partner in args["users"])
+    crisis = bot.open_crisis("Connect", user=ANA, responders=[BOB, partner])
+    assert fake.channels[crisis.channel_id].members == {BOT_USER, ANA, BOB}
+    text = fake.responses[-1]["text"]
+    assert f"<@{partner}>" in text and why in text and code not in text
 
 
 def test_opening_anyway_opens_a_fresh_modal(bot, fake):

@@ -72,7 +72,14 @@ def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
 
 
 def _invite(services: Services, crisis: Crisis) -> Outcome:
-    people = [crisis.owner_id, *services.crises.responders(crisis.id), crisis.opener_id]
+    """Everyone in the crisis: the owner, the responders and the opener first, then whoever
+    else is part of it (a reopened crisis's war room gets back everyone who was in it)."""
+    people = [
+        crisis.owner_id,
+        *services.crises.responders(crisis.id),
+        crisis.opener_id,
+        *sorted(services.crises.participants(crisis.id)),
+    ]
     failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
     problems = [SlackError("conversations.invite", code).could_not(f"invite {user(u)}") for u, code in failed.items()]
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
@@ -184,7 +191,8 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
 
 
 def _report(services: Services, crisis_id: int, problems: list[str], reply_url: str | None) -> None:
-    """Tell the opener where they ran /crisis open (or by DM), and record it on the timeline."""
+    """Tell the opener (or the reopener) where they ran the command (or by DM), and record it on
+    the timeline."""
     crisis = services.crises.get(crisis_id)
     assert crisis is not None
     kind = "setup_failed" if problems else "war_room_ready"
@@ -199,6 +207,6 @@ def _report(services: Services, crisis_id: int, problems: list[str], reply_url: 
         except SlackError as error:  # response_urls expire after 30 minutes and 5 uses
             log.info("crisis %s: response_url failed (%s)", crisis_id, error.code)
     try:
-        publish.show(services, crisis.opener_id, message)
+        publish.show(services, crisis.reopened_by or crisis.opener_id, message)
     except SlackError as error:
         log.error("crisis %s: could not tell the opener about set-up: %s", crisis_id, error)

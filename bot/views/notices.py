@@ -63,11 +63,15 @@ def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
     return Message(text=f"{len(crises)} open crises", blocks=blocks)
 
 
-def status(crisis: Crisis, steps: list[StepStatus]) -> Message:
-    """The header and the checklist together, read-only (ticking happens in the war room)."""
+def status(crisis: Crisis, steps: list[StepStatus], *, asked_in: str | None) -> Message:
+    """The header and the checklist together, read-only (ticking happens in the war room).
+    Asked in an earlier war room of the crisis, it points to the one the crisis is in now."""
     header = war_room.header(crisis)
     checklist = war_room.checklist(crisis, steps, interactive=False)
     blocks = list(header.blocks) + list(checklist.blocks)
+    if asked_in and crisis.channel_id and asked_in != crisis.channel_id:
+        moved = f"➡️ This is an earlier war room of crisis #{crisis.id}: it continues in {channel(crisis.channel_id)}."
+        blocks.insert(0, SectionBlock(block_id="moved", text=moved))
     if crisis.setup_error:
         blocks.append(SectionBlock(block_id="setup", text=f"⚠️ Set-up did not finish: {crisis.setup_error}"))
     return Message(text=header.text, blocks=blocks)
