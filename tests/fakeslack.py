@@ -44,7 +44,8 @@ class SlackFault(Exception):
 class Call:
     method: str
     args: dict[str, Any]
-    at: float
+    at: float  # when it was answered
+    started: float  # when it arrived (a call is in flight from `started` to `at`)
 
 
 @dataclass
@@ -217,10 +218,11 @@ class FakeSlack:
     # Serving
 
     def handle(self, method: str, args: dict[str, Any], auth: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
+        started = time.time()
         if self.latency:
             time.sleep(self.latency)
         with self._changed:
-            self.calls.append(Call(method, args, time.time()))
+            self.calls.append(Call(method, args, time.time(), started))
             try:
                 expected = APP_TOKEN if method == "apps.connections.open" else TOKEN
                 if auth != f"Bearer {expected}":
