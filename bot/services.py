@@ -46,6 +46,7 @@ class Services:
     renders: SingleFlight
     workers: Executor
     urgent: Executor
+    calls: Executor  # Slack calls of one piece of work that can run at once (a set-up's tasks)
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
@@ -62,6 +63,7 @@ class Services:
         """Let queued work finish, then close the database."""
         self.urgent.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        self.calls.shutdown(wait=True)
         self.store.close()
 
     @classmethod
@@ -87,6 +89,7 @@ class Services:
             renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
+            calls=pool(config.worker_threads, "calls"),
         )
 
 

@@ -47,8 +47,8 @@ def test_open_creates_a_complete_war_room(bot, fake):
     assert channel.members == {"UBOT0001", ANA, BOB, CAR}
     assert fake.count("conversations.invite") == 1  # everyone in one call
 
-    header, checklist = channel.messages
-    assert (crisis.header_ts, crisis.checklist_ts) == (header["ts"], checklist["ts"])
+    assert len(channel.messages) == 2
+    header, checklist = fake.message(channel.id, crisis.header_ts), fake.message(channel.id, crisis.checklist_ts)
     assert channel.pins == [header["ts"]]
     header_text = str(header["blocks"])
     for expected in (
@@ -305,3 +305,23 @@ def test_the_link_is_a_url_input_that_slack_checks_as_people_type(bot, fake):
     assert bot.send.submit(view, {"category": "trolling", "link": "https://x.com/a/status/1"}, user=ANA).body == ""
     bot.settle()
     assert bot.services.crises.get(1).link == "https://x.com/a/status/1"
+
+
+def test_set_up_runs_independent_tasks_at_once(bot, fake):
+    """Only the channel must come first: the header, checklist, topic, purpose, invitations and
+    the owner's DM are all in flight together, then the pin."""
+    fake.latency = 0.2
+    crisis = bot.open_crisis(user=ANA, owner=BOB)
+    calls = [c for c in fake.calls if c.args.get("channel") == crisis.channel_id or c.args.get("channel") == BOB]
+    create = next(c for c in fake.calls if c.method == "conversations.create")
+    after_create = [c for c in calls if c.started >= create.at]
+    first_wave = [c for c in after_create if c.started < create.at + fake.latency / 2]
+    assert {c.method for c in first_wave} >= {
+        "conversations.setTopic",
+        "conversations.setPurpose",
+        "conversations.invite",
+        "chat.postMessage",
+    }
+    assert sum(c.method == "chat.postMessage" for c in first_wave) >= 2  # header and checklist (and the DM)
+    pin = next(c for c in calls if c.method == "pins.add")
+    assert pin.started >= min(c.at for c in first_wave if c.method == "chat.postMessage")  # after the header
