@@ -195,29 +195,52 @@ def wait_for(condition, timeout=20.0):
         time.sleep(0.1)
 
 
+def set_up(room) -> bool:
+    """The war room shows its pinned header and its checklist, and the owner has been told."""
+    return len(room.pins) == 1 and any("Checklist" in m["text"] for m in room.messages)
+
+
+def killed_during_set_up(fake, env, tmp_path, method, when=None):
+    """Open a crisis (owned by Bob) with the real process, SIGKILL it the moment Slack has done
+    `method` (matching `when`), start the bot again and wait until the restarted bot has
+    finished the war room; then let a few more scheduler ticks pass. Returns the war room."""
+    bot = Process(fake, env, tmp_path).start()
+    again = Process(fake, env, tmp_path)
+    try:
+        fake.kill_after(method, pid=bot.worker_pid, when=when)
+        bot.send.command("open Killed mid-set-up", user=ANA, channel=fake.general.id)
+        wait_for(lambda: fake.views)
+        bot.send.submit(next(iter(fake.views.values())), {"category": "trolling", "owner": BOB}, user=ANA)
+        wait_for(lambda: not fake.kills_pending)
+        bot.stop()  # the master would only start a fresh worker; stop it and start the bot again
+        again.start()
+        wait_for(lambda: (room := fake.channel_named("crisis-")) and set_up(room) and fake.dm_messages(BOB))
+        time.sleep(1.5)  # a few more scheduler ticks: nothing more may happen
+        return fake.channel_named("crisis-")
+    finally:
+        bot.stop()
+        again.stop()
+
+
 def test_killed_right_after_creating_the_channel_the_restarted_bot_finishes_with_one_war_room(
     fake, process_env, tmp_path
 ):
-    bot = Process(fake, process_env, tmp_path).start()
-    killed = Process(fake, process_env, tmp_path)
-    try:
-        fake.kill_after("conversations.create", pid=bot.worker_pid)
-        bot.send.command("open Killed mid-set-up", user=ANA, channel=fake.general.id)
-        wait_for(lambda: fake.views)
-        bot.send.submit(next(iter(fake.views.values())), {"category": "trolling"}, user=ANA)
-        wait_for(lambda: fake.channel_named("crisis-"))
-        bot.stop()  # the master would only start a fresh worker; stop it and start the bot again
-        killed.start()
-        room = fake.channel_named("crisis-")
-        wait_for(lambda: len(room.pins) == 1 and len(room.messages) >= 2)
-        time.sleep(1.5)  # a few more scheduler ticks: nothing more may happen
-        assert fake.count("conversations.create") == 1 and [
-            c.name for c in fake.channels.values() if c.name.startswith("crisis-")
-        ] == [room.name]
-        assert len([m for m in room.messages if "Checklist" in m["text"]]) == 1 and len(room.pins) == 1
-    finally:
-        bot.stop()
-        killed.stop()
+    room = killed_during_set_up(fake, process_env, tmp_path, "conversations.create")
+    assert fake.count("conversations.create") == 1 and [
+        c.name for c in fake.channels.values() if c.name.startswith("crisis-")
+    ] == [room.name]
+    assert len([m for m in room.messages if "Checklist" in m["text"]]) == 1 and len(room.pins) == 1
+
+
+def test_the_restarted_bot_finds_its_channel_among_more_than_a_page_of_channels(fake, process_env, tmp_path):
+    for n in range(1200):  # users.conversations answers at most 999 channels a page
+        fake.add_channel(f"team-{n}", members={BOT_USER})
+    room = killed_during_set_up(fake, process_env, tmp_path, "conversations.create")
+    assert (
+        fake.count("conversations.create") == 1
+        and len([c for c in fake.channels.values() if c.name.startswith("crisis-")]) == 1
+    )
+    assert set_up(room) and len(fake.dm_messages(BOB)) == 1
 
 
 def test_killed_after_posting_the_closing_summary_the_restarted_bot_finishes_once(fake, process_env, tmp_path):

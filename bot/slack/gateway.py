@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
 INVITE_BATCH = 100  # conversations.invite takes at most 100 user ids per call
+LIST_LIMIT = 999  # list methods answer `invalid_limit` to more per page
 
 # What Slack's error codes mean for the person who asked, in plain words.
 _EXPLANATIONS = {
@@ -179,7 +180,7 @@ class SlackGateway:
                 "users_conversations",
                 types="public_channel,private_channel",
                 exclude_archived=True,
-                limit=1000,
+                limit=LIST_LIMIT,
                 cursor=cursor,
             )
             for channel in page.get("channels", []):
@@ -219,7 +220,7 @@ class SlackGateway:
         members: set[str] = set()
         cursor = None
         while True:
-            page = self._call("conversations_members", channel=channel, limit=1000, cursor=cursor)
+            page = self._call("conversations_members", channel=channel, limit=LIST_LIMIT, cursor=cursor)
             members.update(page.get("members", []))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
