@@ -11,8 +11,8 @@ import time_machine
 from bot import clock, publish
 from bot.flows import closing
 from bot.model import Step, StepState
-from bot.publish.once import METADATA_TYPE
 from bot.scheduler import tick
+from bot.slack.gateway import METADATA_TYPE
 from tests.conftest import ANA, BOB, DAN, in_thread
 from tests.fakeslack import BOT_USER, TOKEN
 from tests.harness import Harness

@@ -11,7 +11,7 @@ draws them again from the stored state, and `sweep_renders` catches any left sta
     the message from the stored state) → once (claim, post with the key in metadata, mark sent)
 """
 
-from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS, post_once
+from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.publish.posts import (
     Enqueued,
     deliver,
@@ -26,6 +26,7 @@ from bot.publish.posts import (
 from bot.publish.posts import sweep as sweep_posts
 from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
 from bot.publish.renders import sweep as sweep_renders
+from bot.slack.gateway import METADATA_TYPE
 
 __all__ = [
     "Enqueued",

@@ -1,25 +1,30 @@
 """The one place the bot calls Slack's Web API.
 
-Rate limits (HTTP 429 with Retry-After) and dropped connections are retried by slack_sdk's own
-retry handlers; every other error becomes a SlackError carrying Slack's error code, which the
-flows handle by name and explain to people in plain words. Errors that cannot succeed on retry
-(`name_taken`, `is_archived`, …) are never retried.
+Rate limits (HTTP 429 with Retry-After) and broken connections are retried by slack_sdk with
+the handlers of bot.slack.retries, which never resend a call Slack may have carried out unless
+it is harmless to repeat. A post is not: when its answer is lost, the gateway looks for it in
+the channel by the key every post carries in its message metadata before posting again. Every
+other error becomes a SlackError carrying Slack's error code, which the flows handle by name
+and explain to people in plain words. Errors that cannot succeed on retry (`name_taken`,
+`is_archived`, …) are never retried.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack.blockkit import Message, modal
+from bot.slack.retries import BrokenConnections, RateLimits, unsent
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,8 @@ RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
 INVITE_BATCH = 100  # conversations.invite takes at most 100 user ids per call
 LIST_LIMIT = 999  # list methods answer `invalid_limit` to more per page
+METADATA_TYPE = "crisis_bot_post"  # the message metadata every post carries its key in
+CLOCK_SKEW_SECONDS = 60  # Slack's clock and ours may differ: look this much further back for a post
 
 # What Slack's error codes mean for the person who asked, in plain words.
 _EXPLANATIONS = {
@@ -53,6 +60,7 @@ _EXPLANATIONS = {
     "too_long": "the text is too long for Slack",
     "invalid_blocks": "Slack rejected the message layout",
     "connection_error": "Slack could not be reached",
+    "connection_lost": "Slack's answer never arrived (it may have gone through)",
 }
 # conversations.invite errors caused by one of the people invited, not by the channel or the bot.
 PERSON_ERRORS = frozenset(
@@ -69,12 +77,21 @@ PERSON_ERRORS = frozenset(
     }
 )
 TRANSIENT = frozenset(
-    {"ratelimited", "connection_error", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+    {
+        "ratelimited",
+        "connection_error",
+        "connection_lost",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
 )
 
 
 class SlackError(Exception):
-    """A Web API call failed; `code` is Slack's error code (or `connection_error`)."""
+    """A Web API call failed; `code` is Slack's error code, or `connection_error` (Slack never
+    got the request) or `connection_lost` (the connection broke after it was sent)."""
 
     def __init__(self, method: str, code: str, response: dict[str, Any] | None = None) -> None:
         super().__init__(f"{method}: {code}")
@@ -86,6 +103,12 @@ class SlackError(Exception):
     def transient(self) -> bool:
         """True when trying again later may succeed."""
         return self.code in TRANSIENT
+
+    @property
+    def unanswered(self) -> bool:
+        """True when Slack may have done what was asked although no answer came: look before
+        doing it again."""
+        return self.code == "connection_lost"
 
     def explain(self) -> str:
         return _EXPLANATIONS.get(self.code, f"Slack answered `{self.code}`")
@@ -108,15 +131,16 @@ def attempt(problems: list[str], what: str, call: Callable[[], object]) -> bool:
         return False
 
 
-def build_client(token: str, base_url: str) -> WebClient:
-    """A WebClient that honours Retry-After on 429 and retries dropped connections."""
+def build_client(token: str, base_url: str, *, timeout: int = 15) -> WebClient:
+    """A WebClient that honours Retry-After on 429 and retries broken connections where that
+    can do nothing twice (bot.slack.retries); `timeout` is how long it waits for an answer."""
     return WebClient(
         token=token,
         base_url=base_url,
-        timeout=15,
+        timeout=timeout,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            RateLimits(max_retry_count=RATE_LIMIT_RETRIES),
+            BrokenConnections(max_retry_count=CONNECTION_RETRIES),
         ],
     )
 
@@ -134,8 +158,9 @@ class SlackGateway:
             data = error.response.data if isinstance(error.response.data, dict) else {}
             raise SlackError(api_method, data.get("error", "unknown_error"), data) from error
         except (SlackClientError, OSError) as error:
-            log.warning("Slack call %s failed to connect: %s", api_method, error)
-            raise SlackError(api_method, "connection_error") from error
+            lost = isinstance(error, OSError) and not unsent(error)
+            log.warning("Slack call %s failed %s: %s", api_method, "unanswered" if lost else "to connect", error)
+            raise SlackError(api_method, "connection_lost" if lost else "connection_error") from error
 
     @cached_property
     def bot_user_id(self) -> str:
@@ -229,14 +254,47 @@ class SlackGateway:
     # Messages
 
     def post(
-        self, channel: str, message: Message, *, thread_ts: str | None = None, metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+        posted_since: int | None = None,
     ) -> str:
-        """Post a message and return its ts. Never uses link_names or parse=full."""
-        extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
+        """Post a message (in the thread of `thread_ts`) and return its ts. Never uses link_names
+        or parse=full.
+
+        The post carries `key` (or a fresh one) in its message metadata. Posting is never
+        repeated blindly: when Slack's answer is lost the message may be there all the same, so
+        it is looked for by its key first and adopted if found. `posted_since` says an earlier
+        attempt (a process that died, an answer lost before) may have posted it since then:
+        it is looked for before anything is posted."""
+        key = key or f"post:{uuid.uuid4().hex}"
+        if posted_since is not None:
+            found = self.find_posted(channel, key, since=posted_since, thread_ts=thread_ts)
+            if found:
+                return found
+        for _ in range(CONNECTION_RETRIES):
+            started = int(time.time())
+            try:
+                return self._post_message(channel, message, thread_ts=thread_ts, key=key)
+            except SlackError as error:
+                if not error.unanswered:
+                    raise
+                found = self._look_again(error, channel, key, since=started, thread_ts=thread_ts)
+                if found:
+                    return found
+        return self._post_message(channel, message, thread_ts=thread_ts, key=key)
+
+    def _post_message(self, channel: str, message: Message, *, thread_ts: str | None, key: str) -> str:
+        extra: dict[str, Any] = {
+            "unfurl_links": False,
+            "unfurl_media": False,
+            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"key": key}},
+        }
         if thread_ts:
             extra["thread_ts"] = thread_ts
-        if metadata:
-            extra["metadata"] = metadata
         try:
             return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
         except SlackError as error:
@@ -245,22 +303,33 @@ class SlackGateway:
         self._call("conversations_join", channel=channel)  # a public channel the bot was never invited to
         return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
 
-    def find_posted(
-        self, channel: str, event_type: str, key: str, *, since: int, thread_ts: str | None = None
-    ) -> str | None:
-        """The ts of a message posted since `since` (in the thread of `thread_ts`, if given) whose
-        metadata carries `key`, if any. `channel` may be a user id: their DM with the bot."""
+    def _look_again(self, lost: SlackError, channel: str, key: str, *, since: int, thread_ts: str | None) -> str | None:
+        """After a lost answer: the ts of the post if Slack has it. If even looking fails, the
+        lost answer is what the caller hears: the post may be there."""
+        try:
+            return self.find_posted(channel, key, since=since, thread_ts=thread_ts)
+        except SlackError:
+            raise lost from None
+
+    def find_posted(self, channel: str, key: str, *, since: int, thread_ts: str | None = None) -> str | None:
+        """The ts of a message posted since `since` (by this machine's clock; in the thread of
+        `thread_ts`, if given) whose metadata carries `key`, if any. `channel` may be a user id:
+        their DM with the bot."""
         if channel.startswith(("U", "W")):
             channel = self._call("conversations_open", users=channel)["channel"]["id"]
         method, where = ("conversations_replies", {"ts": thread_ts}) if thread_ts else ("conversations_history", {})
+        oldest = str(since - CLOCK_SKEW_SECONDS)
         cursor = None
         for _ in range(10):  # 10 pages of 200: far more than a channel gets in minutes
             page = self._call(
-                method, channel=channel, oldest=str(since), limit=200, include_all_metadata=True, cursor=cursor, **where
+                method, channel=channel, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor, **where
             )
             for message in page.get("messages", []):
                 metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get("key") == key:
+                if (
+                    metadata.get("event_type") == METADATA_TYPE
+                    and (metadata.get("event_payload") or {}).get("key") == key
+                ):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
