@@ -274,10 +274,19 @@ class CrisisRepository:
         with self.store.write() as db:
             db.execute("update crises set checklist_ts = ? where id = ?", [ts, crisis_id])
 
-    def plan_channel_name(self, crisis_id: int, name: str) -> None:
-        """Remember the channel name about to be created, before asking Slack for it."""
+    def plan_channel_name(self, crisis_id: int, name: str) -> bool:
+        """Remember the channel name about to be created, before asking Slack for it, so a set-up
+        whose answer never came can find and adopt the channel. False when another crisis
+        planned that name and has no channel yet: it may be creating it right now, and two
+        crises must never adopt the same channel."""
         with self.store.write() as db:
+            planned = db.execute(
+                "select 1 from crises where channel_name = ? and channel_id is null and id != ?", [name, crisis_id]
+            ).fetchone()
+            if planned:
+                return False
             db.execute("update crises set channel_name = ? where id = ?", [name, crisis_id])
+            return True
 
     def set_reply_details(self, crisis_id: int, details: ReplyDetails, customer: str, *, actor: str, at: int) -> None:
         """Store what replies are filled with (and the customer's handle), on the record."""

@@ -72,3 +72,10 @@ def test_a_digest_whose_answer_was_lost_is_posted_once(bot, fake, management):
         tick(bot.services)
     (digest,) = messages(management, "Crisis digest")
     assert digest["metadata"]["event_payload"]["key"] == "digest:2026-11-24"
+
+
+def test_a_channel_whose_creation_answer_was_lost_becomes_the_war_room(bot, fake):
+    fake.lose_answer("conversations.create")
+    crisis = bot.open_crisis("Lost create", user=ANA)
+    assert [c.id for c in fake.channels.values() if c.name.startswith("crisis-")] == [crisis.channel_id]
+    assert crisis.setup_state.value == "done" and len(fake.channels[crisis.channel_id].messages) == 2

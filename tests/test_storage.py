@@ -111,3 +111,12 @@ def test_deliveries_are_seen_once_across_connections(tmp_path):
     assert not SeenRequests(b).first_time("trigger:1", now=2)
     a.close()
     b.close()
+
+
+def test_a_channel_name_another_set_up_may_be_creating_is_not_planned_twice(store):
+    crises = CrisisRepository(store)
+    first, _ = crises.create(_new(), request_key="a", at=1)
+    second, _ = crises.create(_new(), request_key="b", at=1)
+    assert crises.plan_channel_name(first.id, "crisis-x")
+    assert not crises.plan_channel_name(second.id, "crisis-x")  # the first may be creating it right now
+    assert crises.plan_channel_name(first.id, "crisis-x")  # its own plan, again after a crash

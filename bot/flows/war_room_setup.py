@@ -47,22 +47,37 @@ class Outcome:
 
 
 def _create_channel(services: Services, crisis: Crisis) -> Outcome:
-    if crisis.channel_name:  # an earlier attempt planned this name: did it die right after creating it?
-        found = services.slack.own_channel(crisis.channel_name)
-        if found and services.crises.by_channel(found) is None:
-            return Outcome(columns={"channel_id": found, "channel_name": crisis.channel_name})
+    """Create the war room, or adopt the one Slack created for an earlier attempt whose answer
+    never came (the process died, the connection dropped): creating is never blindly repeated,
+    since the repeat would only hit `name_taken` and open a second channel."""
+    if crisis.channel_name:  # an earlier attempt planned this name: did Slack create it then?
+        adopted = _adopt(services, crisis.channel_name)
+        if adopted:
+            return adopted
     opened_on = datetime.fromtimestamp(crisis.opened_at, UTC).date()
     for attempt in range(1, NAME_ATTEMPTS + 1):
         name = channel_name(crisis.title, opened_on, attempt)
-        services.crises.plan_channel_name(crisis.id, name)
+        if not services.crises.plan_channel_name(crisis.id, name):
+            continue  # another crisis's set-up is creating a channel with this name
         try:
             created = services.slack.create_channel(name, private=crisis.is_private)
         except SlackError as error:
             if error.code == "name_taken":
                 continue
+            adopted = _adopt(services, name) if error.unanswered else None
+            if adopted:
+                return adopted
             raise
         return Outcome(columns={"channel_id": created["id"], "channel_name": created["name"]})
     raise SlackError("conversations.create", "name_taken")
+
+
+def _adopt(services: Services, name: str) -> Outcome | None:
+    """The channel called `name` the bot created, if Slack has it and no crisis has taken it."""
+    found = services.slack.created_channel(name)
+    if found is None or services.crises.by_channel(found) is not None:
+        return None
+    return Outcome(columns={"channel_id": found, "channel_name": name})
 
 
 def _describe_channel(services: Services, crisis: Crisis) -> Outcome:

@@ -197,8 +197,9 @@ class SlackGateway:
                     failed[batch[0]] = error.code
         return failed
 
-    def own_channel(self, name: str) -> str | None:
-        """The id of the (unarchived) channel called `name` that the bot is in, if any."""
+    def created_channel(self, name: str) -> str | None:
+        """The id of the unarchived channel called `name` that the bot created and is in, if
+        any: after a crash or a lost answer, the channel conversations.create may have made."""
         cursor = None
         while True:
             page = self._call(
@@ -209,7 +210,7 @@ class SlackGateway:
                 cursor=cursor,
             )
             for channel in page.get("channels", []):
-                if channel.get("name") == name:
+                if channel.get("name") == name and channel.get("creator") == self.bot_user_id:
                     return str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
