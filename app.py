@@ -55,7 +55,7 @@ class Bot:
 
 def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
-    client = build_client(config.bot_token, config.api_url)
+    client = build_client(config)
     services = Services.build(config, SlackGateway(client), pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
@@ -146,7 +146,7 @@ def digest_command(config: Config, argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+    services = Services.build(config, SlackGateway(build_client(config)))
     try:
         if args.dry_run:
             now = clock.now()

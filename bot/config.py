@@ -28,6 +28,7 @@ class Config:
     signing_secret: str | None
     app_token: str | None
     api_url: str
+    slack_timeout_seconds: int
     port: int
     db_path: str
     log_level: str
@@ -80,6 +81,7 @@ class Config:
             signing_secret=signing_secret,
             app_token=app_token,
             api_url=api_url,
+            slack_timeout_seconds=get.integer("SLACK_TIMEOUT_SECONDS", 15, 1, 120),
             port=get.integer("PORT", 3000, 1, 65535),
             db_path=get.optional("CRISIS_DB_PATH") or "./crisis.db",
             log_level=(

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
+from bot.config import Config
 from bot.slack.blockkit import Message, modal
 from bot.slack.retries import BrokenConnections, RateLimits, unsent
 
@@ -131,13 +132,13 @@ def attempt(problems: list[str], what: str, call: Callable[[], object]) -> bool:
         return False
 
 
-def build_client(token: str, base_url: str, *, timeout: int = 15) -> WebClient:
+def build_client(config: Config) -> WebClient:
     """A WebClient that honours Retry-After on 429 and retries broken connections where that
-    can do nothing twice (bot.slack.retries); `timeout` is how long it waits for an answer."""
+    can do nothing twice (bot.slack.retries)."""
     return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
+        token=config.bot_token,
+        base_url=config.api_url,
+        timeout=config.slack_timeout_seconds,
         retry_handlers=[
             RateLimits(max_retry_count=RATE_LIMIT_RETRIES),
             BrokenConnections(max_retry_count=CONNECTION_RETRIES),
