@@ -218,8 +218,24 @@ class CrisisRepository:
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
         """Finished set-up tasks, each with the details it stored (ids, failed invitees...)."""
-        rows = self.store.db["setup_tasks"].rows_where("crisis_id = ?", [crisis_id])
+        rows = self.store.db["setup_tasks"].rows_where("crisis_id = ? and done_at is not null", [crisis_id])
         return {row["task"]: json.loads(row["detail"] or "{}") for row in rows}
+
+    def start_task(self, crisis_id: int, task: str, *, at: int) -> int | None:
+        """Record that a set-up task is about to call Slack. Returns when an earlier try at it
+        started, if one did and never finished: what it did may be in Slack already."""
+        with self.store.write() as db:
+            row = db.execute(
+                "select started_at from setup_tasks where crisis_id = ? and task = ? and done_at is null",
+                [crisis_id, task],
+            ).fetchone()
+            if row is not None:
+                return row[0]  # type: ignore[no-any-return]
+            db.execute(
+                "insert or ignore into setup_tasks (crisis_id, task, started_at) values (?, ?, ?)",
+                [crisis_id, task, at],
+            )
+            return None
 
     def task_done(
         self, crisis_id: int, task: str, *, at: int, lease_until: int, detail: dict | None = None, **columns: Any
@@ -234,8 +250,9 @@ class CrisisRepository:
                 [lease_until, *columns.values(), crisis_id],
             )
             db.execute(
-                "insert or replace into setup_tasks (crisis_id, task, done_at, detail) values (?, ?, ?, ?)",
-                [crisis_id, task, at, json.dumps(detail or {})],
+                """insert into setup_tasks (crisis_id, task, started_at, done_at, detail) values (?, ?, ?, ?, ?)
+                   on conflict (crisis_id, task) do update set done_at = excluded.done_at, detail = excluded.detail""",
+                [crisis_id, task, at, at, json.dumps(detail or {})],
             )
 
     def rendered(self, crisis_id: int, *, checklist: str | None = None, header: str | None = None) -> None:

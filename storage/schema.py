@@ -182,6 +182,12 @@ def _v6_reply_facts(db: Database) -> None:
     db["crises"].add_column("reply_taken_down", int)
 
 
+def _v7_exactly_once(db: Database) -> None:
+    # A set-up task is recorded when it starts, not only when it is done: one started and never
+    # done may have done its work in Slack (a crash, a lost answer), so its next try looks first.
+    db["setup_tasks"].add_column("started_at", int)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
@@ -189,6 +195,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v4_closures,
     _v5_recovery,
     _v6_reply_facts,
+    _v7_exactly_once,
 ]
 
 

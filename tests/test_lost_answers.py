@@ -3,7 +3,7 @@ after the client gave up): the bot looks for what Slack stored and adopts it, ne
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -79,3 +79,20 @@ def test_a_channel_whose_creation_answer_was_lost_becomes_the_war_room(bot, fake
     crisis = bot.open_crisis("Lost create", user=ANA)
     assert [c.id for c in fake.channels.values() if c.name.startswith("crisis-")] == [crisis.channel_id]
     assert crisis.setup_state.value == "done" and len(fake.channels[crisis.channel_id].messages) == 2
+
+
+def test_a_header_answered_after_the_client_gave_up_is_not_posted_again_after_the_back_off(fake, env):
+    bot = Harness.start(fake, {**env, "SLACK_TIMEOUT_SECONDS": "1"})
+    try:
+        fake.lose_answer("chat.postMessage", when=text_has("Crisis #"), late=1.5)
+        fake.fail("conversations.history", "service_unavailable")  # and looking for it fails, at first
+        crisis = bot.open_crisis("Slow header", user=ANA)
+        assert crisis.setup_state.value == "pending"
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=True):
+            tick(bot.services)
+        crisis = bot.services.crises.get(crisis.id)
+    finally:
+        bot.stop()
+    room = fake.channels[crisis.channel_id]
+    (header,) = messages(room, f"Crisis #{crisis.id}:")
+    assert crisis.header_ts == header["ts"] and room.pins == [header["ts"]] and crisis.setup_state.value == "done"

@@ -243,6 +243,28 @@ def test_the_restarted_bot_finds_its_channel_among_more_than_a_page_of_channels(
     assert set_up(room) and len(fake.dm_messages(BOB)) == 1
 
 
+def war_room_posts(fake, room):
+    """The header, checklist and owner's DM that set-up posted, each as a list of copies."""
+    headers = [m for m in room.messages if m["text"].startswith("Crisis #")]
+    checklists = [m for m in room.messages if m["text"].startswith("Checklist of crisis")]
+    return headers, checklists, [m for m in fake.dm_messages(BOB) if "You are the owner" in m["text"]]
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        lambda args: args["text"].startswith("Crisis #"),  # the header
+        lambda args: args["text"].startswith("Checklist of crisis"),
+        lambda args: args["channel"] == BOB,  # the owner's DM
+    ],
+    ids=["header", "checklist", "owner's DM"],
+)
+def test_killed_right_after_a_set_up_post_the_restarted_bot_posts_it_once(fake, process_env, tmp_path, posted):
+    room = killed_during_set_up(fake, process_env, tmp_path, "chat.postMessage", when=posted)
+    headers, checklists, dms = war_room_posts(fake, room)
+    assert (len(headers), len(checklists), len(dms)) == (1, 1, 1) and room.pins == [headers[0]["ts"]]
+
+
 def test_killed_after_posting_the_closing_summary_the_restarted_bot_finishes_once(fake, process_env, tmp_path):
     management = fake.add_channel("management", members={BOT_USER, DAN})
     env = {**process_env, "DIGEST_CHANNEL": management.id}

@@ -1,7 +1,10 @@
 """Setting up a crisis's war room in Slack, as a sequence of tasks that can be resumed.
 
-Each task's completion is stored with what it produced (the channel id, a message ts) in one
-transaction, and a lease lets one worker at a time run the sequence. Running it again, from
+Each task's start is stored before it calls Slack, and its completion with what it produced
+(the channel id, a message ts) in one transaction; a lease lets one worker at a time run the
+sequence. A task started and never finished may have done its work in Slack all the same
+(the process died, Slack's answer was lost): its next try looks for what Slack has (the
+channel by its planned name, a message by its key) and adopts it. Running it again, from
 the opener's "Retry set-up" button, from `/crisis open` or from the scheduler after a crash,
 only does what is left: one crisis never gets two channels, headers or checklists.
 
@@ -21,8 +24,10 @@ from typing import Any
 from bot import clock, publish
 from bot.flows import lessons
 from bot.model import Crisis, SetupState
+from bot.publish import keys
 from bot.publish.renders import checklist_key, header_key
 from bot.services import Services
+from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import war_room as views
@@ -46,10 +51,29 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def _create_channel(services: Services, crisis: Crisis) -> Outcome:
+@dataclass(frozen=True)
+class Attempt:
+    """One try at one task: the crisis as stored now, and `earlier`, when an earlier try at the
+    same task started and never finished (its process died, Slack's answer was lost): what
+    that try did may be in Slack already."""
+
+    services: Services
+    crisis: Crisis
+    task: str
+    earlier: int | None
+
+    def post(self, to: str, message: Message) -> str:
+        """Post the task's message once: it carries the task's key, so the one an earlier try
+        posted is found and adopted instead of posted again. Returns its ts."""
+        key = keys.setup(self.crisis.id, self.task)
+        return publish.show(self.services, to, message, key=key, posted_since=self.earlier)
+
+
+def _create_channel(a: Attempt) -> Outcome:
     """Create the war room, or adopt the one Slack created for an earlier attempt whose answer
     never came (the process died, the connection dropped): creating is never blindly repeated,
     since the repeat would only hit `name_taken` and open a second channel."""
+    services, crisis = a.services, a.crisis
     if crisis.channel_name:  # an earlier attempt planned this name: did Slack create it then?
         adopted = _adopt(services, crisis.channel_name)
         if adopted:
@@ -80,44 +104,46 @@ def _adopt(services: Services, name: str) -> Outcome | None:
     return Outcome(columns={"channel_id": found, "channel_name": name})
 
 
-def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.set_topic(crisis.channel_id, views.topic(crisis))  # type: ignore[arg-type]
-    services.slack.set_purpose(crisis.channel_id, views.purpose(crisis))  # type: ignore[arg-type]
+def _describe_channel(a: Attempt) -> Outcome:
+    a.services.slack.set_topic(a.crisis.channel_id, views.topic(a.crisis))  # type: ignore[arg-type]
+    a.services.slack.set_purpose(a.crisis.channel_id, views.purpose(a.crisis))  # type: ignore[arg-type]
     return Outcome()
 
 
-def _invite(services: Services, crisis: Crisis) -> Outcome:
-    people = [crisis.owner_id, *services.crises.responders(crisis.id), crisis.opener_id]
-    failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
+def _invite(a: Attempt) -> Outcome:
+    crisis = a.crisis
+    people = [crisis.owner_id, *a.services.crises.responders(crisis.id), crisis.opener_id]
+    failed = a.services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
     problems = [SlackError("conversations.invite", code).could_not(f"invite {user(u)}") for u, code in failed.items()]
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
-def _post_header(services: Services, crisis: Crisis) -> Outcome:
-    ts = publish.show(services, crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
-    return Outcome(columns={"header_ts": ts, "rendered_header": header_key(crisis, all_settled=False)})
+def _post_header(a: Attempt) -> Outcome:
+    ts = a.post(a.crisis.channel_id, views.header(a.crisis))  # type: ignore[arg-type]
+    return Outcome(columns={"header_ts": ts, "rendered_header": header_key(a.crisis, all_settled=False)})
 
 
-def _pin_header(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.pin(crisis.channel_id, crisis.header_ts)  # type: ignore[arg-type]
+def _pin_header(a: Attempt) -> Outcome:
+    a.services.slack.pin(a.crisis.channel_id, a.crisis.header_ts)  # type: ignore[arg-type]
     return Outcome()
 
 
-def _post_checklist(services: Services, crisis: Crisis) -> Outcome:
-    version = services.steps.version(crisis.id)
-    ts = publish.show(services, crisis.channel_id, views.checklist(crisis, services.steps.of(crisis.id)))  # type: ignore[arg-type]
-    return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, crisis)})
+def _post_checklist(a: Attempt) -> Outcome:
+    steps = a.services.steps
+    version = steps.version(a.crisis.id)
+    ts = a.post(a.crisis.channel_id, views.checklist(a.crisis, steps.of(a.crisis.id)))  # type: ignore[arg-type]
+    return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, a.crisis)})
 
 
-def _past_lessons(services: Services, crisis: Crisis) -> Outcome:
-    found = lessons.for_new_crisis(services, crisis)
+def _past_lessons(a: Attempt) -> Outcome:
+    found = lessons.for_new_crisis(a.services, a.crisis)
     if found:
-        publish.show(services, crisis.channel_id, closing_views.past_lessons(crisis, found))  # type: ignore[arg-type]
+        a.post(a.crisis.channel_id, closing_views.past_lessons(a.crisis, found))  # type: ignore[arg-type]
     return Outcome(detail={"shown": [c.id for c, _ in found]})
 
 
-def _tell_owner(services: Services, crisis: Crisis) -> Outcome:
-    publish.show(services, crisis.owner_id, views.owner_notice(crisis))
+def _tell_owner(a: Attempt) -> Outcome:
+    a.post(a.crisis.owner_id, views.owner_notice(a.crisis))
     return Outcome()
 
 
@@ -126,7 +152,7 @@ class Task:
     name: str
     what: str  # completes "I could not …" for the opener
     needs: tuple[str, ...]
-    run: Callable[[Services, Crisis], Outcome]
+    run: Callable[[Attempt], Outcome]
 
 
 TASKS: tuple[Task, ...] = (
@@ -163,8 +189,9 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
             if crisis is None or task.name in done or any(n not in done for n in task.needs):
                 continue
             worked = True
+            earlier = services.crises.start_task(crisis_id, task.name, at=clock.now())
             try:
-                outcome = task.run(services, crisis)
+                outcome = task.run(Attempt(services, crisis, task.name, earlier))
             except SlackError as error:
                 log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
                 problems.append(error.could_not(task.what))

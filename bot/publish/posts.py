@@ -216,11 +216,20 @@ BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
 }
 
 
-def show(services: Services, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+def show(
+    services: Services,
+    channel: str,
+    message: Message,
+    *,
+    thread_ts: str | None = None,
+    key: str | None = None,
+    posted_since: int | None = None,
+) -> str:
     """Post what no stored change calls for: a template someone asked to see, a draft put up for
-    approval, a war-room set-up task's message (the set-up's task table records its ts and so
-    makes it once). Returns the ts; raises SlackError for the caller to explain."""
-    return services.slack.post(channel, message, thread_ts=thread_ts)
+    approval, a war-room set-up task's message (the set-up's task table records its ts, and
+    its `key` finds the one an earlier try posted `posted_since`, so it is made once). Returns
+    the ts; raises SlackError for the caller to explain."""
+    return services.slack.post(channel, message, thread_ts=thread_ts, key=key, posted_since=posted_since)
 
 
 def deliver(services: Services, key: str) -> str | None:
