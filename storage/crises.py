@@ -148,7 +148,9 @@ class CrisisRepository:
         being worked on (or its worker died) nor waiting out a back-off. Failed ones wait for a
         person's retry."""
         rows = self.store.db["crises"].rows_where(
-            "status = ? and setup_state = ?", [Status.OPEN.value, SetupState.PENDING.value], order_by="id"
+            "status = ? and setup_state = ? and coalesce(setup_retry_at, 0) <= ?",
+            [Status.OPEN.value, SetupState.PENDING.value, now],
+            order_by="id",
         )
         return [self._crisis(r) for r in rows if _lease_free(r, now)]
 
@@ -195,7 +197,7 @@ class CrisisRepository:
 
     def claim_setup(self, crisis_id: int, *, now: int, lease_seconds: int) -> bool:
         """Take the set-up lease if it is free, expired or held by a process that died; False if
-        a live worker holds it."""
+        a live worker holds it. A back-off is no lease: a person's retry runs at once."""
         with self.store.write() as db:
             row = db.execute("select lease_until, lease_holder from crises where id = ?", [crisis_id]).fetchone()
             if row is None or not _lease_free({"lease_until": row[0], "lease_holder": row[1]}, now):
@@ -207,13 +209,15 @@ class CrisisRepository:
             return True
 
     def release_setup(
-        self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None
+        self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None, failures: int = 0
     ) -> None:
-        """End a set-up run; `retry_at` keeps the scheduler from retrying before then."""
+        """End a set-up run; `retry_at` keeps the scheduler from retrying before then, after
+        `failures` passing failures in a row."""
         with self.store.write() as db:
             db.execute(
-                "update crises set lease_until = ?, lease_holder = null, setup_state = ?, setup_error = ? where id = ?",
-                [retry_at, state.value, error, crisis_id],
+                """update crises set lease_until = null, lease_holder = null, setup_state = ?, setup_error = ?,
+                       setup_retry_at = ?, setup_failures = ? where id = ?""",
+                [state.value, error, retry_at, failures, crisis_id],
             )
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
@@ -382,7 +386,7 @@ class CrisisRepository:
 
 
 def _lease_free(row: dict, now: int) -> bool:
-    """No lease, an expired one, or one whose holder died (after a retry back-off: no holder)."""
+    """No lease, an expired one, or one whose holder died."""
     return row["lease_until"] is None or row["lease_until"] < now or not alive(row["lease_holder"])
 
 
@@ -411,6 +415,7 @@ def crisis_from_row(row: dict) -> Crisis:
         closed_at=row["closed_at"],
         setup_state=SetupState(row["setup_state"]),
         setup_error=row["setup_error"],
+        setup_failures=row.get("setup_failures") or 0,
         reply=ReplyDetails(
             what_happened=row.get("reply_what_happened") or "",
             resolution=row.get("reply_resolution") or "",

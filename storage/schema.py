@@ -186,6 +186,10 @@ def _v7_exactly_once(db: Database) -> None:
     # A set-up task is recorded when it starts, not only when it is done: one started and never
     # done may have done its work in Slack (a crash, a lost answer), so its next try looks first.
     db["setup_tasks"].add_column("started_at", int)
+    # A set-up's retry back-off is not a lease (a person's Retry runs at once), and it grows
+    # with each passing failure in a row.
+    db["crises"].add_column("setup_retry_at", int)
+    db["crises"].add_column("setup_failures", int, not_null_default=0)
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [

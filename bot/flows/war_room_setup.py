@@ -37,7 +37,9 @@ from bot.words.text import user
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 180
-RETRY_AFTER_SECONDS = 300  # after a passing Slack failure, the scheduler tries again this much later
+# After the first, second, third and every later passing Slack failure in a row, the scheduler
+# tries again this many seconds later: a crisis cannot wait minutes for its war room.
+RETRY_STEPS_SECONDS = (5, 15, 30, 60)
 NAME_ATTEMPTS = 20
 
 
@@ -176,8 +178,10 @@ class Run(Enum):
 def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
     """Run what is left of a crisis's set-up and tell the opener how it went: through
     `reply_url` (replacing the message whose Retry button was clicked) when given, else where
-    they ran /crisis open, else by DM."""
-    if not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
+    they ran /crisis open, else by DM. A passing failure is tried again by the scheduler after
+    a back-off of seconds; a person's retry runs at once, whatever the back-off."""
+    before = services.crises.get(crisis_id)
+    if before is None or not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
         return Run.BUSY
     problems: list[str] = []
     transient = False
@@ -206,12 +210,22 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
             )
     finally:
         state = SetupState.DONE if not problems else SetupState.PENDING if transient else SetupState.FAILED
-        retry_at = clock.now() + RETRY_AFTER_SECONDS if state is SetupState.PENDING else None
-        services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None, retry_at=retry_at)
+        failures = before.setup_failures + 1 if state is SetupState.PENDING else 0
+        services.crises.release_setup(
+            crisis_id, state=state, error=" ".join(problems) or None, retry_at=_retry_at(failures), failures=failures
+        )
     if not worked:
         return Run.NOTHING_LEFT
-    _report(services, crisis_id, problems, reply_url)
+    if reply_url or not problems or " ".join(problems) != before.setup_error:  # the same failure is told once
+        _report(services, crisis_id, problems, reply_url)
     return Run.DONE
+
+
+def _retry_at(failures: int) -> int | None:
+    """When the scheduler tries again after this many passing failures in a row (None: never)."""
+    if not failures:
+        return None
+    return clock.now() + RETRY_STEPS_SECONDS[min(failures, len(RETRY_STEPS_SECONDS)) - 1]
 
 
 def _report(services: Services, crisis_id: int, problems: list[str], reply_url: str | None) -> None:
