@@ -36,6 +36,7 @@ from handlers.plumbing import install_middleware
 
 log = logging.getLogger("crisis")
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
@@ -117,7 +118,7 @@ def main(argv: list[str]) -> int:
         return EXIT_CONFIG
     except OSError as error:
         print(f"crisis bot: could not reach Slack at {config.api_url} ({error}).", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     if config.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -134,7 +135,7 @@ def main(argv: list[str]) -> int:
 def digest_command(config: Config, argv: list[str]) -> int:
     """`python app.py digest --dry-run` prints today's digest as text without Slack;
     `--send` posts it now, unless today's digest went out already (so cron and the built-in
-    schedule never post it twice)."""
+    schedule never post it twice), and exits 1 when Slack refused it."""
     parser = argparse.ArgumentParser(prog="python app.py digest", description=digest_command.__doc__)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="print the digest; nothing is sent")
@@ -153,8 +154,9 @@ def digest_command(config: Config, argv: list[str]) -> int:
             snapshot = digest.gather(services, now=now, day=digest.today(services, now))
             print(digest_views.as_text(digest.render(services, snapshot)))
             return 0
-        print(digest.send_today(services))
-        return 0
+        posted, words = digest.send_today(services)
+        print(words, file=sys.stdout if posted else sys.stderr)
+        return 0 if posted else EXIT_FAILED
     finally:
         services.shutdown()
 

@@ -64,7 +64,8 @@ class Outbox:
             if state == "sending" and claimed_at > now - stale_after and alive(claimed_by):
                 return Claimed(Claim.BUSY)
             db.execute(
-                "update outbox set state = 'sending', claimed_at = ?, claimed_by = ? where key = ?", [now, me(), key]
+                "update outbox set state = 'sending', claimed_at = ?, claimed_by = ?, error = null where key = ?",
+                [now, me(), key],
             )
             # Enqueued with its cause and never tried, or tried before by a process that died or
             # that failed for now (and may have posted it all the same).
@@ -119,11 +120,20 @@ class Outbox:
         ]
         return unfinished[:limit]
 
-    def release(self, key: str) -> None:
-        """Put back a post that failed for now, for the next attempt (its job, or the sweep). Its
-        answer may have been lost after Slack posted it, so that attempt looks for it first."""
+    def release(self, key: str, *, error: str) -> None:
+        """Put back a post that failed (Slack's `error`), for the next attempt (its job, or the
+        sweep). Its answer may have been lost after Slack posted it, so that attempt looks for
+        it first."""
         with self.store.write() as db:
-            db.execute("update outbox set state = 'retry' where key = ? and state = 'sending'", [key])
+            db.execute("update outbox set state = 'retry', error = ? where key = ? and state = 'sending'", [error, key])
+
+    def last_error(self, key: str) -> str | None:
+        """Slack's error code for the latest attempt at a post not made (None once it is posted,
+        or while an attempt is under way)."""
+        row = self.store.db.execute(
+            "select error from outbox where key = ? and state in ('retry', 'failed')", [key]
+        ).fetchone()
+        return row[0] if row else None
 
     def settled(self, keys: Iterable[str]) -> set[str]:
         """Which of these keys were posted, given up on or skipped (a post `pending` or `sending`

@@ -24,11 +24,19 @@ STALE_AFTER_SECONDS = 300  # far longer than a post takes, even with rate-limit 
 
 
 def post_once(
-    services: Services, key: str, channel: str, message: Message, *, thread_ts: str | None = None
+    services: Services,
+    key: str,
+    channel: str,
+    message: Message,
+    *,
+    thread_ts: str | None = None,
+    keep_trying: bool = False,
 ) -> str | None:
     """Post `message` to `channel` (in the thread of `thread_ts`) unless the post for `key` exists
     or is being made. Returns the message's ts when this call posted it, or found that an
-    earlier attempt had."""
+    earlier attempt had. A post Slack refuses for good is given up on, unless `keep_trying`
+    (the daily digest: the bot may yet be invited into its channel); only what Slack has is
+    ever settled as sent."""
     claimed = services.outbox.claim(key, channel, now=clock.now(), stale_after=STALE_AFTER_SECONDS)
     if claimed.claim in (Claim.BUSY, Claim.DONE):
         return None
@@ -36,8 +44,8 @@ def post_once(
     try:
         ts = services.slack.post(channel, message, thread_ts=thread_ts, key=key, posted_since=earlier)
     except SlackError as error:
-        if error.transient:
-            services.outbox.release(key)  # try again on the next tick
+        if error.transient or keep_trying:
+            services.outbox.release(key, error=error.code)  # try again on the next tick
         else:
             services.outbox.failed(key, error=error.code, now=clock.now())
         log.warning("could not post %s to %s: %s", key, channel, error)
