@@ -215,6 +215,16 @@ def test_rate_limits_are_retried_after_retry_after(bot, fake):
     assert len(invites) == 2 and invites[1].at - invites[0].at >= 1.0
 
 
+def test_a_rate_limited_form_is_explained_at_once_not_retried_past_its_trigger(bot, fake):
+    fake.fail("views.open", "ratelimited", status=429, retry_after=30)  # the trigger dies after 3 s
+    bot.send.command("open Busy Slack", user=ANA, channel=fake.general.id)
+    bot.settle(timeout=5)
+    assert fake.count("views.open") == 1
+    assert (
+        "Slack is rate-limiting the bot" in fake.responses[-1]["text"] and "/crisis open" in fake.responses[-1]["text"]
+    )
+
+
 def test_slack_retries_never_create_a_second_crisis_or_channel(bot, fake):
     bot.send.command("open Retried", user=ANA, channel=fake.general.id)
     bot.settle()

@@ -25,12 +25,13 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.config import Config
 from bot.slack.blockkit import Message, modal
-from bot.slack.retries import BrokenConnections, RateLimits, unsent
+from bot.slack.retries import BrokenConnections, RateLimits, deadline, unsent
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
+TRIGGER_SECONDS = 3  # a trigger_id dies 3 s after the click: views.open is never retried past that
 INVITE_BATCH = 100  # conversations.invite takes at most 100 user ids per call
 LIST_LIMIT = 999  # list methods answer `invalid_limit` to more per page
 METADATA_TYPE = "crisis_bot_post"  # the message metadata every post carries its key in
@@ -150,11 +151,13 @@ class SlackGateway:
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
-    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        """Call a WebClient method by its Python name, mapping every failure to SlackError."""
+    def _call(self, method: str, *, within: float | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Call a WebClient method by its Python name, mapping every failure to SlackError.
+        With `within`, retries that would end more than that many seconds from now are not made."""
         api_method = method.replace("_", ".", 1)
         try:
-            return getattr(self.client, method)(**kwargs).data  # type: ignore[no-any-return]
+            with deadline(within):
+                return getattr(self.client, method)(**kwargs).data  # type: ignore[no-any-return]
         except SlackApiError as error:
             data = error.response.data if isinstance(error.response.data, dict) else {}
             raise SlackError(api_method, data.get("error", "unknown_error"), data) from error
@@ -361,8 +364,10 @@ class SlackGateway:
     # Modals
 
     def open_view(self, trigger_id: str, view: View | dict[str, Any]) -> dict[str, Any]:
-        """Open a modal: a View is validated here; a dict must come from blockkit.modal()."""
-        return self._call("views_open", trigger_id=trigger_id, view=_modal(view))["view"]  # type: ignore[no-any-return]
+        """Open a modal: a View is validated here; a dict must come from blockkit.modal(). A
+        rate limit that outlasts the trigger fails at once, so the person hears why."""
+        opened = self._call("views_open", within=TRIGGER_SECONDS, trigger_id=trigger_id, view=_modal(view))
+        return opened["view"]  # type: ignore[no-any-return]
 
     def update_view(self, view_id: str, view: View | dict[str, Any], *, hash: str | None = None) -> None:
         """Replace a modal; with `hash`, only if it is still the version the person saw
