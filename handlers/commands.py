@@ -21,7 +21,7 @@ from bot.views.open_form import open_crisis_modal
 from bot.words.text import code, one_line
 from handlers.plumbing import (
     Interaction,
-    defer_answer,
+    accept,
     guarded,
     open_view_or_explain,
     services_of,
@@ -98,8 +98,8 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if new_owner is None:
         reply(ack, notices.note("Say who takes over: `/crisis owner @someone`."))
         return
+    accept(services, who, "owner", crisis=crisis.id, owner=new_owner)
     ack()
-    defer_answer(services, who, ownership.hand_over, services, crisis, new_owner, actor=who.user_id)
 
 
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -172,8 +172,8 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if refusal:
         reply(ack, notices.note(refusal))
         return
+    accept(services, who, "reopen", crisis=crisis.id, reason=reason)
     ack()
-    defer_answer(services, who, closing.reopen, services, crisis, actor=who.user_id, reason=reason)
 
 
 def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.model import Closure, FollowUp, FollowUpState, Status
 from storage.database import Store
+from storage.inbox import settle
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
@@ -119,16 +120,26 @@ class ClosureRepository:
         return [_closure(row) for row in rows]
 
     def reopen(
-        self, crisis_id: int, *, by: str, at: int, reason: str, posts: Callable[[ReopenFacts], Posts] = lambda f: ()
+        self,
+        crisis_id: int,
+        *,
+        by: str,
+        at: int,
+        reason: str,
+        posts: Callable[[ReopenFacts], Posts] = lambda f: (),
+        request: str | None = None,
     ) -> bool:
         """Reopen a closed crisis, enqueueing in the same transaction what `posts` says the
-        reopening publishes; False when it was not closed. Its closures stay on record."""
+        reopening publishes and settling the `request` that asked for it (storage.inbox);
+        False when it was not closed. Its closures stay on record."""
         with self.store.write() as db:
             changed = db.execute(
                 "update crises set status = ?, closed_at = null where id = ? and status = ?",
                 [Status.OPEN.value, crisis_id, Status.CLOSED.value],
             ).rowcount
             if changed == 1:
+                if request:
+                    settle(db, request, now=at)
                 event_id = record_event(db, crisis_id, at=at, actor=by, kind="reopened", detail={"reason": reason})
                 channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
                 for key, where in posts(ReopenFacts(event_id, channel)):
@@ -183,8 +194,9 @@ class ClosureRepository:
         rows = list(self.store.db["followups"].rows_where("id = ?", [followup_id]))
         return _followup(rows[0]) if rows else None
 
-    def finish_followup(self, followup_id: int, *, by: str, at: int) -> FollowUp | None:
-        """Mark an open follow-up done; None when it was already done."""
+    def finish_followup(self, followup_id: int, *, by: str, at: int, request: str | None = None) -> FollowUp | None:
+        """Mark an open follow-up done, settling the `request` that asked for it (storage.inbox);
+        None when it was already done."""
         with self.store.write() as db:
             changed = db.execute(
                 "update followups set state = ?, done_by = ?, done_at = ? where id = ? and state = ?",
@@ -192,6 +204,8 @@ class ClosureRepository:
             ).rowcount
             if changed != 1:
                 return None
+            if request:
+                settle(db, request, now=at)
             followup = self.followup(followup_id)
             assert followup is not None
             record_event(

@@ -21,6 +21,7 @@ from bot.model import (
     StepState,
 )
 from storage.database import Store
+from storage.inbox import settle
 from storage.liveness import alive, me
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
@@ -345,13 +346,17 @@ class CrisisRepository:
         actor: str,
         at: int,
         posts: Callable[[OwnerChange], Posts] = lambda change: (),
+        request: str | None = None,
     ) -> Crisis | None:
         """Hand ownership over, enqueueing in the same transaction the posts `posts` says the
-        hand-over calls for; returns the updated crisis, or None if it was already theirs."""
+        hand-over calls for and settling the `request` that asked for it (storage.inbox);
+        returns the updated crisis, or None if it was already theirs."""
         with self.store.write() as db:
             crisis = self._by("id", crisis_id)
             if crisis is None or crisis.owner_id == new_owner:
                 return None
+            if request:
+                settle(db, request, now=at)
             db.execute("update crises set owner_id = ? where id = ?", [new_owner, crisis_id])
             self.add_participant(crisis_id, new_owner, Role.OWNER)
             event_id = record_event(

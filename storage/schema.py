@@ -190,6 +190,22 @@ def _v7_exactly_once(db: Database) -> None:
     # with each passing failure in a row.
     db["crises"].add_column("setup_retry_at", int)
     db["crises"].add_column("setup_failures", int, not_null_default=0)
+    # What people asked for, stored before the ack and settled by the change that carries it out.
+    db["inbox"].create(
+        {
+            "key": str,
+            "kind": str,
+            "payload": str,
+            "state": str,  # pending | running | done
+            "received_at": int,
+            "claimed_at": int,
+            "claimed_by": str,
+            "done_at": int,
+        },
+        pk="key",
+        not_null={"kind", "payload", "state", "received_at", "claimed_at"},
+    )
+    db["inbox"].create_index(["state"])
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from bot.flows import closing
 from bot.model import Step, StepState
 from bot.scheduler import tick
 from bot.slack.gateway import METADATA_TYPE
-from tests.conftest import ANA, BOB, DAN, in_thread
+from tests.conftest import ANA, BOB, CAR, DAN, in_thread
 from tests.fakeslack import BOT_USER, TOKEN
 from tests.harness import Harness
 from tests.processes import clean_env, start_app
@@ -135,6 +136,55 @@ def test_a_lease_held_by_a_live_worker_is_respected(bot, fake):
     assert [c.id for c in bot.services.crises.setups_to_resume(now=clock.now())] == [crisis.id]
 
 
+@contextmanager
+def dies_after_the_ack(bot):
+    """The bot acknowledges what it is sent, but the work it defers past the ack never runs, as
+    when the process dies right after acknowledging."""
+    defer = bot.services.defer
+    bot.services.defer = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        bot.services.defer = defer
+
+
+def recovered(bot):
+    """Minutes later: the scheduler finds what was acknowledged and never carried out."""
+    with later(6):
+        tick(bot.services)
+        tick(bot.services)
+
+
+def test_a_not_applicable_reason_acknowledged_before_a_crash_is_recorded_once(bot, fake):
+    crisis = bot.open_crisis("Skipped before the crash", user=ANA)
+    bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.skip#2", user=ANA)
+    bot.settle()
+    with dies_after_the_ack(bot):
+        reply = bot.send.submit(bot.last_view(), {"reason": "Not our fault: a troll"}, user=ANA)
+    assert reply.status == 200 and reply.body == "" and bot.services.steps.of(crisis.id)[1].state is StepState.PENDING
+    recovered(bot)
+    recovered(bot)
+    step = bot.services.steps.of(crisis.id)[1]
+    assert (step.state, step.reason) == (StepState.NOT_APPLICABLE, "Not our fault: a troll")
+    assert len([m for m in in_thread(fake, crisis) if m["text"].startswith("➖ Step 2")]) == 1
+
+
+def test_a_draft_acknowledged_before_a_crash_is_put_up_for_approval_once(bot, fake):
+    crisis = bot.open_crisis("Drafted before the crash", user=ANA, owner=BOB)
+    bot.send.command("template apology", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    template = [m for m in in_thread(fake, crisis) if m["blocks"]][-1]
+    bot.send.click(template, "crisis.template.edit", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    with dies_after_the_ack(bot):
+        reply = bot.send.submit(bot.last_view(), {"draft_text": "We are sorry. Sam"}, user=ANA)
+    assert reply.status == 200 and bot.services.drafts.for_crisis(crisis.id) == []
+    recovered(bot)
+    recovered(bot)
+    assert [d.text for d in bot.services.drafts.for_crisis(crisis.id)] == ["We are sorry. Sam"]
+    assert len([m for m in in_thread(fake, crisis) if "Draft reply for approval" in m["text"]]) == 1
+
+
 # The real process, killed by SIGKILL at the worst moment, then started again.
 
 
@@ -210,8 +260,10 @@ def killed_during_set_up(fake, env, tmp_path, method, when=None):
         fake.kill_after(method, pid=bot.worker_pid, when=when)
         bot.send.command("open Killed mid-set-up", user=ANA, channel=fake.general.id)
         wait_for(lambda: fake.views)
+        fake.latency = 0.2  # the set-up's calls come well after the submission's ack went out
         bot.send.submit(next(iter(fake.views.values())), {"category": "trolling", "owner": BOB}, user=ANA)
         wait_for(lambda: not fake.kills_pending)
+        fake.latency = 0
         bot.stop()  # the master would only start a fresh worker; stop it and start the bot again
         again.start()
         wait_for(lambda: (room := fake.channel_named("crisis-")) and set_up(room) and fake.dm_messages(BOB))
@@ -299,6 +351,52 @@ def test_killed_after_posting_the_closing_summary_the_restarted_bot_finishes_onc
     finally:
         bot.stop()
         again.stop()
+
+
+def killed_after_the_ack(fake, env, tmp_path, method, send):
+    """Open a crisis, then have the real process acknowledge what `send(process, crisis)` sends
+    and SIGKILL it at its first call of `method`, before it hears back; start the bot again
+    and let it run a few scheduler ticks. Returns the crisis and the acknowledgement."""
+    harness = Harness.start(fake, env)
+    crisis = harness.open_crisis("Killed after the ack", user=ANA)
+    harness.stop()
+    bot = Process(fake, env, tmp_path).start()
+    again = Process(fake, env, tmp_path)
+    try:
+        fake.kill_after(method, pid=bot.worker_pid)
+        fake.latency = 0.2  # the bot's first Web API call comes well after its ack went out
+        reply = send(bot, crisis)
+        wait_for(lambda: not fake.kills_pending)
+        fake.latency = 0
+        bot.stop()
+        again.start()
+        time.sleep(2.5)  # the restarted bot's scheduler finds the request
+        return crisis, reply
+    finally:
+        bot.stop()
+        again.stop()
+
+
+def test_a_click_acknowledged_right_before_the_bot_was_killed_is_carried_out(fake, process_env, tmp_path):
+    def click_done(bot, crisis):
+        fake.channels[crisis.channel_id].members.add(CAR)  # she joined by herself: checking her asks Slack
+        return bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.done#1", user=CAR)
+
+    crisis, reply = killed_after_the_ack(fake, process_env, tmp_path, "conversations.members", click_done)
+    assert reply.status == 200
+    assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 Acknowledge — done by <@{CAR}>"]
+    assert "1 of 4 done" in str(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"])
+
+
+def test_a_command_acknowledged_right_before_the_bot_was_killed_is_carried_out(fake, process_env, tmp_path):
+    def hand_over(bot, crisis):
+        return bot.send.command(f"owner <@{BOB}|bob>", user=ANA, channel=crisis.channel_id)
+
+    crisis, reply = killed_after_the_ack(fake, process_env, tmp_path, "users.info", hand_over)
+    assert reply.status == 200
+    room = fake.channels[crisis.channel_id]
+    assert len([m for m in room.messages if f"<@{BOB}> now owns this crisis" in m["text"]]) == 1
+    assert BOB in room.members and len([m for m in fake.dm_messages(BOB) if "handed crisis" in m["text"]]) == 1
 
 
 def test_a_retried_submission_after_a_restart_is_still_recognised(fake, process_env, tmp_path):

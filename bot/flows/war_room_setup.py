@@ -32,7 +32,7 @@ from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import war_room as views
 from bot.words.slugs import channel_name
-from bot.words.text import user
+from bot.words.text import channel, user
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,20 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
     if reply_url or not problems or " ".join(problems) != before.setup_error:  # the same failure is told once
         _report(services, crisis_id, problems, reply_url)
     return Run.DONE
+
+
+def retry(services: Services, crisis_id: int, *, reply_url: str | None) -> str | None:
+    """A person's "Retry set-up": run what is left now, whatever the back-off. Returns what to
+    tell them when nothing ran (the set-up report, through `reply_url`, says the rest)."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return "That crisis no longer exists."
+    run = set_up(services, crisis.id, reply_url=reply_url)
+    if run is Run.BUSY:
+        return f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."
+    if run is Run.NOTHING_LEFT:
+        return f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."
+    return None
 
 
 def _retry_at(failures: int) -> int | None:

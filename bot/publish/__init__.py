@@ -14,6 +14,7 @@ draws them again from the stored state, and `sweep_renders` catches any left sta
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.publish.posts import (
     Enqueued,
+    answer,
     deliver,
     deliver_reporting,
     for_approval,
@@ -32,6 +33,7 @@ __all__ = [
     "Enqueued",
     "METADATA_TYPE",
     "STALE_AFTER_SECONDS",
+    "answer",
     "checklist_key",
     "deliver",
     "deliver_reporting",

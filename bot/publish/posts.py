@@ -232,6 +232,18 @@ def show(
     return services.slack.post(channel, message, thread_ts=thread_ts, key=key, posted_since=posted_since)
 
 
+def answer(services: Services, user_id: str, reply_url: str | None, message: Message) -> None:
+    """A private answer to the person who asked: through their request's response_url when it
+    has one, else by DM. Failing to answer is logged, never raised: what they asked for is done."""
+    try:
+        if reply_url:
+            services.slack.respond(reply_url, message)
+        else:
+            services.slack.post(user_id, message)
+    except SlackError as error:
+        log.warning("could not answer %s: %s", user_id, error)
+
+
 def deliver(services: Services, key: str) -> str | None:
     """Post what `key` stands for unless it went out already; returns the ts when this call
     posted it. A post whose subject no longer exists is settled as failed."""
