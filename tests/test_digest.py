@@ -237,8 +237,8 @@ def test_a_digest_slack_refused_goes_out_once_the_bot_is_invited(fake, digest_en
         with time_machine.travel(at(2026, 11, 24, 8, 1), tick=True) as traveller:
             tick(bot.services)  # channel_not_found: not posted, so not settled
             assert digests(board) == [] and not bot.services.outbox.settled(["digest:2026-11-24"])
-            board.members.add(BOT_USER)  # someone invites the bot
-            traveller.shift(timedelta(minutes=1))
+            board.members.add(BOT_USER)  # someone invites the bot, half an hour later
+            traveller.shift(timedelta(minutes=30))
             tick(bot.services)
             tick(bot.services)
     finally:

@@ -94,7 +94,8 @@ def send_due(services: Services, *, now: int) -> int:
     if services.outbox.settled([key]):
         return 0
     late = now - slot.timestamp() > LATE_AFTER_SECONDS
-    if late and services.outbox.last_sent_at(keys.DIGEST_PREFIX, before=key) is None:
+    tried = services.outbox.last_error(key) is not None  # and Slack refused it: not missed, just late
+    if late and not tried and services.outbox.last_sent_at(keys.DIGEST_PREFIX, before=key) is None:
         return 0  # a fresh install missed nothing: its first digest is the next one on time
     digest = gather(services, now=now, day=slot.date(), late=late)
     if digest.quiet and config.digest_quiet == "skip":
