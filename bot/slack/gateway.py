@@ -173,6 +173,8 @@ class SlackGateway:
     # Channels
 
     def create_channel(self, name: str, *, private: bool) -> dict[str, Any]:
+        """Create a channel. Never resent: after a lost answer (`connection_lost`) Slack may have
+        created it, and `created_channel` finds it."""
         return self._call("conversations_create", name=name, is_private=private)["channel"]  # type: ignore[no-any-return]
 
     def set_topic(self, channel: str, topic: str) -> None:
@@ -277,7 +279,7 @@ class SlackGateway:
         it is looked for before anything is posted."""
         key = key or f"post:{uuid.uuid4().hex}"
         if posted_since is not None:
-            found = self.find_posted(channel, key, since=posted_since, thread_ts=thread_ts)
+            found = self._find_posted(channel, key, since=posted_since, thread_ts=thread_ts)
             if found:
                 return found
         for _ in range(CONNECTION_RETRIES):
@@ -312,11 +314,11 @@ class SlackGateway:
         """After a lost answer: the ts of the post if Slack has it. If even looking fails, the
         lost answer is what the caller hears: the post may be there."""
         try:
-            return self.find_posted(channel, key, since=since, thread_ts=thread_ts)
+            return self._find_posted(channel, key, since=since, thread_ts=thread_ts)
         except SlackError:
             raise lost from None
 
-    def find_posted(self, channel: str, key: str, *, since: int, thread_ts: str | None = None) -> str | None:
+    def _find_posted(self, channel: str, key: str, *, since: int, thread_ts: str | None = None) -> str | None:
         """The ts of a message posted since `since` (by this machine's clock; in the thread of
         `thread_ts`, if given) whose metadata carries `key`, if any. `channel` may be a user id:
         their DM with the bot."""
