@@ -353,10 +353,11 @@ def test_killed_after_posting_the_closing_summary_the_restarted_bot_finishes_onc
         again.stop()
 
 
-def killed_after_the_ack(fake, env, tmp_path, method, send):
+def killed_after_the_ack(fake, env, tmp_path, method, send, carried_out):
     """Open a crisis, then have the real process acknowledge what `send(process, crisis)` sends
-    and SIGKILL it at its first call of `method`, before it hears back; start the bot again
-    and let it run a few scheduler ticks. Returns the crisis and the acknowledgement."""
+    and SIGKILL it at its first call of `method`, before it hears back; start the bot again,
+    wait until `carried_out(crisis)` and let a few more scheduler ticks pass. Returns the
+    crisis and the acknowledgement."""
     harness = Harness.start(fake, env)
     crisis = harness.open_crisis("Killed after the ack", user=ANA)
     harness.stop()
@@ -370,7 +371,8 @@ def killed_after_the_ack(fake, env, tmp_path, method, send):
         fake.latency = 0
         bot.stop()
         again.start()
-        time.sleep(2.5)  # the restarted bot's scheduler finds the request
+        wait_for(lambda: carried_out(crisis))  # the restarted bot's scheduler finds the request
+        time.sleep(1.5)  # a few more scheduler ticks: nothing more may happen
         return crisis, reply
     finally:
         bot.stop()
@@ -382,7 +384,9 @@ def test_a_click_acknowledged_right_before_the_bot_was_killed_is_carried_out(fak
         fake.channels[crisis.channel_id].members.add(CAR)  # she joined by herself: checking her asks Slack
         return bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.done#1", user=CAR)
 
-    crisis, reply = killed_after_the_ack(fake, process_env, tmp_path, "conversations.members", click_done)
+    crisis, reply = killed_after_the_ack(
+        fake, process_env, tmp_path, "conversations.members", click_done, lambda crisis: notes(fake, crisis)
+    )
     assert reply.status == 200
     assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 Acknowledge — done by <@{CAR}>"]
     assert "1 of 4 done" in str(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"])
@@ -392,10 +396,13 @@ def test_a_command_acknowledged_right_before_the_bot_was_killed_is_carried_out(f
     def hand_over(bot, crisis):
         return bot.send.command(f"owner <@{BOB}|bob>", user=ANA, channel=crisis.channel_id)
 
-    crisis, reply = killed_after_the_ack(fake, process_env, tmp_path, "users.info", hand_over)
+    def announced(crisis):
+        return [m for m in fake.channels[crisis.channel_id].messages if f"<@{BOB}> now owns this crisis" in m["text"]]
+
+    crisis, reply = killed_after_the_ack(fake, process_env, tmp_path, "users.info", hand_over, announced)
     assert reply.status == 200
     room = fake.channels[crisis.channel_id]
-    assert len([m for m in room.messages if f"<@{BOB}> now owns this crisis" in m["text"]]) == 1
+    assert len(announced(crisis)) == 1
     assert BOB in room.members and len([m for m in fake.dm_messages(BOB) if "handed crisis" in m["text"]]) == 1
 
 
