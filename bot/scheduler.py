@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, inbox, nudges, war_room_setup
+from bot.flows import closing, digest, inbox, nudges, reopening, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ def resume_setups(services: Services, *, now: int) -> int:
 # then what the clock made due.
 JOBS: tuple[Callable[..., int], ...] = (
     inbox.sweep,
+    reopening.finish_restores,
     resume_setups,
     publish.sweep_posts,
     closing.finish_archives,

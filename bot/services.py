@@ -21,6 +21,7 @@ from storage.inbox import Inbox
 from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
+from storage.shown import Shown
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 
@@ -37,6 +38,7 @@ class Services:
     timeline: Timeline
     seen_requests: SeenRequests
     inbox: Inbox
+    shown: Shown
     outbox: Outbox
     drafts: DraftRepository
     closures: ClosureRepository
@@ -46,6 +48,7 @@ class Services:
     renders: SingleFlight
     workers: Executor
     urgent: Executor
+    calls: Executor  # Slack calls of one piece of work that can run at once (a set-up's tasks)
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
@@ -63,6 +66,7 @@ class Services:
         """Let queued work finish, then close the database."""
         self.urgent.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        self.calls.shutdown(wait=True)
         self.store.close()
 
     @classmethod
@@ -79,6 +83,7 @@ class Services:
             timeline=Timeline(store),
             seen_requests=SeenRequests(store),
             inbox=Inbox(store),
+            shown=Shown(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
@@ -88,6 +93,7 @@ class Services:
             renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
+            calls=pool(config.worker_threads, "calls"),
         )
 
 

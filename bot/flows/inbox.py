@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import closing, drafting, ownership, step_changes, war_room_setup
+from bot.flows import closing, drafting, ownership, reopening, step_changes, war_room_setup
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -84,11 +84,13 @@ def _reopen(services: Services, asked: Asked) -> str | None:
     crisis = services.crises.get(asked.args["crisis"])
     if crisis is None:
         return "That crisis no longer exists."
-    return closing.reopen(services, crisis, actor=asked.user, reason=asked.args["reason"], request=asked.key)
+    return reopening.reopen(
+        services, crisis, actor=asked.user, reason=asked.args["reason"], response_url=asked.reply_url, request=asked.key
+    )
 
 
 def _setup(services: Services, asked: Asked) -> str | None:
-    return war_room_setup.retry(services, asked.args["crisis"], reply_url=asked.reply_url)
+    return war_room_setup.retry(services, asked.args["crisis"], actor=asked.user, reply_url=asked.reply_url)
 
 
 # What each kind of request does: `accept` takes these names, with these arguments.
