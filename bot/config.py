@@ -30,6 +30,7 @@ class Config:
     # A person's token, only to unarchive a reopened crisis's war room (a bot token cannot).
     user_token: str | None = field(repr=False)
     api_url: str
+    slack_timeout_seconds: int
     port: int
     db_path: str
     log_level: str
@@ -86,6 +87,7 @@ class Config:
             app_token=app_token,
             user_token=user_token,
             api_url=api_url,
+            slack_timeout_seconds=get.integer("SLACK_TIMEOUT_SECONDS", 15, 1, 120),
             port=get.integer("PORT", 3000, 1, 65535),
             db_path=get.optional("CRISIS_DB_PATH") or "./crisis.db",
             log_level=(

@@ -202,6 +202,7 @@ class Crisis:
     closed_at: int | None = None
     setup_state: SetupState = SetupState.PENDING
     setup_error: str | None = None
+    setup_failures: int = 0  # passing Slack failures in a row, for the retry back-off
     reply: ReplyDetails = field(default_factory=lambda: ReplyDetails())
     archived_room: str | None = None  # its war room, while closing has it archived
     previous_channel_id: str | None = None  # the archived war room the current one continues

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 
 from bot.model import SetupState, StepState
+from bot.scheduler import tick
 from tests.conftest import ANA, BOB, CAR, at_once
 from tests.fakeslack import BOT_USER, OTHER_TEAM
 from tests.slackclient import find_element
@@ -204,12 +208,56 @@ def test_channel_creation_failure_is_reported_and_retry_creates_one_channel(bot,
     assert fake.count("conversations.create") == 2 and len(fake.channels[crisis.channel_id].messages) == 2
 
 
+def reports(fake):
+    return [r["text"] for r in fake.responses if "Crisis #" in r["text"] or r["text"].startswith("✅ War room")]
+
+
+def test_after_a_passing_slack_failure_set_up_tries_again_within_seconds_and_more_slowly_each_time(bot, fake):
+    fake.fail("conversations.create", "service_unavailable", times=2)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=True) as traveller:
+        crisis = bot.open_crisis("Slack hiccup", user=ANA)  # fails: the next try is due in seconds
+        assert crisis.setup_state is SetupState.PENDING
+        traveller.move_to(start + timedelta(seconds=6))
+        tick(bot.services)  # fails again: the next try waits a little longer
+        traveller.move_to(start + timedelta(seconds=12))
+        tick(bot.services)
+        assert fake.count("conversations.create") == 2
+        traveller.move_to(start + timedelta(seconds=30))
+        tick(bot.services)
+    assert bot.services.crises.get(crisis.id).setup_state is SetupState.DONE
+    (failed, ready) = reports(fake)  # the same failure twice is reported once
+    assert "could not create the war-room channel" in failed and ready.startswith("✅ War room")
+
+
+def test_retry_set_up_runs_at_once_after_a_passing_failure(bot, fake):
+    fake.fail("conversations.create", "service_unavailable")
+    crisis = bot.open_crisis("Retry now", user=ANA)
+    report = fake.responses[-1]
+    bot.send.click(
+        {"ts": "1.3", "blocks": report["blocks"], "channel": fake.general.id}, "crisis.setup.resume", user=ANA
+    )
+    bot.settle()
+    assert bot.services.crises.get(crisis.id).setup_state is SetupState.DONE
+    assert fake.responses[-1]["text"].startswith("✅ War room") and fake.responses[-1]["replace_original"] is True
+
+
 def test_rate_limits_are_retried_after_retry_after(bot, fake):
     fake.fail("conversations.invite", "ratelimited", status=429, retry_after=1)
     crisis = bot.open_crisis("Busy Slack", user=ANA, responders=[BOB])
     assert crisis.setup_state is SetupState.DONE
     invites = [c for c in fake.calls if c.method == "conversations.invite"]
     assert len(invites) == 2 and invites[1].at - invites[0].at >= 1.0
+
+
+def test_a_rate_limited_form_is_explained_at_once_not_retried_past_its_trigger(bot, fake):
+    fake.fail("views.open", "ratelimited", status=429, retry_after=30)  # the trigger dies after 3 s
+    bot.send.command("open Busy Slack", user=ANA, channel=fake.general.id)
+    bot.settle(timeout=5)
+    assert fake.count("views.open") == 1
+    assert (
+        "Slack is rate-limiting the bot" in fake.responses[-1]["text"] and "/crisis open" in fake.responses[-1]["text"]
+    )
 
 
 def test_slack_retries_never_create_a_second_crisis_or_channel(bot, fake):

@@ -43,3 +43,9 @@ def ack_nudge(crisis_id: int) -> str:
 def stall_nudge(crisis_id: int, quiet_since: int) -> str:
     """One reminder per quiet spell: a new change starts a new spell, with a new key."""
     return f"nudge:{crisis_id}:stall:{quiet_since}"
+
+
+def setup(crisis_id: int, task: str) -> str:
+    """The message a war-room set-up task posts (header, checklist, owner's DM, past lessons),
+    looked for by this key when an earlier try may have posted it."""
+    return f"setup:{crisis_id}:{task}"
