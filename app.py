@@ -31,7 +31,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.slack.gateway import SlackGateway, build_client
 from bot.views import digest as digest_views
-from handlers import actions, commands, submissions
+from handlers import actions, commands, events, submissions
 from handlers.plumbing import install_middleware
 
 log = logging.getLogger("crisis")
@@ -71,6 +71,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     commands.register(app)
     actions.register(app)
     submissions.register(app)
+    events.register(app)
     return Bot(app, services, Scheduler(services, config.scheduler_seconds))
 
 

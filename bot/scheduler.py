@@ -32,6 +32,7 @@ JOBS: tuple[Callable[..., int], ...] = (
     publish.sweep_posts,
     closing.finish_archives,
     publish.sweep_renders,
+    publish.sweep_volume,
     nudges.send_due,
     digest.send_due,
 )

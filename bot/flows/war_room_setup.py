@@ -19,9 +19,9 @@ from enum import Enum
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import lessons
+from bot.flows import lessons, tracking
 from bot.model import Crisis, SetupState
-from bot.publish.renders import checklist_key, header_key
+from bot.publish.renders import checklist_key, header, header_key, volume_key
 from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
@@ -78,9 +78,22 @@ def _invite(services: Services, crisis: Crisis) -> Outcome:
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
+def _count_earlier(services: Services, crisis: Crisis) -> Outcome:
+    counted = tracking.count_earlier(services, crisis.id, crisis.keywords, opened_at=crisis.opened_at, now=clock.now())
+    return Outcome(detail={"counted": counted})
+
+
 def _post_header(services: Services, crisis: Crisis) -> Outcome:
-    ts = publish.show(services, crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
-    return Outcome(columns={"header_ts": ts, "rendered_header": header_key(crisis, all_settled=False)})
+    message = header(services, crisis)
+    ts = publish.show(services, crisis.channel_id, message)  # type: ignore[arg-type]
+    return Outcome(
+        columns={
+            "header_ts": ts,
+            "rendered_header": header_key(crisis, all_settled=False),
+            "rendered_volume": volume_key(message),
+            "volume_rendered_at": clock.now(),
+        }
+    )
 
 
 def _pin_header(services: Services, crisis: Crisis) -> Outcome:
@@ -118,6 +131,7 @@ TASKS: tuple[Task, ...] = (
     Task("channel", "create the war-room channel", (), _create_channel),
     Task("topic", "set the channel's topic", ("channel",), _describe_channel),
     Task("invite", "invite everyone", ("channel",), _invite),
+    Task("mentions", "count the mentions before it opened", (), _count_earlier),
     Task("header", "post the crisis header", ("channel",), _post_header),
     Task("pin", "pin the header", ("header",), _pin_header),
     Task("checklist", "post the checklist", ("channel",), _post_checklist),

@@ -24,7 +24,7 @@ from bot.publish.posts import (
     show,
 )
 from bot.publish.posts import sweep as sweep_posts
-from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
+from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header, sweep_volume
 from bot.publish.renders import sweep as sweep_renders
 
 __all__ = [
@@ -46,4 +46,5 @@ __all__ = [
     "show",
     "sweep_posts",
     "sweep_renders",
+    "sweep_volume",
 ]

@@ -37,6 +37,9 @@ class Action(StrEnum):
     CLOSE = "crisis.close"
     FORCE_CLOSE = "crisis.close.force"
     FOLLOWUP_DONE = "crisis.followup.done"
+    VOLUME_CHART = "crisis.volume.chart"
+    TRACKING = "crisis.volume.tracking"
+    OPEN_FROM_SPIKE = "crisis.open.spike"
 
     def id(self, discriminator: object = "") -> str:
         return f"{self.value}{SEPARATOR}{discriminator}" if discriminator != "" else self.value
@@ -61,6 +64,7 @@ class Callback(StrEnum):
     REPLY_DETAILS = "crisis.reply.details"
     REQUEST_CHANGES = "crisis.draft.changes"
     CLOSE_CRISIS = "crisis.close"
+    TRACKING = "crisis.volume.tracking"
 
 
 class Field(StrEnum):
@@ -77,6 +81,8 @@ class Field(StrEnum):
     OWNER = "owner"
     RESPONDERS = "responders"
     PRIVATE = "private"
+    KEYWORDS = "keywords"
+    FEEDS = "feeds"
     REASON = "reason"
     DRAFT_TEXT = "draft_text"
     WHAT_HAPPENED = "what_happened"
@@ -139,11 +145,20 @@ class FollowUpRef:
 
 @dataclass(frozen=True)
 class OpenContext:
-    """Where `/crisis open` was run, so the bot can answer the opener there."""
+    """Where `/crisis open` was run, so the bot can answer the opener there, and what the form
+    starts with (a title typed after the command, or a spike's evidence)."""
 
     origin_channel: str | None = None
     response_url: str | None = None
     title: str = ""
+    link: str = ""
+    platform: str = ""
+    keywords: str = ""
+
+
+@dataclass(frozen=True)
+class SpikeRef:
+    spike: int
 
 
 # What each button (its value) and each modal (its private_metadata) refers to, so a request's
@@ -166,6 +181,9 @@ ACTION_REFS: dict[Action, type] = {
     Action.CLOSE: CloseRef,
     Action.FORCE_CLOSE: CloseRef,
     Action.FOLLOWUP_DONE: FollowUpRef,
+    Action.VOLUME_CHART: CrisisRef,
+    Action.TRACKING: CrisisRef,
+    Action.OPEN_FROM_SPIKE: SpikeRef,
 }
 CALLBACK_REFS: dict[Callback, type] = {
     Callback.OPEN_CRISIS: OpenContext,
@@ -174,6 +192,7 @@ CALLBACK_REFS: dict[Callback, type] = {
     Callback.REPLY_DETAILS: TemplateRef,
     Callback.REQUEST_CHANGES: DraftRef,
     Callback.CLOSE_CRISIS: CloseRef,
+    Callback.TRACKING: CrisisRef,
 }
 
 

@@ -27,13 +27,15 @@ from bot.slack import ids
 from bot.slack.blockkit import BlockKitError, modal
 from bot.slack.ids import Callback, Field
 from bot.views.common import option_for, options, text_input
+from bot.words.links import LINK_MAX
 from bot.words.locales import LANGUAGES
 
 TITLE_MAX = 150  # a header block holds 150 characters
 DESCRIPTION_MAX = 3000
-LINK_MAX = 2000
 CUSTOMER_MAX = 100
 MAX_RESPONDERS = 99  # plus the owner and the opener: one conversations.invite call
+KEYWORDS_MAX = 1000
+FEEDS_MAX = 3000
 
 
 PRIVATE_METADATA_MAX = 3000
@@ -52,6 +54,14 @@ def open_crisis_modal(*, opener_id: str, context: ids.OpenContext) -> dict[str, 
     title = context.title[:TITLE_MAX]
     if title:
         blocks[Field.TITLE.value]["element"]["initial_value"] = title
+    keywords = (context.keywords or title)[:KEYWORDS_MAX]
+    if keywords:
+        blocks[Field.KEYWORDS.value]["element"]["initial_value"] = keywords
+    if context.link:
+        blocks[Field.LINK.value]["element"]["initial_value"] = context.link[:LINK_MAX]
+    platform = next((o for o in options(Platform) if o.value == context.platform), None)
+    if platform is not None:
+        blocks[Field.PLATFORM.value]["element"]["initial_option"] = platform.to_dict()
     if not ids.USER_ID.fullmatch(opener_id):
         raise BlockKitError(f"not a user id: {opener_id!r}")
     blocks[Field.OWNER.value]["element"]["initial_user"] = opener_id
@@ -85,6 +95,8 @@ def _form() -> dict[str, Any]:
                 ),
                 text_input(Field.LINK.value, "Link to the post", LINK_MAX, placeholder="https://…"),
                 _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
+                keywords_input(),
+                feeds_input(),
                 text_input(
                     Field.CUSTOMER.value,
                     "Customer or account",
@@ -124,6 +136,31 @@ def _form() -> dict[str, Any]:
                 ),
             ],
         )
+    )
+
+
+def keywords_input(initial: str = "") -> InputBlock:
+    """What to count in the listening channel, the feeds and the webhook."""
+    return text_input(
+        Field.KEYWORDS.value,
+        "Keywords to track",
+        KEYWORDS_MAX,
+        multiline=True,
+        initial=initial,
+        placeholder="One per line, or separated by commas",
+        hint="Mentions that contain one of them are counted for this crisis. Empty: the title.",
+    )
+
+
+def feeds_input(initial: str = "") -> InputBlock:
+    return text_input(
+        Field.FEEDS.value,
+        "Feeds to watch (RSS or Atom)",
+        FEEDS_MAX,
+        multiline=True,
+        initial=initial,
+        placeholder="https://…, one address per line",
+        hint="A news alert, a Mastodon tag or a forum search feed: every new item counts for this crisis.",
     )
 
 

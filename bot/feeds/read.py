@@ -1,0 +1,53 @@
+"""A feed's entries as plain facts, read with feedparser: RSS 0.9x–2.0 and Atom, any encoding
+the document or its server declares, and the dates real feeds write (RFC 822 with odd zones,
+ISO 8601, two-digit years). Texts are stripped of markup: they are shown as escaped text."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+
+import feedparser
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class NotAFeed(Exception):
+    """The document is not a feed feedparser can read (an HTML page, XML cut short)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # the entry's id (guid), else its link, else a digest of its text
+    link: str
+    author: str
+    text: str
+    published: int | None  # Unix seconds, or None when the feed gives no readable date
+
+
+def entries(body: bytes, headers: dict[str, str]) -> list[Entry]:
+    """The entries of a fetched feed; NotAFeed when it is none."""
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    if not parsed.get("version") and not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        raise NotAFeed(f"it is not an RSS or Atom feed ({problem})" if problem else "it is not an RSS or Atom feed")
+    return [_entry(e) for e in parsed.entries]
+
+
+def _entry(entry: dict) -> Entry:
+    link = str(entry.get("link") or "").strip()
+    title = _plain(entry.get("title"))
+    summary = _plain(entry.get("summary"))
+    text = summary if title and summary.startswith(title) else " — ".join(p for p in (title, summary) if p)
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = calendar.timegm(when) if when else None
+    ident = str(entry.get("id") or "").strip()
+    key = ident or link or hashlib.sha256(f"{text}\n{published}".encode()).hexdigest()
+    return Entry(key=key, link=link, author=_plain(entry.get("author")), text=text, published=published)
+
+
+def _plain(value: object) -> str:
+    return " ".join(html.unescape(_TAGS.sub(" ", str(value or ""))).split())
