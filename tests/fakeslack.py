@@ -211,6 +211,44 @@ class FakeSlack:
                     return copy.deepcopy(message)
         raise KeyError(ts)
 
+    def message_event(
+        self,
+        channel_id: str,
+        *,
+        text: str = "",
+        user: str | None = None,
+        bot: str | None = None,
+        username: str | None = None,
+        subtype: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Someone (a person, or another app's bot: `bot` is its bot id) posts in a channel:
+        the message is stored and the `message` event Slack would deliver is returned.
+        Legacy integrations and incoming webhooks post `subtype: bot_message` with a
+        `username`; apps posting with their own token send no subtype but a `bot_id`."""
+        with self._lock:
+            channel = self.channels[channel_id]
+            ts = self._ts()
+            event: dict[str, Any] = {"type": "message", "channel": channel_id, "text": text, "ts": ts, "event_ts": ts}
+            event["channel_type"] = "group" if channel.is_private else "channel"
+            if subtype:
+                event["subtype"] = subtype
+            if user:
+                event["user"] = user
+            if bot:
+                event["bot_id"] = bot
+                event["bot_profile"] = {"id": bot, "name": username or "app", "app_id": "A" + bot[1:], "team_id": TEAM}
+            if username:
+                event["username"] = username
+            if attachments is not None:
+                event["attachments"] = attachments
+            if blocks is not None:
+                event["blocks"] = blocks
+            event["team"] = TEAM
+            channel.messages.append({**event, "thread_ts": None, "metadata": None})
+            return event
+
     def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
         return [m for c in self.channels.values() if c.is_im and user_id in c.members for m in c.messages]
 
