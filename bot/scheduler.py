@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, nudges, war_room_setup
+from bot.flows import closing, digest, feeds, nudges, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,10 @@ JOBS: tuple[Callable[..., int], ...] = (
     publish.sweep_posts,
     closing.finish_archives,
     publish.sweep_renders,
+    feeds.poll_due,
     publish.sweep_volume,
     nudges.send_due,
+    feeds.tell_broken,
     digest.send_due,
 )
 

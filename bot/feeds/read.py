@@ -9,9 +9,11 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 
+_BREAKS = re.compile(r"<(?:br|/?p|/?div|/?li|/?h\d)\b[^>]*>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -38,7 +40,7 @@ def entries(body: bytes, headers: dict[str, str]) -> list[Entry]:
 
 
 def _entry(entry: dict) -> Entry:
-    link = str(entry.get("link") or "").strip()
+    link = _target(str(entry.get("link") or "").strip())
     title = _plain(entry.get("title"))
     summary = _plain(entry.get("summary"))
     text = summary if title and summary.startswith(title) else " — ".join(p for p in (title, summary) if p)
@@ -50,4 +52,16 @@ def _entry(entry: dict) -> Entry:
 
 
 def _plain(value: object) -> str:
-    return " ".join(html.unescape(_TAGS.sub(" ", str(value or ""))).split())
+    """Markup as the words a reader sees: paragraphs and breaks become spaces, inline tags
+    (`<b>Acme</b>`, `#<span>tag</span>`) vanish without splitting the word."""
+    return " ".join(html.unescape(_TAGS.sub("", _BREAKS.sub(" ", str(value or "")))).split())
+
+
+def _target(link: str) -> str:
+    """The article itself rather than a Google Alerts redirect to it."""
+    parts = urlsplit(link)
+    if parts.hostname in ("www.google.com", "google.com") and parts.path == "/url":
+        target = parse_qs(parts.query).get("url", [""])[0]
+        if target.startswith(("https://", "http://")):
+            return target
+    return link

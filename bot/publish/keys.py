@@ -41,3 +41,8 @@ def ack_nudge(crisis_id: int) -> str:
 def stall_nudge(crisis_id: int, quiet_since: int) -> str:
     """One reminder per quiet spell: a new change starts a new spell, with a new key."""
     return f"nudge:{crisis_id}:stall:{quiet_since}"
+
+
+def feed_broken(feed_id: int, failing_since: int) -> str:
+    """One notice per failing spell of a feed: once it works again, a new failure is news."""
+    return f"feed:{feed_id}:broken:{failing_since}"
