@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, feeds, nudges, war_room_setup
+from bot.flows import closing, digest, feeds, nudges, volume, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ JOBS: tuple[Callable[..., int], ...] = (
     publish.sweep_volume,
     nudges.send_due,
     feeds.tell_broken,
+    volume.watch_spikes,
+    volume.calm_due,
     digest.send_due,
 )
 

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, drafting, opening, step_changes, war_room_setup
+from bot.flows import closing, drafting, opening, step_changes, tracking, war_room_setup
 from bot.model import Crisis, Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
@@ -31,6 +31,7 @@ def register(app: App) -> None:
     app.view(Callback.REPLY_DETAILS.value)(on_reply_details)
     app.view(Callback.REQUEST_CHANGES.value)(on_request_changes)
     app.view(Callback.CLOSE_CRISIS.value)(on_close_crisis)
+    app.view(Callback.TRACKING.value)(on_tracking)
 
 
 @guarded
@@ -179,3 +180,18 @@ def _announce(services: Services, who: Interaction, closure_id: int) -> None:
     problems = closing.announce(services, closure_id)
     if problems:
         tell(services, who, notices.note("The crisis is closed and stored, but " + " ".join(problems)))
+
+
+@guarded
+def on_tracking(ack: Ack, body: dict, context: BoltContext) -> None:
+    crisis = subject_of(context).crisis
+    if crisis is None:
+        ack()
+        return
+    typed = tracking.read(read_values(body["view"]), title=crisis.title)
+    if typed.errors:
+        ack(response_action="errors", errors=typed.errors)
+        return
+    ack()
+    who = Interaction.of(body)
+    defer_answer(services_of(context), who, tracking.change, services_of(context), crisis.id, typed, actor=who.user_id)

@@ -484,21 +484,39 @@ class FakeSlack:
         return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The last step of the v2 upload flow: every file must have been uploaded to its URL,
+        with as many bytes as announced; sharing to a thread needs the thread's parent."""
         files = args.get("files") or []
+        if not files:
+            raise SlackFault("invalid_arguments")
         for f in files:
             upload = self.uploads.get(f.get("id"))
             if upload is None or upload["content"] is None:
                 raise SlackFault("file_not_found")
-            upload.update(title=f.get("title"), channel=args.get("channel_id"), comment=args.get("initial_comment"))
-        if args.get("channel_id"):
-            channel = self._channel({"channel": args["channel_id"]})
+            if len(upload["content"]) != upload["length"]:
+                self.violations.append(
+                    f"files.completeUploadExternal: {upload['length']} bytes announced, {len(upload['content'])} sent"
+                )
+                raise SlackFault("file_upload_size_mismatch")
+        thread_ts = args.get("thread_ts") or None
+        channel = self._channel({"channel": args["channel_id"]}) if args.get("channel_id") else None
+        if thread_ts and (channel is None or not any(m["ts"] == thread_ts for m in channel.messages)):
+            raise SlackFault("thread_not_found")
+        for f in files:
+            self.uploads[f["id"]].update(
+                title=f.get("title"),
+                channel=args.get("channel_id"),
+                comment=args.get("initial_comment"),
+                thread_ts=thread_ts,
+            )
+        if channel is not None:
             channel.messages.append(
                 {
                     "ts": self._ts(),
                     "user": BOT_USER,
                     "text": args.get("initial_comment") or "",
                     "blocks": [],
-                    "thread_ts": None,
+                    "thread_ts": thread_ts,
                     "metadata": None,
                     "channel": channel.id,
                     "files": [f["id"] for f in files],

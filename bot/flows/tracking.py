@@ -7,14 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot import clock
-from bot.flows import mentions
+from bot import clock, publish
+from bot.flows import mentions, step_changes
 from bot.model import Crisis
 from bot.rules import keywords as keyword_rules
 from bot.rules.volume import HOUR
 from bot.services import Services
+from bot.slack.gateway import SlackError
 from bot.slack.ids import Field
 from bot.words.links import normalise_link
+from bot.words.text import channel
 
 FEEDS_MAX = 10
 
@@ -45,12 +47,34 @@ def read(values: dict[str, Any], *, title: str) -> Tracking:
     return Tracking(words, tuple(dict.fromkeys(feeds)), errors)
 
 
-def change(services: Services, crisis: Crisis, tracking: Tracking, *, actor: str) -> None:
-    """Store what the crisis tracks now, and count for it the stored items its new keywords
-    match from the baseline period on."""
+def may_change(services: Services, crisis: Crisis | None, actor: str) -> str | None:
+    """Why `actor` may not change what this crisis tracks (None when they may): it must be
+    open, and they in its war room (a private crisis's keywords stay inside it)."""
+    if crisis is None:
+        return "That crisis no longer exists."
+    if not crisis.is_open:
+        return f"Crisis #{crisis.id} is closed: what it tracks no longer changes."
+    try:
+        member = step_changes.is_member(services, crisis, actor)
+    except SlackError as error:
+        return error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again."
+    return None if member else f"Only people in {channel(crisis.channel_id)} can change what it tracks."
+
+
+def change(services: Services, crisis_id: int, tracking: Tracking, *, actor: str) -> str | None:
+    """Store what the crisis tracks now, count for it the stored items its new keywords match
+    from the baseline period on, and show it in the header. Returns a problem, if any."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None or not crisis.is_open:
+        return "This crisis is closed: what it tracks no longer changes."
     now = clock.now()
     services.crises.set_tracking(crisis.id, tracking.keywords, tracking.feeds, actor=actor, at=now)
     count_earlier(services, crisis.id, tracking.keywords, opened_at=crisis.opened_at, now=now)
+    try:
+        publish.refresh_header(services, crisis.id)
+    except SlackError as error:
+        return "Saved, but " + error.could_not("update the header")
+    return None
 
 
 def count_earlier(services: Services, crisis_id: int, words: tuple[str, ...], *, opened_at: int, now: int) -> int:

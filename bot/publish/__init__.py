@@ -21,6 +21,7 @@ from bot.publish.posts import (
     for_handover,
     for_reopen,
     for_step_change,
+    share_file,
     show,
 )
 from bot.publish.posts import sweep as sweep_posts
@@ -43,6 +44,7 @@ __all__ = [
     "post_once",
     "refresh_checklist",
     "refresh_header",
+    "share_file",
     "show",
     "sweep_posts",
     "sweep_renders",

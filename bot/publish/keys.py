@@ -15,6 +15,7 @@ HANDOVER = "handover"  # handover:<event id>: who owns the crisis now, in the wa
 HANDOVER_DM = "owner"  # owner:<event id>: the DM telling the new owner
 REOPENED = "reopened"  # reopened:<event id>: why the crisis was reopened, in the war room
 TICK_OFFER = "approved"  # approved:<draft id>: "mark the step done?" once a reply is approved
+SPIKE = "spike"  # spike:<spike id>: the brand watch's spike alert, in the listening channel
 
 
 def key(kind: str, ref: int) -> str:
@@ -46,3 +47,8 @@ def stall_nudge(crisis_id: int, quiet_since: int) -> str:
 def feed_broken(feed_id: int, failing_since: int) -> str:
     """One notice per failing spell of a feed: once it works again, a new failure is news."""
     return f"feed:{feed_id}:broken:{failing_since}"
+
+
+def calm(crisis_id: int, last_hot_hour: int) -> str:
+    """One calm-down notice per calm spell: a new rise and fall is a new spell, with a new key."""
+    return f"calm:{crisis_id}:{last_hot_hour}"

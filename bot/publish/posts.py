@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import clock
-from bot.model import Crisis, Draft, DraftState, StepState
+from bot.model import WATCH, Crisis, Draft, DraftState, StepState
 from bot.publish import keys, record
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.services import Services
@@ -23,6 +23,7 @@ from bot.slack.gateway import SlackError
 from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
+from bot.views import volume as volume_views
 from bot.views import war_room as war_room_views
 from storage.closures import ClosureFacts, ReopenFacts
 from storage.crises import OwnerChange
@@ -203,6 +204,16 @@ def deliver_reporting(services: Services, posts: Posts, what: Callable[[str], st
             problems.append(SlackError("chat.postMessage", error).could_not(what(key)))
 
 
+def _spike(services: Services, spike_id: int) -> Post | None:
+    spike = services.spikes.get(spike_id)
+    channel = services.config.listening_channel
+    if spike is None or not channel:
+        return None
+    latest = services.mentions.latest_links(WATCH, volume_views.LINKS_SHOWN)
+    message = volume_views.spike_alert(spike.id, spike.count, spike.baseline, latest, services.config.watch_keywords)
+    return Post(channel, message)
+
+
 BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
     keys.STEP_NOTE: _step_note,
     keys.SETTLED: _settled,
@@ -213,6 +224,7 @@ BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
     keys.HANDOVER_DM: _handover_dm,
     keys.REOPENED: _reopened,
     keys.TICK_OFFER: _tick_offer,
+    keys.SPIKE: _spike,
 }
 
 
@@ -221,6 +233,23 @@ def show(services: Services, channel: str, message: Message, *, thread_ts: str |
     approval, a war-room set-up task's message (the set-up's task table records its ts and so
     makes it once). Returns the ts; raises SlackError for the caller to explain."""
     return services.slack.post(channel, message, thread_ts=thread_ts)
+
+
+def share_file(
+    services: Services,
+    channel: str,
+    *,
+    filename: str,
+    title: str,
+    content: str | bytes,
+    comment: str,
+    thread_ts: str | None = None,
+) -> None:
+    """Upload a file someone asked for (a post-mortem, a chart) to a channel or a thread.
+    Raises SlackError for the caller to explain."""
+    services.slack.upload(
+        channel, filename=filename, title=title, content=content, comment=comment, thread_ts=thread_ts
+    )
 
 
 def deliver(services: Services, key: str) -> str | None:
