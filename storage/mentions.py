@@ -131,6 +131,21 @@ class MentionRepository:
         rows = self.store.db.execute("select distinct scope from mentions where at >= ?", [since])
         return {int(row[0]) for row in rows}
 
+    def now_and_peak(self, *, since: int, now: int) -> dict[int, tuple[int, int]]:
+        """For every scope with mentions since `since`: (mentions in the hour up to `now`, its
+        busiest hour since `since`), in two queries whatever the number of scopes."""
+        last = dict(
+            self.store.db.execute(
+                "select scope, sum(weight) from mentions where at >= ? and at <= ? group by scope", [now - 3600, now]
+            ).fetchall()
+        )
+        peaks = self.store.db.execute(
+            """select scope, max(n) from (select scope, sum(weight) as n from mentions
+               where at >= ? and at <= ? group by scope, at / 3600) group by scope""",
+            [since, now],
+        )
+        return {int(scope): (int(last.get(scope, 0)), max(int(peak), int(last.get(scope, 0)))) for scope, peak in peaks}
+
     def overlap(self, scope: int, other: int, since: int, until: int) -> int:
         """How many mentions of `scope` in the window were also counted for `other`."""
         row = self.store.db.execute(

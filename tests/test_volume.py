@@ -319,3 +319,48 @@ def test_the_owner_is_told_once_when_the_volume_has_calmed_down(bot, fake, clock
     tick(bot.services)
     assert len(calm_notices()) == 1
     find_element(header(fake, crisis)["blocks"], "crisis.volume.chart")
+
+
+def test_the_digest_shows_each_crisis_volume_now_and_at_peak_and_a_chart_of_the_day(fake, env, management, clock_at_t0):
+    bot = Harness.start(fake, {**env, "DIGEST_CHANNEL": management.id, "DIGEST_TIME": "09:00", "DIGEST_TZ": "UTC"})
+    try:
+        public = bot.open_crisis("Double charges", user=ANA, keywords="double charge")
+        secret = bot.open_crisis("Secret recall", user=CAR, keywords="recall", private=["private"])
+        quiet = bot.open_crisis("Quiet one", user=ANA, keywords="nothing")
+        counts(bot, public.id, {T0 + 2 * HOUR: 540, T0 + 22 * HOUR + 10 * MINUTE: 312})
+        counts(bot, secret.id, {T0 + 21 * HOUR: 77}, prefix="s")
+        clock_at_t0.move_to(T0 + 23 * HOUR + 5 * MINUTE)  # 09:05 the next day
+        tick(bot.services)
+    finally:
+        bot.stop()
+    (digest,) = [m for m in management.messages if "Crisis digest" in m["text"]]
+    text = str(digest["blocks"])
+    assert "Double charges" in text and "📈 312 in the last hour, peak 540" in text
+    assert "77" not in text and "recall" not in text  # the private crisis's volume stays in its war room
+    assert text.count("📈") == 1  # the quiet one has no figures to show
+    (upload,) = fake.uploads.values()
+    assert upload["channel"] == management.id and upload["thread_ts"] == digest["ts"]
+    image = Image.open(io.BytesIO(upload["content"]))
+    assert image.format == "PNG" and image.size == (800, 300)
+    assert image.text["Description"] == f"#{public.id} Double charges" and quiet.title not in image.text["Description"]
+
+
+def test_the_closing_summary_records_the_peak_the_total_and_the_fall(bot, fake, clock_at_t0):
+    crisis = bot.open_crisis("Double charges", user=ANA, keywords="double charge")
+    counts(bot, crisis.id, {T0 - (24 - h) * HOUR: 2 for h in range(24)})
+    counts(bot, crisis.id, {T0: 40, T0 + HOUR: 120, T0 + 2 * HOUR: 60, T0 + 3 * HOUR: 3}, prefix="rise")
+    for step in (1, 2, 3, 4):
+        bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), f"crisis.step.done#{step}", user=ANA)
+        bot.settle()
+    clock_at_t0.move_to(T0 + 6 * HOUR)
+    bot.send.command("close", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    lesson = "Answer the first complaints within the hour, before they spread."
+    bot.send.submit(bot.last_view(), {"lessons": lesson}, user=ANA)
+    bot.settle()
+    summary = next(
+        m for m in fake.channels[crisis.channel_id].messages if m["text"].startswith(f"Crisis #{crisis.id} closed")
+    )
+    volume = next(b for b in summary["blocks"] if b["block_id"] == "volume")["text"]["text"]
+    assert volume.startswith(f"📈 *Volume:* peak 120 an hour, <!date^{at(T0 + HOUR)}^")
+    assert "271 mentions in all" in volume and "back to normal 2 hours after the peak" in volume

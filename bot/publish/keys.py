@@ -34,6 +34,11 @@ def digest(day: date) -> str:
     return f"{DIGEST_PREFIX}{day.isoformat()}"
 
 
+def digest_chart(day: date) -> str:
+    """The day's chart in the thread of that day's digest (its key sorts apart from digests')."""
+    return f"chart:{day.isoformat()}"
+
+
 def ack_nudge(crisis_id: int) -> str:
     """The one reminder that step 1 is overdue."""
     return f"nudge:{crisis_id}:ack"

@@ -5,9 +5,11 @@ tell the same story."""
 from __future__ import annotations
 
 from bot.model import Closure, Crisis, FollowUp
+from bot.publish import figures
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import closing as views
+from bot.views import volume as volume_views
 from bot.words.text import user, when
 from storage.timeline import Event
 
@@ -15,6 +17,7 @@ from storage.timeline import Event
 def summary(services: Services, crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
     to_acknowledge, to_resolve = services.crises.response_times([crisis.id]).get(crisis.id, (None, None))
     timeline = [line for line in (timeline_line(e) for e in services.timeline.events(crisis.id)) if line]
+    kept = figures.record(services, crisis, now=closure.closed_at)
     return views.closing_summary(
         crisis,
         closure,
@@ -23,6 +26,7 @@ def summary(services: Services, crisis: Crisis, closure: Closure, followups: lis
         followups,
         to_acknowledge=to_acknowledge,
         to_resolve=to_resolve,
+        volume=volume_views.record_line(kept.figures, kept.fell_back_after),
     )
 
 
@@ -42,6 +46,7 @@ def timeline_line(event: Event) -> str | None:
         "closed": lambda: f"{at} closed by {who}" + (" (steps still open)" if d.get("forced") else ""),
         "reopened": lambda: f"{at} reopened by {who}",
         "followup_done": lambda: f"{at} follow-up done by {who}",
+        "tracking_changed": lambda: f"{at} {who} changed the keywords and feeds",
     }
     line = lines.get(event.kind)
     return line() if line else None

@@ -17,6 +17,7 @@ from bot.model import Platform, Source
 from storage.mentions import Bucket
 
 WIDTH, HEIGHT, DPI = 1200, 700, 100
+DAY_WIDTH, DAY_HEIGHT = 800, 300
 MILESTONE_RGB = (214, 39, 40)  # drawn without antialiasing, so the lines are exactly this colour
 MILESTONE_COLOR = "#d62728"
 PLATFORMS_SHOWN = 6
@@ -103,6 +104,32 @@ def draw(
         f"{datetime.fromtimestamp(m.at, UTC):%Y-%m-%d %H:%M} {m.label}" for m in milestones
     )
     figure.savefig(out, format="png", dpi=DPI, metadata={"Title": title, "Description": description})
+    return out.getvalue()
+
+
+def day(series: dict[str, dict[int, int]], *, since: int, until: int) -> bytes:
+    """The digest's small chart: mentions per hour of each open crisis over the last day."""
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    hours = list(range(since - since % 3600, until + 1, 3600))
+    figure = Figure(figsize=(DAY_WIDTH / DPI, DAY_HEIGHT / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    x = mdates.date2num([datetime.fromtimestamp(h, UTC) for h in hours])
+    for (label, counts), color in zip(series.items(), PLATFORM_COLORS, strict=False):
+        axes.plot(x, [counts.get(h, 0) for h in hours], label=label, color=color, linewidth=1.8)
+    axes.set_title("Mentions per hour of the open crises, last 24 hours (UTC)", loc="left", fontsize=10)
+    axes.legend(loc="upper left", fontsize=7, frameon=False)
+    axes.set_ylim(bottom=0)
+    axes.grid(axis="y", alpha=0.3)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(
+        out, format="png", dpi=DPI, metadata={"Title": "Open crises, last 24 hours", "Description": "; ".join(series)}
+    )
     return out.getvalue()
 
 

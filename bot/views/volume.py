@@ -14,6 +14,7 @@ from bot.model import Crisis, Feed, Mention, StepStatus
 from bot.rules.volume import Figures
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CrisisRef, SpikeRef, dump
+from bot.views.closing import duration
 from bot.views.common import context
 from bot.views.open_form import feeds_input, keywords_input
 from bot.words.text import cut, link, mrkdwn, user, when
@@ -33,6 +34,21 @@ def figures_line(figures: Figures | None) -> str:
         parts.append(f"{figures.times_normal:.1f} × normal")
     parts.append(figures.trend)
     return " · ".join(parts)
+
+
+def record_line(figures: Figures, fell_back_after: int | None) -> str:
+    """The closing summary's line: the peak, the total, how long it took to fall back."""
+    if figures.total == 0:
+        return "📈 *Volume:* no mentions were counted."
+    peak = f"peak {figures.peak:,} an hour"
+    if figures.peak_at is not None:
+        peak += f", {when(figures.peak_at, '{date_short_pretty} {time}')}"
+    back = (
+        f"back to normal {duration(fell_back_after)} after the peak"
+        if fell_back_after is not None
+        else "not back to normal when it closed"
+    )
+    return f"📈 *Volume:* {peak} · {figures.total:,} mentions in all · {back}"
 
 
 def tracking_line(crisis: Crisis, feeds: int) -> str:
