@@ -24,6 +24,8 @@ HELP = """*/crisis* runs a social-media crisis from Slack.
 • `/crisis reopen [#war-room or number] reason` — reopen a closed crisis
 • `/crisis lessons [words]` — search what past crises taught
 • `/crisis export` — (in a war room) the crisis as a post-mortem file
+• `/crisis volume` — (in a war room) a chart of the mentions, with the latest links and authors
+• `/crisis keywords` — (in a war room) change the keywords and feeds it tracks
 • `/crisis digest` — the daily digest, now
 • `/crisis list` — the open crises
 • `/crisis help` — this help"""
