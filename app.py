@@ -16,9 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIServer, make_server
 
 from dotenv import find_dotenv, load_dotenv
 from gunicorn.app.base import BaseApplication
@@ -172,6 +170,8 @@ def digest_command(config: Config, argv: list[str]) -> int:
 def serve_hooks(bot: Bot, port: int) -> None:
     """In Socket Mode nothing else listens on PORT: serve POST /hooks/mentions (and
     GET /healthz) there from a background thread, one thread per request."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIServer, make_server
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True

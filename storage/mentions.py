@@ -38,8 +38,9 @@ class MentionRepository:
             (m.scope, m.key, m.at, m.source.value, m.platform.value, m.author, m.text, m.link, m.weight)
             for m in mentions
         ]
-        items = [r for r in rows if r[8] == 1 and not r[1].startswith("count:")]
-        counts = [r for r in rows if r not in items]
+        items, counts = [], []
+        for row in rows:
+            (items if row[8] == 1 and not row[1].startswith("count:") else counts).append(row)
         with self.store.write() as db:
             before = db.conn.total_changes
             db.conn.executemany(

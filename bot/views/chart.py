@@ -67,16 +67,11 @@ def draw(
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, sharex=True)
-    x = mdates.date2num([datetime.fromtimestamp(int(s), UTC) for s in starts])
-    width = size / 86400 * 0.9
-    _stack(
-        top,
-        x,
-        width,
-        {s.label: v for s, v in by_source.items() if v.any()},
-        [SOURCE_COLORS[s] for s in Source if by_source[s].any()],
-    )
-    _stack(bottom, x, width, platforms, PLATFORM_COLORS)
+    edges = [*starts, starts[-1] + size]  # each bucket's start, and the end of the last
+    x = mdates.date2num([datetime.fromtimestamp(int(s), UTC) for s in edges])
+    sources = {s.label: v for s, v in by_source.items() if v.any()}
+    _stack(top, x, sources, [SOURCE_COLORS[s] for s in Source if by_source[s].any()])
+    _stack(bottom, x, platforms, PLATFORM_COLORS)
     top.set_title(title, loc="left", fontsize=13)
     top.set_ylabel(f"by source, per {_per(size)}")
     bottom.set_ylabel(f"by platform, per {_per(size)}")
@@ -98,7 +93,7 @@ def draw(
         )
     bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(bottom.xaxis.get_major_locator()))
     bottom.set_xlabel("UTC")
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.07, right=0.98, top=0.94, bottom=0.09, hspace=0.08)
     out = io.BytesIO()
     description = "Milestones: " + "; ".join(
         f"{datetime.fromtimestamp(m.at, UTC):%Y-%m-%d %H:%M} {m.label}" for m in milestones
@@ -125,7 +120,7 @@ def day(series: dict[str, dict[int, int]], *, since: int, until: int) -> bytes:
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", alpha=0.3)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.14)
     out = io.BytesIO()
     figure.savefig(
         out, format="png", dpi=DPI, metadata={"Title": "Open crises, last 24 hours", "Description": "; ".join(series)}
@@ -133,14 +128,19 @@ def day(series: dict[str, dict[int, int]], *, since: int, until: int) -> bytes:
     return out.getvalue()
 
 
-def _stack(axes, x, width: float, series: dict, colors: Sequence[str]) -> None:  # noqa: ANN001 (matplotlib types)
-    bottom = None
+def _stack(axes, x, series: dict, colors: Sequence[str]) -> None:  # noqa: ANN001 (matplotlib types)
+    """Stacked step areas, one polygon per series (bars would be one shape per bucket: slow)."""
+    import numpy as np
+
+    lower = np.zeros(len(x))
     for (label, values), color in zip(series.items(), colors, strict=False):
-        axes.bar(x, values, width=width, bottom=bottom, label=label, color=color, align="edge", linewidth=0)
-        bottom = values if bottom is None else bottom + values
+        upper = lower + np.append(values, values[-1:])
+        axes.fill_between(x, lower, upper, step="post", label=label, color=color, linewidth=0)
+        lower = upper
     if series:
         axes.legend(loc="upper left", fontsize=8, frameon=False)
     axes.set_ylim(bottom=0)
+    axes.set_xlim(x[0], x[-1])
     axes.grid(axis="y", alpha=0.3)
 
 
