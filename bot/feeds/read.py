@@ -61,7 +61,9 @@ def _plain(value: object) -> str:
 
 
 def _target(link: str) -> str:
-    """The article itself rather than a Google Alerts redirect to it."""
+    """The article itself rather than a Google Alerts redirect to it; only web links are kept."""
+    if not link.lower().startswith(("https://", "http://")):
+        return ""
     parts = urlsplit(link)
     if parts.hostname in ("www.google.com", "google.com") and parts.path == "/url":
         target = parse_qs(parts.query).get("url", [""])[0]

@@ -17,7 +17,7 @@ from bot.slack.ids import Action, Callback, CrisisRef, SpikeRef, dump
 from bot.views.closing import duration
 from bot.views.common import context
 from bot.views.open_form import feeds_input, keywords_input
-from bot.words.text import cut, link, mrkdwn, user, when
+from bot.words.text import cut, link, mrkdwn, one_line, user, when
 
 LINKS_SHOWN = 8
 AUTHORS_SHOWN = 8
@@ -100,7 +100,7 @@ def chart_facts(crisis: Crisis, latest: list[Mention], authors: list[tuple[str, 
 
 
 def _mention_line(mention: Mention) -> str:
-    label = cut(mention.text or mention.link, 90)
+    label = cut(one_line(mention.text) or mention.link, 90)
     who = f" — {mrkdwn(mention.author, 60)}" if mention.author else ""
     return (
         f"• {when(mention.at, '{date_short_pretty} {time}')} {mention.platform.label}: {link(mention.link, label)}{who}"
