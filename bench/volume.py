@@ -3,7 +3,8 @@
 
 - Ingest: 100,000 webhook-style items in calls of 1,000 (the webhook's most per call) through the
   real counting path (keyword matching against the brand watch and 5 open crises, unique keys),
-  into a real SQLite file; items per second and the file's size.
+  into a real SQLite file; items per second and the file's size. Every item matches all six
+  scopes, so it is stored six times: the worst case.
 - Chart: a crisis whose 100,000 mentions span 3 days, 3 sources and 6 platforms, with its
   milestones; the stored counts read and the PNG drawn (what /crisis volume does before the
   upload). The first chart in a process also imports matplotlib, reported apart.
