@@ -9,7 +9,7 @@ from dataclasses import replace
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot import clock
+from bot import clock, publish
 from bot.flows import closing, digest, drafting, export, lessons, listing, opening, ownership, tracking, volume
 from bot.model import Crisis
 from bot.services import Services
@@ -86,7 +86,7 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    reply(ack, notices.status(crisis, services.steps.of(crisis.id)))
+    reply(ack, notices.status(crisis, services.steps.of(crisis.id), publish.renders.header(services, crisis)))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from bot import clock
@@ -13,18 +14,12 @@ from bot.services import Services
 
 PATH = "/hooks/mentions"
 DRAIN_LIMIT = 4 * BODY_LIMIT  # an oversized body is read (and dropped) up to this, so the client hears the 413
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    411: "Length Required",
-    413: "Content Too Large",
-}
 
 
 def application(services: Services) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """The webhook as a WSGI app: refuses what is not a POST with a length in the limit before
+    reading it, then hands headers and body to bot.flows.hook."""
+
     def serve(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
             return _send(start_response, hook.Answer(405, {"ok": False, "error": "POST JSON to this address"}))
@@ -58,6 +53,6 @@ def _drain(stream: Any, length: int) -> None:
 
 def _send(start_response: Callable, answer: hook.Answer) -> Iterable[bytes]:
     body = json.dumps(answer.body, ensure_ascii=False).encode()
-    status = f"{answer.status} {_REASONS.get(answer.status, '')}"
+    status = f"{answer.status} {HTTPStatus(answer.status).phrase}"
     start_response(status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))])
     return [body]

@@ -12,6 +12,7 @@ header and checklist are still posted, and the opener is told in plain words wha
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,7 +80,15 @@ def _invite(services: Services, crisis: Crisis) -> Outcome:
 
 
 def _count_earlier(services: Services, crisis: Crisis) -> Outcome:
-    counted = tracking.count_earlier(services, crisis.id, crisis.keywords, opened_at=crisis.opened_at, now=clock.now())
+    """Count for the crisis what its keywords match among the mentions stored before it opened:
+    the rise that led to it, and the baseline its header compares with."""
+    try:
+        counted = tracking.count_earlier(
+            services, crisis.id, crisis.keywords, opened_at=crisis.opened_at, now=clock.now()
+        )
+    except sqlite3.OperationalError as error:  # the database stayed locked past its timeout
+        log.warning("crisis %s: could not count the earlier mentions: %s", crisis.id, error)
+        return Outcome(problems=["I could not count the mentions from before it opened (the database was busy)."])
     return Outcome(detail={"counted": counted})
 
 

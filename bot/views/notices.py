@@ -63,9 +63,9 @@ def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
     return Message(text=f"{len(crises)} open crises", blocks=blocks)
 
 
-def status(crisis: Crisis, steps: list[StepStatus]) -> Message:
-    """The header and the checklist together, read-only (ticking happens in the war room)."""
-    header = war_room.header(crisis)
+def status(crisis: Crisis, steps: list[StepStatus], header: Message) -> Message:
+    """The header (as the war room shows it, volume included) and the checklist together,
+    read-only (ticking happens in the war room)."""
     checklist = war_room.checklist(crisis, steps, interactive=False)
     blocks = list(header.blocks) + list(checklist.blocks)
     if crisis.setup_error:
