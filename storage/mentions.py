@@ -127,11 +127,6 @@ class MentionRepository:
         )
         return [_mention(row) for row in rows]
 
-    def active_scopes(self, since: int) -> set[int]:
-        """Scopes with a mention counted at or after `since`."""
-        rows = self.store.db.execute("select distinct scope from mentions where at >= ?", [since])
-        return {int(row[0]) for row in rows}
-
     def now_and_peak(self, *, since: int, now: int) -> dict[int, tuple[int, int]]:
         """For every scope with mentions since `since`: (mentions in the hour up to `now`, its
         busiest hour since `since`), in two queries whatever the number of scopes."""

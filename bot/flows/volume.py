@@ -21,8 +21,6 @@ from bot.views import chart
 from bot.views import volume as views
 from bot.words.text import one_line
 
-LINKS = 8
-AUTHORS = 8
 COVERED_SHARE = 0.5  # an open crisis covers a spike when it counted at least half its mentions
 
 
@@ -55,8 +53,8 @@ def post_chart(services: Services, crisis: Crisis) -> None:
     )
     facts = views.chart_facts(
         crisis,
-        services.mentions.latest_links(crisis.id, LINKS),
-        services.mentions.top_authors(crisis.id, now - 24 * HOUR, AUTHORS),
+        services.mentions.latest_links(crisis.id, views.LINKS_SHOWN),
+        services.mentions.top_authors(crisis.id, now - 24 * HOUR, views.AUTHORS_SHOWN),
         figures.of_crisis(services, crisis, now=now),
     )
     publish.show(services, channel, facts, thread_ts=crisis.header_ts)

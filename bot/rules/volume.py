@@ -43,10 +43,6 @@ class Figures:
         return "rising" if change > 0 else "falling"
 
 
-def hour_of(at: int) -> int:
-    return at - at % HOUR
-
-
 def figures(
     per_hour: Mapping[int, int], *, last_hour: int, previous_hour: int, baseline_total: int, baseline_hours: int
 ) -> Figures:
