@@ -30,7 +30,7 @@ from bot.config import Config, ConfigError
 from bot.flows import digest
 from bot.scheduler import Scheduler
 from bot.services import Services
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import SlackError, SlackGateway, build_client
 from bot.views import digest as digest_views
 from handlers import actions, commands, events, hooks, submissions
 from handlers.plumbing import install_middleware
@@ -57,7 +57,8 @@ class Bot:
 def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
     client = build_client(config.bot_token, config.api_url)
-    services = Services.build(config, SlackGateway(client), pool=pool)
+    user_client = build_client(config.user_token, config.api_url) if config.user_token else None
+    services = Services.build(config, SlackGateway(client, user_client), pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they
@@ -65,6 +66,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
         # before the ack. (Bolt's default runs them on a pool of 5 and polls for the ack every
         # 10 ms, which both adds latency and lets slow Slack calls starve later acks.)
         app = App(signing_secret=config.signing_secret, client=client, process_before_response=True)
+        services.slack.bot_user_id  # noqa: B018 (known before the first set-up, whose invitations need it)
     except BaseException:
         services.shutdown()
         raise
@@ -121,7 +123,7 @@ def main(argv: list[str]) -> int:
             f"crisis bot: Slack refused SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL.", file=sys.stderr
         )
         return EXIT_CONFIG
-    except OSError as error:
+    except (OSError, SlackError) as error:
         print(f"crisis bot: could not reach Slack at {config.api_url} ({error}).", file=sys.stderr)
         return 1
     if config.socket_mode:

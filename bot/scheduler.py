@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, feeds, nudges, volume, war_room_setup
+from bot.flows import closing, digest, feeds, nudges, reopening, volume, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def resume_setups(services: Services, *, now: int) -> int:
 
 # Recovery first (what a crash left half-done), then what the clock made due.
 JOBS: tuple[Callable[..., int], ...] = (
+    reopening.finish_restores,
     resume_setups,
     publish.sweep_posts,
     closing.finish_archives,

@@ -22,6 +22,7 @@ from storage.mentions import MentionRepository
 from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
+from storage.shown import Shown
 from storage.spikes import SpikeRepository
 from storage.steps import StepRepository
 from storage.timeline import Timeline
@@ -38,6 +39,7 @@ class Services:
     steps: StepRepository
     timeline: Timeline
     seen_requests: SeenRequests
+    shown: Shown
     outbox: Outbox
     drafts: DraftRepository
     closures: ClosureRepository
@@ -50,6 +52,7 @@ class Services:
     renders: SingleFlight
     workers: Executor
     urgent: Executor
+    calls: Executor  # Slack calls of one piece of work that can run at once (a set-up's tasks)
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
@@ -66,6 +69,7 @@ class Services:
         """Let queued work finish, then close the database."""
         self.urgent.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        self.calls.shutdown(wait=True)
         self.store.close()
 
     @classmethod
@@ -81,6 +85,7 @@ class Services:
             steps=StepRepository(store),
             timeline=Timeline(store),
             seen_requests=SeenRequests(store),
+            shown=Shown(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
@@ -93,6 +98,7 @@ class Services:
             renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
+            calls=pool(config.worker_threads, "calls"),
         )
 
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
 from bot.flows import closing, drafting, opening, step_changes, volume, war_room_setup
-from bot.model import Step
+from bot.model import Crisis, Step
 from bot.rules.checklist import Move
 from bot.services import Services
 from bot.slack import ids
@@ -23,7 +23,7 @@ from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
 from bot.words.text import channel
-from handlers.commands import open_close_modal, open_modal, open_tracking_modal, share_chart, show_template
+from handlers.commands import open_close_modal, open_modal, open_tracking_modal, share_chart
 from handlers.plumbing import (
     Interaction,
     defer_answer,
@@ -49,13 +49,13 @@ def on_action(ack: Ack, body: dict, context: BoltContext) -> None:
 
 
 def _resume_setup(services: Services, who: Interaction) -> None:
-    services.defer(_resume, services, who, who.ref.crisis)
+    services.defer(_resume, services, who, who.crisis)
 
 
-def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
-    crisis = services.crises.get(crisis_id)
-    if crisis is None:
-        tell(services, who, notices.note("That crisis no longer exists."))
+def _resume(services: Services, who: Interaction, crisis: Crisis) -> None:
+    refusal = war_room_setup.resume_refusal(services, crisis, who.user_id)
+    if refusal:
+        tell(services, who, notices.note(refusal))
         return
     run = war_room_setup.set_up(services, crisis.id, reply_url=who.response_url)
     if run is war_room_setup.Run.BUSY:
@@ -124,20 +124,29 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
 
 
 def _step_template(services: Services, who: Interaction) -> None:
-    ref = who.ref
-    services.defer(show_template, services, who, ref.crisis, Kind.for_step(Step(ref.step)), None)
+    kind = Kind.for_step(Step(who.ref.step))
+    defer_answer(
+        services, who, drafting.show, services, who.crisis, kind, None, who.user_id, failing="show the template"
+    )
 
 
 def _template_switch(services: Services, who: Interaction) -> None:
-    services.defer(_switch, services, who, who.ref)
-
-
-def _switch(services: Services, who: Interaction, ref: ids.TemplateRef) -> None:
-    crisis = services.crises.get(ref.crisis)
-    if crisis is not None and who.channel_id and who.message_ts:
-        drafting.switch(
-            services, crisis, Kind(ref.kind), ref.language, who.user_id, channel=who.channel_id, ts=who.message_ts
-        )
+    """A picker rewrites the message it is on (the current request's), once the bot's records
+    say that message shows this crisis's reply."""
+    ref = who.ref
+    defer_answer(
+        services,
+        who,
+        drafting.switch,
+        services,
+        who.crisis,
+        Kind(ref.kind),
+        ref.language,
+        who.user_id,
+        channel=who.channel_id or "",
+        ts=who.message_ts or "",
+        failing="show that reply",
+    )
 
 
 def _template_edit(services: Services, who: Interaction) -> None:
@@ -153,9 +162,10 @@ def _draft_revise(services: Services, who: Interaction) -> None:
 
 def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef, text: str | None) -> None:
     def build() -> View | Message:
-        crisis = services.crises.get(ref.crisis)
-        if crisis is None or not crisis.is_open:
-            return notices.note("This crisis is closed: its replies can no longer be drafted.")
+        crisis = who.crisis  # the draft's, for a revision
+        refusal = drafting.draft_refusal(services, crisis, who.user_id)
+        if refusal:
+            return notices.note(refusal)
         filled = (
             text
             if text is not None
@@ -167,13 +177,18 @@ def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef
 
 
 def _template_details(services: Services, who: Interaction) -> None:
+    """The details form for the reply clicked on; it remembers that message (checked again
+    against the bot's records when the form is saved) to show the reply with the new details."""
     ref = who.ref
-    located = ids.TemplateRef(ref.crisis, ref.kind, ref.language, channel=who.channel_id or "", ts=who.message_ts or "")
+    located = ids.TemplateRef(ref.crisis, ref.kind, ref.language, ts=who.message_ts or "")
 
     def build() -> View | Message:
-        crisis = services.crises.get(ref.crisis)
-        if crisis is None:
-            return notices.note("That crisis no longer exists.")
+        crisis = who.crisis
+        refusal = drafting.reply_refusal(services, crisis, who.user_id) or drafting.shown_refusal(
+            services, crisis, channel=who.channel_id or "", ts=located.ts
+        )
+        if refusal:
+            return notices.note(refusal)
         return drafting.details_form(services, crisis, located, who.user_id)  # the preview needs users.info
 
     services.defer_urgent(open_when_ready, services, who, build)
@@ -181,16 +196,22 @@ def _template_details(services: Services, who: Interaction) -> None:
 
 def _template_preview(services: Services, who: Interaction) -> None:
     """Preview in the details form: re-render it with what is typed so far, stored or not."""
-    view, crisis = who.view or {}, who.crisis
-    if crisis is None or not view.get("id"):
-        return
-    typed = drafting.read_details(read_values(view))
-    services.defer(_update_preview, services, view, drafting.details_form, crisis, who.ref, who.user_id, typed)
+    view = who.view or {}
+    if view.get("id"):
+        typed = drafting.read_details(read_values(view))
+        services.defer(_update_preview, services, who, view, typed)
 
 
-def _update_preview(services: Services, view: dict, build: Callable[..., View], *args: object) -> None:
+def _update_preview(services: Services, who: Interaction, view: dict, typed: drafting.TypedDetails) -> None:
+    crisis = who.crisis
+    refusal = drafting.reply_refusal(services, crisis, who.user_id)
+    built = (
+        notices.notice_modal(notices.note(refusal))
+        if refusal
+        else drafting.details_form(services, crisis, who.ref, who.user_id, typed)
+    )
     try:
-        services.slack.update_view(view["id"], build(services, *args), hash=view.get("hash"))
+        services.slack.update_view(view["id"], built, hash=view.get("hash"))
     except SlackError as error:  # hash_conflict: they typed on and pressed again; that update wins
         log.info("preview not updated: %s", error.code)
 
@@ -218,8 +239,6 @@ def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> 
 
 def _close(services: Services, who: Interaction) -> None:
     ref, crisis = who.ref, who.crisis
-    if crisis is None:
-        return
     refusal = closing.close_refusal(services, crisis, who.user_id, forced=ref.forced)  # forced: steps are the point
     if refusal is not None:
         tell(services, who, closing_views.refusal_message(crisis, refusal))

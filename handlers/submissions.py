@@ -43,12 +43,7 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors={Field.TITLE.value: refusal})
         return
     outcome = opening.submit(
-        services,
-        read_values(view),
-        opener_id=body["user"]["id"],
-        request_key=f"view:{view['id']}",
-        context=subject_of(context).ref,
-        at=clock.now(),
+        services, read_values(view), opener_id=body["user"]["id"], view_id=view["id"], at=clock.now()
     )
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)
@@ -84,17 +79,14 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
 @guarded
 def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = subject_of(context).ref
+    ref, crisis = subject_of(context).ref, subject_of(context).crisis
     text = clean(read_values(body["view"]).get(Field.DRAFT_TEXT.value))
-    crisis = subject_of(context).crisis
     if not text:
         ack(response_action="errors", errors={Field.DRAFT_TEXT.value: "Write the reply first."})
         return
-    if crisis is None or not crisis.is_open:
-        ack(
-            response_action="errors",
-            errors={Field.DRAFT_TEXT.value: "This crisis is closed: its replies can no longer be drafted."},
-        )
+    refusal = drafting.draft_refusal(services, crisis, body["user"]["id"])  # the crisis the form names, as stored
+    if refusal:
+        ack(response_action="errors", errors={Field.DRAFT_TEXT.value: refusal})
         return
     ack()
     if services.seen_requests.first_time(
@@ -118,26 +110,30 @@ def _submit_draft(services: Services, who: Interaction, crisis: Crisis, ref: ids
 def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     ref, crisis = subject_of(context).ref, subject_of(context).crisis
-    if crisis is None:
-        ack()
+    actor = body["user"]["id"]
+    refusal = drafting.reply_refusal(services, crisis, actor)  # the crisis the form names, as stored
+    if refusal:
+        ack(response_action="errors", errors={Field.CUSTOMER.value: refusal})
         return
     typed = drafting.read_details(read_values(body["view"]))
     if typed.errors:
         ack(response_action="errors", errors=typed.errors)
         return
-    drafting.save_details(services, crisis, typed, actor=body["user"]["id"])
+    drafting.save_details(services, crisis, typed, actor=actor)
     ack()
-    if ref.channel and ref.ts:
-        updated = services.crises.get(ref.crisis)
-        services.defer(
+    if ref.ts:  # the reply the form was opened from; switch checks the bot's record that it is one
+        defer_answer(
+            services,
+            Interaction.of(body),
             drafting.switch,
             services,
-            updated,
+            services.crises.get(crisis.id),
             Kind(ref.kind),
             ref.language,
-            body["user"]["id"],
-            channel=ref.channel,
+            actor,
+            channel=crisis.channel_id or "",
             ts=ref.ts,
+            failing="show the reply with the new details",
         )
 
 

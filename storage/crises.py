@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from sqlite_utils import Database
+
 from bot.model import (
     Category,
     Crisis,
@@ -46,6 +48,14 @@ class OwnerChange:
     event_id: int
     channel: str | None  # the war room
     new_owner: str
+
+
+@dataclass(frozen=True)
+class MoveFacts:
+    """What leaving an archived war room for a new one stored, for deciding what it publishes."""
+
+    event_id: int
+    previous_channel: str  # the archived war room (the new one does not exist yet)
 
 
 @dataclass(frozen=True)
@@ -128,8 +138,63 @@ class CrisisRepository:
         return self._by("id", crisis_id)
 
     def by_channel(self, channel_id: str) -> Crisis | None:
-        """The crisis whose war room is this channel, if any."""
-        return self._by("channel_id", channel_id)
+        """The crisis whose war room is this channel, or was before it moved on to a new one."""
+        crisis = self._by("channel_id", channel_id)
+        if crisis is None:
+            row = self.store.db.execute("select crisis_id from war_rooms where channel_id = ?", [channel_id]).fetchone()
+            crisis = self.get(row[0]) if row else None
+        return crisis
+
+    # A reopened crisis whose war room closing archived: back in it, or on to a new one.
+
+    def rooms_to_restore(self, *, reopened_before: int) -> list[Crisis]:
+        """Open crises whose war room is still archived, reopened before `reopened_before` (a
+        crash interrupted bringing it back; a younger one is probably being brought back now)."""
+        rows = self.store.db.query(
+            """select c.* from crises c where c.status = ? and c.archived_room is not null
+                 and (select max(at) from events e where e.crisis_id = c.id and e.kind = 'reopened') < ?
+               order by c.id""",
+            [Status.OPEN.value, reopened_before],
+        )
+        return [self._crisis(row) for row in rows]
+
+    def unarchived(self, crisis_id: int, *, archived: str, redo: tuple[str, ...], at: int) -> bool:
+        """The archived war room is back: its set-up `redo` tasks run again (archiving removed
+        everyone, so they are invited again). False when another worker brought it back first."""
+        with self.store.write() as db:
+            if not _room_back(db, crisis_id, archived):
+                return False
+            db.execute(
+                f"delete from setup_tasks where crisis_id = ? and task in ({','.join('?' * len(redo))})",
+                [crisis_id, *redo],
+            )
+            record_event(db, crisis_id, at=at, actor=None, kind="war_room_unarchived", detail={"channel": archived})
+            return True
+
+    def moved(self, crisis_id: int, *, archived: str, at: int, posts: Callable[[MoveFacts], Posts]) -> bool:
+        """Leave the archived war room for a new one, which the set-up makes from scratch: the
+        old room is kept as a former war room (it still leads to the crisis) and the posts
+        `posts` says the move calls for are enqueued, all in one transaction. A compare-and-set
+        on the archived room: False when another worker got there first, so a retry, a double
+        click or a crash never gives two new war rooms."""
+        with self.store.write() as db:
+            if not _room_back(db, crisis_id, archived):
+                return False
+            db.execute(
+                "insert or ignore into war_rooms (channel_id, crisis_id, left_at) values (?, ?, ?)",
+                [archived, crisis_id, at],
+            )
+            db.execute(
+                """update crises set previous_channel_id = channel_id, previous_channel_name = channel_name,
+                       channel_id = null, channel_name = null, header_ts = null, checklist_ts = null,
+                       rendered_checklist = null, rendered_header = null where id = ?""",
+                [crisis_id],
+            )
+            db.execute("delete from setup_tasks where crisis_id = ?", [crisis_id])
+            event_id = record_event(db, crisis_id, at=at, actor=None, kind="war_room_moved", detail={"from": archived})
+            for key, where in posts(MoveFacts(event_id, archived)):
+                enqueue(db, key, where, now=at)
+            return True
 
     def open_crises(self) -> list[Crisis]:
         """Open crises, most severe first, then oldest first."""
@@ -389,6 +454,19 @@ class CrisisRepository:
         return [r["user_id"] for r in rows]
 
 
+def _room_back(db: Database, crisis_id: int, archived: str) -> bool:
+    """Claim bringing back the archived war room of an open crisis (compare-and-set), and mark
+    its set-up unfinished so that what the room now needs is done, also after a crash."""
+    return (
+        db.execute(
+            "update crises set archived_room = null, setup_state = ?, setup_error = null"
+            " where id = ? and status = ? and archived_room = ?",
+            [SetupState.PENDING.value, crisis_id, Status.OPEN.value, archived],
+        ).rowcount
+        == 1
+    )
+
+
 def _lease_free(row: dict, now: int) -> bool:
     """No lease, an expired one, or one whose holder died (after a retry back-off: no holder)."""
     return row["lease_until"] is None or row["lease_until"] < now or not alive(row["lease_holder"])
@@ -429,4 +507,8 @@ def crisis_from_row(row: dict) -> Crisis:
             facts_link=row.get("reply_facts_link") or "",
             taken_down=bool(row.get("reply_taken_down")),
         ),
+        archived_room=row.get("archived_room"),
+        previous_channel_id=row.get("previous_channel_id"),
+        previous_channel_name=row.get("previous_channel_name"),
+        reopened_by=row.get("reopened_by"),
     )

@@ -182,7 +182,45 @@ def _v6_reply_facts(db: Database) -> None:
     db["crises"].add_column("reply_taken_down", int)
 
 
-def _v7_volume(db: Database) -> None:
+def _v7_shown(db: Database) -> None:
+    # What the bot showed people, so a click or a submission is checked against the bot's own
+    # records instead of what its payload says: the open forms (where to answer the opener) and
+    # the messages showing a reply template (the only messages a template picker may change).
+    db["open_forms"].create(
+        {"view_id": str, "opener_id": str, "origin_channel_id": str, "response_url": str, "opened_at": int},
+        pk="view_id",
+        not_null={"opener_id", "opened_at"},
+    )
+    db["template_messages"].create(
+        {"channel_id": str, "ts": str, "crisis_id": int, "shown_at": int},
+        pk=("channel_id", "ts"),
+        not_null={"crisis_id", "shown_at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+
+
+def _v8_war_rooms_back(db: Database) -> None:
+    # A reopened crisis gets its archived war room back (unarchived with a user token) or moves
+    # on to a new one (a bot cannot unarchive); the rooms it left keep leading to it.
+    db["crises"].add_column("archived_room", str)  # its war room while closing has it archived
+    db["crises"].add_column("previous_channel_id", str)  # the archived war room the current one continues
+    db["crises"].add_column("previous_channel_name", str)
+    db["crises"].add_column("reopened_by", str)  # told how the war room came back
+    db["war_rooms"].create(
+        {"channel_id": str, "crisis_id": int, "left_at": int},
+        pk="channel_id",
+        not_null={"crisis_id", "left_at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db.execute(
+        """update crises set archived_room = channel_id
+           where status = 'closed' and channel_id is not null and exists (
+               select 1 from closures cl where cl.crisis_id = crises.id and cl.archived_at is not null
+                 and cl.id = (select max(id) from closures where crisis_id = crises.id))"""
+    )
+
+
+def _v9_volume(db: Database) -> None:
     # What a crisis watches: its keywords (one per line), and what its header last showed of
     # the volume (so the scheduler re-renders it only when the figures change).
     db["crises"].add_column("keywords", str)
@@ -255,7 +293,9 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v4_closures,
     _v5_recovery,
     _v6_reply_facts,
-    _v7_volume,
+    _v7_shown,
+    _v8_war_rooms_back,
+    _v9_volume,
 ]
 
 

@@ -6,6 +6,13 @@ channels, members, messages, pins, views and trigger ids, answers with Slack's o
 records every call, and lets a test inject faults. Requests Slack itself would reject as
 malformed (invalid blocks, a missing text fallback, unknown arguments) are answered with the
 error Slack gives *and* collected in `violations`, which the test fixture asserts is empty.
+
+It knows Slack's awkward truths: archiving removes every member, the bot included, and a bot
+token then cannot unarchive (`not_in_channel`): only a person's user token (USER_TOKEN, acting
+as TOKEN_USER) can, and whoever unarchives is the channel's only member afterwards. An invite
+of several people fails as a whole, with one error, when one of them cannot be added: someone
+in another workspace of the organisation (Enterprise Grid, `W…` ids) or an external person
+(Slack Connect).
 """
 
 from __future__ import annotations
@@ -28,8 +35,15 @@ from bot.slack.blockkit import BlockKitError, check_blocks
 
 TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-A0000001-test"
+USER_TOKEN = "xoxp-test-token"  # an admin's user token (SLACK_USER_TOKEN)
 BOT_USER = "UBOT0001"
+TOKEN_USER = "UADM0009"  # the person whose user token USER_TOKEN is
 TEAM = "T0000001"
+OTHER_TEAM = "T0000002"  # another workspace of the same Enterprise Grid organisation
+# What the user token may do: bring a war room back from the archive (or put it back), nothing else.
+USER_TOKEN_METHODS = frozenset(
+    {"conversations.unarchive", "conversations.invite", "conversations.leave", "conversations.archive"}
+)
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 JSON_ARGS = ("blocks", "view", "metadata", "attachments", "files")
 
@@ -44,7 +58,8 @@ class SlackFault(Exception):
 class Call:
     method: str
     args: dict[str, Any]
-    at: float
+    at: float  # when it was answered
+    started: float  # when it arrived (a call is in flight from `started` to `at`)
 
 
 @dataclass
@@ -59,6 +74,7 @@ class Channel:
     purpose: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
     pins: list[str] = field(default_factory=list)
+    former_members: set[str] = field(default_factory=set)  # who was in it when it was archived
 
 
 @dataclass
@@ -91,8 +107,10 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._caller = BOT_USER  # whose token the call being answered carries
         self.add_user(BOT_USER, name="crisisbot", is_bot=True)
         self.general = self.add_channel("general", members=set())
+        self.add_user(TOKEN_USER, name="admin")
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -130,10 +148,16 @@ class FakeSlack:
         tz: str = "Europe/Amsterdam",
         is_bot: bool = False,
         deleted: bool = False,
+        team: str = TEAM,
+        external: bool = False,
     ) -> str:
+        """A person (or bot) Slack knows. `team` other than TEAM: someone in another workspace
+        of the organisation (Grid ids start with W); `external`: a Slack Connect person from
+        another organisation."""
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team,
+            "is_stranger": external,
             "name": name or user_id.lower(),
             "real_name": name or user_id,
             "is_bot": is_bot,
@@ -255,14 +279,13 @@ class FakeSlack:
     # Serving
 
     def handle(self, method: str, args: dict[str, Any], auth: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
+        started = time.time()
         if self.latency:
             time.sleep(self.latency)
         with self._changed:
-            self.calls.append(Call(method, args, time.time()))
+            self.calls.append(Call(method, args, time.time(), started))
             try:
-                expected = APP_TOKEN if method == "apps.connections.open" else TOKEN
-                if auth != f"Bearer {expected}":
-                    raise SlackFault("invalid_auth")
+                self._caller = self._authenticate(method, auth)
                 self._inject_fault(method, args)
                 handler = getattr(self, "_" + method.replace(".", "_"), None)
                 if handler is None:
@@ -286,6 +309,19 @@ class FakeSlack:
             self._check_message(body, "response_url")
             self.responses.append({"url": f"{self.base}{path}", **body})
             self._changed.notify_all()
+
+    def _authenticate(self, method: str, auth: str | None) -> str:
+        """Whose token the call carries (the bot's, or TOKEN_USER's user token)."""
+        if method == "apps.connections.open":
+            if auth != f"Bearer {APP_TOKEN}":
+                raise SlackFault("invalid_auth")
+            return BOT_USER
+        callers = {f"Bearer {TOKEN}": BOT_USER, f"Bearer {USER_TOKEN}": TOKEN_USER}
+        if auth not in callers:
+            raise SlackFault("invalid_auth")
+        if callers[auth] == TOKEN_USER and method not in USER_TOKEN_METHODS:
+            self.violations.append(f"{method} called with the user token: it acts as a person")
+        return callers[auth]
 
     def _kill_if_asked(self, method: str, args: dict[str, Any]) -> None:
         for rule in list(self._kills):
@@ -322,7 +358,7 @@ class FakeSlack:
             raise SlackFault("channel_not_found")
         if writable and channel.archived:
             raise SlackFault("is_archived")
-        if member and BOT_USER not in channel.members:
+        if member and self._caller not in channel.members:
             raise SlackFault("not_in_channel")
         return channel
 
@@ -389,24 +425,42 @@ class FakeSlack:
         if len(users) > 100:
             self.violations.append("conversations.invite with more than 100 users")
             raise SlackFault("too_many_users")
-        errors = []
-        for user in users:
-            if user == BOT_USER:
-                errors.append({"user": user, "ok": False, "error": "cant_invite_self"})
-            elif user not in self.users or self.users[user]["deleted"]:
-                errors.append({"user": user, "ok": False, "error": "user_not_found"})
-            elif user in channel.members:
-                errors.append({"user": user, "ok": False, "error": "already_in_channel"})
-        if errors:
-            raise SlackFault(errors[0]["error"], errors=errors)
+        errors = [error for error in (self._invite_error(channel, user) for user in users) if error]
+        if errors:  # one person at fault fails the whole call, and Slack names one error
+            raise SlackFault(errors[0])
         channel.members.update(users)
         return {"channel": {"id": channel.id}}
 
+    def _limit(self, args: dict[str, Any], default: int = 100) -> int:
+        """A list method's `limit`: Slack answers `invalid_limit` past 999."""
+        limit = int(args.get("limit") or default)
+        if not 1 <= limit <= 999:
+            self.violations.append(f"limit={limit}: Slack allows 1 to 999")
+            raise SlackFault("invalid_limit")
+        return limit
+
+    def _invite_error(self, channel: Channel, user: str) -> str | None:
+        """Why Slack refuses to add this person to this channel (None: it would add them)."""
+        person = self.users.get(user)
+        if user == self._caller:
+            return "cant_invite_self"
+        if person is None or person["deleted"]:
+            return "user_not_found"
+        if user in channel.members:
+            return "already_in_channel"
+        if person["is_stranger"]:
+            return "no_external_invite_permission"
+        if person["team_id"] != TEAM:
+            return "org_user_not_in_team"
+        return None
+
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False, member=False)
+        if channel.is_private and BOT_USER not in channel.members:
+            raise SlackFault("channel_not_found")  # a private channel is invisible to a bot outside it
         members = sorted(channel.members)
         start = int(args.get("cursor") or 0)
-        limit = int(args.get("limit") or 100)
+        limit = self._limit(args)
         page = members[start : start + limit]
         cursor = str(start + limit) if start + limit < len(members) else ""
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
@@ -428,6 +482,7 @@ class FakeSlack:
         }
 
     def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._limit(args)
         mine = [
             {"id": c.id, "name": c.name, "is_private": c.is_private, "is_archived": c.archived}
             for c in self.channels.values()
@@ -460,13 +515,29 @@ class FakeSlack:
         if channel.archived:
             raise SlackFault("already_archived")
         channel.archived = True
+        channel.former_members, channel.members = channel.members, set()  # everyone, the bot too
         return {}
 
     def _conversations_unarchive(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A bot is never a member of an archived channel, so its token always gets
+        `not_in_channel`; a person's token unarchives (a private channel only if they were in
+        it) and makes them its only member."""
         channel = self._channel(args, writable=False, member=False)
+        if self._caller == BOT_USER and (channel.archived or BOT_USER not in channel.members):
+            raise SlackFault("not_in_channel")
         if not channel.archived:
             raise SlackFault("not_archived")
+        if channel.is_private and self._caller not in channel.former_members:
+            raise SlackFault("channel_not_found")
         channel.archived = False
+        channel.members = {self._caller}
+        return {}
+
+    def _conversations_leave(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, member=False)
+        if self._caller not in channel.members:
+            return {"not_in_channel": True}
+        channel.members.discard(self._caller)
         return {}
 
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -618,7 +689,8 @@ class FakeSlack:
     def _store_view(self, view_id: str, args: dict[str, Any]) -> dict[str, Any]:
         view = dict(args.get("view") or {})
         try:
-            check_blocks(view.get("blocks") or [])
+            if self.validate:
+                check_blocks(view.get("blocks") or [])
         except BlockKitError as error:
             self.violations.append(f"view: {error}")
             raise SlackFault("invalid_arguments") from error

@@ -41,6 +41,45 @@ def test_migrating_twice_changes_nothing(store):
     again.close()
 
 
+def test_war_rooms_archived_before_the_upgrade_are_known_to_be_archived(tmp_path):
+    """Crises closed with an archived war room before version 7 still get it back on reopening."""
+    db = connect(tmp_path / "old.db")
+    for migration in schema.MIGRATIONS[:6]:
+        migration(db)
+    db.execute("PRAGMA user_version = 6")
+    for crisis, channel, archived_at in ((1, "C1", 100), (2, "C2", None)):
+        db["crises"].insert(
+            {
+                "id": crisis,
+                "request_key": f"k{crisis}",
+                "title": "T",
+                "category": "trolling",
+                "severity": "low",
+                "owner_id": "UA1",
+                "opener_id": "UA1",
+                "opened_at": 1,
+                "status": "closed",
+                "channel_id": channel,
+            }
+        )
+        db["closures"].insert(
+            {
+                "crisis_id": crisis,
+                "closed_by": "UA1",
+                "closed_at": 50,
+                "lessons": "L",
+                "archive": 1,
+                "archived_at": archived_at,
+            }
+        )
+    db.conn.commit()
+    db.close()
+    upgraded = Store(tmp_path / "old.db")
+    crises = CrisisRepository(upgraded)
+    assert (crises.get(1).archived_room, crises.get(2).archived_room) == ("C1", None)
+    upgraded.close()
+
+
 def test_a_newer_database_is_refused(tmp_path):
     db = sqlite3.connect(tmp_path / "new.db")
     db.execute("PRAGMA user_version = 999")

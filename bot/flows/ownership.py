@@ -6,6 +6,7 @@ import logging
 import re
 
 from bot import clock, publish
+from bot.flows import access
 from bot.model import Crisis
 from bot.publish import keys
 from bot.services import Services
@@ -27,7 +28,10 @@ def parse_user(text: str) -> str | None:
 def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str) -> str:
     """Make `new_owner` the owner: stored first with its announcement and DM enqueued, then the
     new owner invited, the pinned header updated, the note and the DM delivered (exactly once,
-    also after a crash). Returns what to tell the actor."""
+    also after a crash). Only the owner or a crisis admin hands a crisis over: whoever owns it
+    may force-close and archive it. Returns what to tell the actor."""
+    if not access.owner_or_admin(services, crisis, actor):
+        return f"Only the owner, {user(crisis.owner_id)}, or a crisis admin can hand crisis #{crisis.id} over."
     if not crisis.is_open:
         return f"Crisis #{crisis.id} is closed; reopen it before handing it over."
     if new_owner == crisis.owner_id:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 
 from bot import clock, publish
-from bot.model import Crisis, Role, Step
+from bot.flows import access
+from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move, Refusal
 from bot.services import Services
 from bot.slack.gateway import SlackError
-from bot.words.text import channel
 
 log = logging.getLogger(__name__)
 
@@ -86,21 +86,4 @@ def may_change(services: Services, crisis_id: int, actor: str) -> str | None:
             f"Crisis #{crisis.id} is closed, so its checklist no longer changes. "
             "`/crisis reopen` in its war room reopens it."
         )
-    try:
-        member = is_member(services, crisis, actor)
-    except SlackError as error:
-        return error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again."
-    if not member:
-        return f"Only people in {channel(crisis.channel_id)} can change its checklist: join the channel first."
-    return None
-
-
-def is_member(services: Services, crisis: Crisis, user: str) -> bool:
-    """In the war room: someone the bot invited or saw there before, else per Slack (and then
-    remembered, so their next click costs no Web API call)."""
-    if user in services.crises.participants(crisis.id):
-        return True
-    if crisis.channel_id is None or user not in services.slack.members(crisis.channel_id):
-        return False
-    services.crises.add_participant(crisis.id, user, Role.MEMBER)
-    return True
+    return access.member_refusal(services, crisis, actor, doing="change its checklist")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import mentions, step_changes
+from bot.flows import access, mentions
 from bot.model import Crisis
 from bot.rules import keywords as keyword_rules
 from bot.rules.volume import HOUR
@@ -16,7 +16,6 @@ from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.slack.ids import Field
 from bot.words.links import normalise_link
-from bot.words.text import channel
 
 FEEDS_MAX = 10
 
@@ -54,11 +53,7 @@ def may_change(services: Services, crisis: Crisis | None, actor: str) -> str | N
         return "That crisis no longer exists."
     if not crisis.is_open:
         return f"Crisis #{crisis.id} is closed: what it tracks no longer changes."
-    try:
-        member = step_changes.is_member(services, crisis, actor)
-    except SlackError as error:
-        return error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again."
-    return None if member else f"Only people in {channel(crisis.channel_id)} can change what it tracks."
+    return access.member_refusal(services, crisis, actor, doing="change what it tracks")
 
 
 def change(services: Services, crisis_id: int, tracking: Tracking, *, actor: str) -> str | None:

@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.slack.ids import OpenContext
 from bot.views import chart
 from bot.views import volume as views
+from bot.words.links import normalise_link
 from bot.words.text import one_line
 
 COVERED_SHARE = 0.5  # an open crisis covers a spike when it counted at least half its mentions
@@ -120,7 +121,8 @@ def prefill(services: Services, spike_id: int) -> OpenContext:
     words = services.config.watch_keywords
     title = one_line(recent[0].text)[:100] if recent and recent[0].text else f"Spike in mentions of {', '.join(words)}"
     platform = Counter(m.platform for m in recent).most_common(1)[0][0].value if recent else ""
-    return OpenContext(title=title, link=recent[0].link if recent else "", platform=platform, keywords="\n".join(words))
+    link = (normalise_link(recent[0].link) or "") if recent else ""  # what the form's link field accepts
+    return OpenContext(title=title, link=link, platform=platform, keywords="\n".join(words))
 
 
 def calm_due(services: Services, *, now: int) -> int:

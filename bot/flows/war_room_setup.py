@@ -1,7 +1,7 @@
-"""Setting up a crisis's war room in Slack, as a sequence of tasks that can be resumed.
+"""Setting up a crisis's war room in Slack, as a graph of tasks that can be resumed.
 
 Each task's completion is stored with what it produced (the channel id, a message ts) in one
-transaction, and a lease lets one worker at a time run the sequence. Running it again, from
+transaction, and a lease lets one worker at a time run the graph. Running it again, from
 the opener's "Retry set-up" button, from `/crisis open` or from the scheduler after a crash,
 only does what is left: one crisis never gets two channels, headers or checklists.
 
@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import lessons, tracking
+from bot.flows import access, lessons, tracking
 from bot.model import Crisis, SetupState
 from bot.publish.renders import checklist_key, header, header_key, volume_key
 from bot.services import Services
@@ -66,14 +67,25 @@ def _create_channel(services: Services, crisis: Crisis) -> Outcome:
     raise SlackError("conversations.create", "name_taken")
 
 
-def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
+def _set_topic(services: Services, crisis: Crisis) -> Outcome:
     services.slack.set_topic(crisis.channel_id, views.topic(crisis))  # type: ignore[arg-type]
+    return Outcome()
+
+
+def _set_purpose(services: Services, crisis: Crisis) -> Outcome:
     services.slack.set_purpose(crisis.channel_id, views.purpose(crisis))  # type: ignore[arg-type]
     return Outcome()
 
 
 def _invite(services: Services, crisis: Crisis) -> Outcome:
-    people = [crisis.owner_id, *services.crises.responders(crisis.id), crisis.opener_id]
+    """Everyone in the crisis: the owner, the responders and the opener first, then whoever
+    else is part of it (a reopened crisis's war room gets back everyone who was in it)."""
+    people = [
+        crisis.owner_id,
+        *services.crises.responders(crisis.id),
+        crisis.opener_id,
+        *sorted(services.crises.participants(crisis.id)),
+    ]
     failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
     problems = [SlackError("conversations.invite", code).could_not(f"invite {user(u)}") for u, code in failed.items()]
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
@@ -134,14 +146,19 @@ class Task:
     what: str  # completes "I could not …" for the opener
     needs: tuple[str, ...]
     run: Callable[[Services, Crisis], Outcome]
+    # Tasks that need nothing and go first when there is one, but whose failure holds nothing
+    # back: the header waits for the count of earlier mentions, so its figures include them,
+    # and is posted anyway when the count could not be made.
+    after: tuple[str, ...] = ()
 
 
 TASKS: tuple[Task, ...] = (
     Task("channel", "create the war-room channel", (), _create_channel),
-    Task("topic", "set the channel's topic", ("channel",), _describe_channel),
+    Task("topic", "set the channel's topic", ("channel",), _set_topic),
+    Task("purpose", "set the channel's purpose", ("channel",), _set_purpose),
     Task("invite", "invite everyone", ("channel",), _invite),
     Task("mentions", "count the mentions before it opened", (), _count_earlier),
-    Task("header", "post the crisis header", ("channel",), _post_header),
+    Task("header", "post the crisis header", ("channel",), _post_header, after=("mentions",)),
     Task("pin", "pin the header", ("header",), _pin_header),
     Task("checklist", "post the checklist", ("channel",), _post_checklist),
     Task("owner", "tell the owner by DM", ("channel",), _tell_owner),
@@ -155,48 +172,102 @@ class Run(Enum):
     BUSY = "busy"  # another worker holds the lease and is setting it up now
 
 
+def resume_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
+    """Why `actor` may not run what is left of this crisis's set-up: its report goes to whoever
+    asks, so only the opener (whose Retry button it is), the owner or a crisis admin may."""
+    if actor == crisis.opener_id or access.owner_or_admin(services, crisis, actor):
+        return None
+    return (
+        f"Only {user(crisis.opener_id)}, who opened crisis #{crisis.id}, its owner or a crisis admin "
+        "can finish setting up its war room."
+    )
+
+
 def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
     """Run what is left of a crisis's set-up and tell the opener how it went: through
     `reply_url` (replacing the message whose Retry button was clicked) when given, else where
     they ran /crisis open, else by DM."""
     if not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
         return Run.BUSY
-    problems: list[str] = []
-    transient = False
-    worked = False
+    progress = _Progress()
     try:
-        for task in TASKS:
-            crisis = services.crises.get(crisis_id)
-            done = services.crises.tasks_done(crisis_id)
-            if crisis is None or task.name in done or any(n not in done for n in task.needs):
-                continue
-            worked = True
-            try:
-                outcome = task.run(services, crisis)
-            except SlackError as error:
-                log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
-                problems.append(error.could_not(task.what))
-                transient = transient or error.transient
-                continue
-            if outcome.problems:
-                problems.extend(outcome.problems)
-                continue
-            now = clock.now()
-            services.crises.task_done(
-                crisis_id, task.name, at=now, lease_until=now + LEASE_SECONDS, detail=outcome.detail, **outcome.columns
-            )
+        _run_tasks(services, crisis_id, progress)
     finally:
-        state = SetupState.DONE if not problems else SetupState.PENDING if transient else SetupState.FAILED
+        problems = progress.problems
+        state = SetupState.DONE if not problems else SetupState.PENDING if progress.transient else SetupState.FAILED
         retry_at = clock.now() + RETRY_AFTER_SECONDS if state is SetupState.PENDING else None
         services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None, retry_at=retry_at)
-    if not worked:
+    if not progress.worked:
         return Run.NOTHING_LEFT
-    _report(services, crisis_id, problems, reply_url)
+    _report(services, crisis_id, progress.problems, reply_url)
     return Run.DONE
 
 
+@dataclass
+class _Progress:
+    worked: bool = False  # some task ran (else everything had been done already)
+    transient: bool = False  # some failure may pass if tried again later
+    problems: list[str] = field(default_factory=list)
+
+
+def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
+    """Run every task as soon as the tasks it needs are done, the independent ones at once:
+    the war room is ready after three round trips to Slack (channel; header, checklist, topic,
+    purpose, invitations and the DM together; then the pin and the lessons), not eight. Each
+    task is stored as done the moment it finishes; one that fails holds back only the tasks
+    that need it. The count of earlier mentions (no Slack call) runs beside the channel's
+    creation, and the header, which shows it, starts once it has finished or failed."""
+    finished = set(services.crises.tasks_done(crisis_id))
+    failed: set[str] = set()
+    running: dict[Future[Outcome], Task] = {}
+    while True:
+        crisis = services.crises.get(crisis_id)  # with what the finished tasks stored
+        if crisis is None:
+            break
+        started = set(running.values())
+        for task in TASKS:
+            if task.name in finished or task.name in failed or task in started:
+                continue
+            if all(n in finished for n in task.needs) and all(n in finished or n in failed for n in task.after):
+                running[services.calls.submit(task.run, services, crisis)] = task
+                progress.worked = True
+        if not running:
+            break
+        completed, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in completed:
+            task = running.pop(future)
+            if _finished(services, crisis_id, task, future, progress):
+                finished.add(task.name)
+            else:
+                failed.add(task.name)
+
+
+def _finished(services: Services, crisis_id: int, task: Task, future: Future[Outcome], progress: _Progress) -> bool:
+    """Store a task that succeeded, or say in plain words why it did not."""
+    try:
+        outcome = future.result()
+    except SlackError as error:
+        log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
+        progress.problems.append(error.could_not(task.what))
+        progress.transient = progress.transient or error.transient
+        return False
+    except Exception:
+        log.exception("crisis %s: set-up task %s failed", crisis_id, task.name)
+        progress.problems.append(f"I could not {task.what}: something went wrong on our side.")
+        return False
+    if outcome.problems:
+        progress.problems.extend(outcome.problems)
+        return False
+    now = clock.now()
+    services.crises.task_done(
+        crisis_id, task.name, at=now, lease_until=now + LEASE_SECONDS, detail=outcome.detail, **outcome.columns
+    )
+    return True
+
+
 def _report(services: Services, crisis_id: int, problems: list[str], reply_url: str | None) -> None:
-    """Tell the opener where they ran /crisis open (or by DM), and record it on the timeline."""
+    """Tell the opener (or the reopener) where they ran the command (or by DM), and record it on
+    the timeline."""
     crisis = services.crises.get(crisis_id)
     assert crisis is not None
     kind = "setup_failed" if problems else "war_room_ready"
@@ -211,6 +282,6 @@ def _report(services: Services, crisis_id: int, problems: list[str], reply_url: 
         except SlackError as error:  # response_urls expire after 30 minutes and 5 uses
             log.info("crisis %s: response_url failed (%s)", crisis_id, error.code)
     try:
-        publish.show(services, crisis.opener_id, message)
+        publish.show(services, crisis.reopened_by or crisis.opener_id, message)
     except SlackError as error:
         log.error("crisis %s: could not tell the opener about set-up: %s", crisis_id, error)

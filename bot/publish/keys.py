@@ -13,7 +13,9 @@ MANAGEMENT = "closure"  # closure:<closure id>: the short closure note, in the m
 FOLLOWUP = "followup"  # followup:<follow-up id>: the DM to a follow-up's owner
 HANDOVER = "handover"  # handover:<event id>: who owns the crisis now, in the war room
 HANDOVER_DM = "owner"  # owner:<event id>: the DM telling the new owner
-REOPENED = "reopened"  # reopened:<event id>: why the crisis was reopened, in the war room
+REOPENED = "reopened"  # reopened:<event id>: why the crisis was reopened, in its war room once that is back
+REOPENING = "reopening"  # reopening:<event id>: the short reopening note, in the management channel
+CONTINUED = "continued"  # continued:<event id>: the story so far, in a new war room continuing an archived one
 TICK_OFFER = "approved"  # approved:<draft id>: "mark the step done?" once a reply is approved
 SPIKE = "spike"  # spike:<spike id>: the brand watch's spike alert, in the listening channel
 

@@ -1,9 +1,11 @@
 """The one place the bot calls Slack's Web API.
 
-Rate limits (HTTP 429 with Retry-After) and dropped connections are retried by slack_sdk's own
-retry handlers; every other error becomes a SlackError carrying Slack's error code, which the
-flows handle by name and explain to people in plain words. Errors that cannot succeed on retry
-(`name_taken`, `is_archived`, …) are never retried.
+Calls are made with the bot token; the optional user token (SLACK_USER_TOKEN) only ever
+unarchives a war room, which a bot token cannot do. Rate limits (HTTP 429 with Retry-After) and
+dropped connections are retried by slack_sdk's own retry handlers; every other error becomes a
+SlackError carrying Slack's error code, which the flows handle by name and explain to people in
+plain words. Errors that cannot succeed on retry (`name_taken`, `is_archived`, …) are never
+retried.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
 INVITE_BATCH = 100  # conversations.invite takes at most 100 user ids per call
+PAGE_LIMIT = 999  # list methods answer invalid_limit past 999
 
 # What Slack's error codes mean for the person who asked, in plain words.
 _EXPLANATIONS = {
@@ -37,6 +40,14 @@ _EXPLANATIONS = {
     "cant_invite_self": "the bot cannot invite itself",
     "user_is_restricted": "that person is a guest who cannot be added to new channels",
     "ura_max_channels": "that guest cannot join more channels",
+    "user_is_ultra_restricted": "that person is a single-channel guest",
+    "user_disabled": "that person's account is deactivated",
+    # Enterprise Grid and Slack Connect: caused by the person, not by the channel or the bot.
+    "org_user_not_in_team": "they are in another workspace of your organisation (an admin can add them to this one)",
+    "no_external_invite_permission": "they are external and your workspace does not allow inviting external people",
+    "invitee_cant_see_channel": "they are external and cannot see this channel until it is shared with their organisation",
+    "user_team_not_in_channel": "this channel is not shared with their workspace or organisation",
+    "not_allowed_token_type": "Slack lets only a person, not a bot, invite them: invite them yourself",
     "is_archived": "the channel is archived",
     "not_archived": "the channel is not archived",
     "not_in_channel": "the bot is not a member of that channel",
@@ -65,6 +76,11 @@ PERSON_ERRORS = frozenset(
         "user_is_ultra_restricted",
         "ura_max_channels",
         "user_disabled",
+        "org_user_not_in_team",
+        "no_external_invite_permission",
+        "invitee_cant_see_channel",
+        "user_team_not_in_channel",
+        "not_allowed_token_type",
     }
 )
 TRANSIENT = frozenset(
@@ -87,7 +103,9 @@ class SlackError(Exception):
         return self.code in TRANSIENT
 
     def explain(self) -> str:
-        return _EXPLANATIONS.get(self.code, f"Slack answered `{self.code}`")
+        if self.code in _EXPLANATIONS:
+            return _EXPLANATIONS[self.code]
+        return "Slack had a passing problem on its side" if self.transient else f"Slack answered `{self.code}`"
 
     def could_not(self, what: str) -> str:
         """The sentence every flow tells a person when a Slack call failed: what could not be
@@ -121,14 +139,22 @@ def build_client(token: str, base_url: str) -> WebClient:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, user_client: WebClient | None = None) -> None:
         self.client = client
+        self.user_client = user_client  # SLACK_USER_TOKEN's: only `unarchive` uses it
 
-    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        """Call a WebClient method by its Python name, mapping every failure to SlackError."""
+    @property
+    def can_unarchive(self) -> bool:
+        """Whether a person's token is configured: a bot token cannot unarchive a channel."""
+        return self.user_client is not None
+
+    def _call(self, method: str, *, as_person: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """Call a WebClient method by its Python name (with the user token if `as_person`),
+        mapping every failure to SlackError."""
         api_method = method.replace("_", ".", 1)
+        client = self.user_client if as_person else self.client
         try:
-            return getattr(self.client, method)(**kwargs).data  # type: ignore[no-any-return]
+            return getattr(client, method)(**kwargs).data  # type: ignore[no-any-return]
         except SlackApiError as error:
             data = error.response.data if isinstance(error.response.data, dict) else {}
             raise SlackError(api_method, data.get("error", "unknown_error"), data) from error
@@ -153,23 +179,30 @@ class SlackGateway:
 
     def invite(self, channel: str, users: Iterable[str]) -> dict[str, str]:
         """Invite people, at most 100 per call; returns {user: error code} for those who could
-        not be added (`already_in_channel` counts as added). When a batch fails because of a
-        person, its people are invited one by one, so one bad id keeps nobody else out."""
+        not be added (`already_in_channel` counts as added)."""
         wanted = [u for u in dict.fromkeys(users) if u and u != self.bot_user_id]
         failed: dict[str, str] = {}
         for start in range(0, len(wanted), INVITE_BATCH):
-            batch = wanted[start : start + INVITE_BATCH]
-            try:
-                self._call("conversations_invite", channel=channel, users=",".join(batch))
-            except SlackError as error:
-                if error.code not in PERSON_ERRORS:
-                    raise
-                if len(batch) > 1:
-                    for user in batch:
-                        failed.update(self.invite(channel, [user]))
-                elif error.code != "already_in_channel":
-                    failed[batch[0]] = error.code
+            self._invite_finding_refusals(channel, wanted[start : start + INVITE_BATCH], failed)
         return failed
+
+    def _invite_finding_refusals(self, channel: str, batch: list[str], failed: dict[str, str]) -> None:
+        """Slack refuses a whole call for one person's sake (someone in another workspace of
+        the organisation, an external person) and names one error, not the person. So a
+        refused batch is halved until each person at fault is alone: one bad id keeps nobody
+        else out, and finding k of them among n takes about 2k·log2(n) calls, not n."""
+        try:
+            self._call("conversations_invite", channel=channel, users=",".join(batch))
+        except SlackError as error:
+            if error.code not in PERSON_ERRORS:
+                raise
+            if len(batch) == 1:
+                if error.code != "already_in_channel":
+                    failed[batch[0]] = error.code
+                return
+            middle = len(batch) // 2
+            for half in (batch[:middle], batch[middle:]):
+                self._invite_finding_refusals(channel, half, failed)
 
     def own_channel(self, name: str) -> str | None:
         """The id of the (unarchived) channel called `name` that the bot is in, if any."""
@@ -179,7 +212,7 @@ class SlackGateway:
                 "users_conversations",
                 types="public_channel,private_channel",
                 exclude_archived=True,
-                limit=1000,
+                limit=PAGE_LIMIT,
                 cursor=cursor,
             )
             for channel in page.get("channels", []):
@@ -197,16 +230,35 @@ class SlackGateway:
                 raise
 
     def unarchive(self, channel: str) -> None:
-        """Unarchive, and rejoin a public channel if archiving removed the bot from it."""
+        """Bring an archived channel back with the user token. Archiving removed every member,
+        the bot too, and a bot token gets `not_in_channel`; unarchiving makes the token's person
+        the only member, so they bring the bot in (it joins a public channel itself) and leave,
+        and a private crisis gains no onlooker. If the bot cannot get in, the channel is
+        archived again rather than left open and empty. Safe to repeat after a crash half-way."""
         try:
-            self._call("conversations_unarchive", channel=channel)
+            self._call("conversations_unarchive", as_person=True, channel=channel)
         except SlackError as error:
             if error.code != "not_archived":
                 raise
         try:
+            self._bring_the_bot_in(channel)
+        except SlackError:
+            self._call("conversations_archive", as_person=True, channel=channel)
+            raise
+        self._call("conversations_leave", as_person=True, channel=channel)
+
+    def _bring_the_bot_in(self, channel: str) -> None:
+        try:
             self._call("conversations_join", channel=channel)
+            return
         except SlackError as error:
-            if error.code not in ("method_not_supported_for_channel_type", "already_in_channel"):
+            if error.code != "method_not_supported_for_channel_type":  # a private channel
+                raise
+        try:
+            self._call("conversations_invite", as_person=True, channel=channel, users=self.bot_user_id)
+        except SlackError as error:
+            # The person left already, which they do only once the bot is in (a repeat).
+            if error.code not in ("already_in_channel", "not_in_channel"):
                 raise
 
     def upload(
@@ -235,7 +287,7 @@ class SlackGateway:
         members: set[str] = set()
         cursor = None
         while True:
-            page = self._call("conversations_members", channel=channel, limit=1000, cursor=cursor)
+            page = self._call("conversations_members", channel=channel, limit=PAGE_LIMIT, cursor=cursor)
             members.update(page.get("members", []))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

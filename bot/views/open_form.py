@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextObject,
     StaticSelectElement,
+    UrlInputElement,
     UserMultiSelectElement,
     UserSelectElement,
 )
@@ -38,28 +39,25 @@ KEYWORDS_MAX = 1000
 FEEDS_MAX = 3000
 
 
-PRIVATE_METADATA_MAX = 3000
 _PLACEHOLDER_USER = "U00000000"
 
 
-def open_crisis_modal(*, opener_id: str, context: ids.OpenContext) -> dict[str, Any]:
-    """The validated form as a dict; `context.title` (what followed `/crisis open`) pre-fills
-    the title and the opener is the default owner."""
+def open_crisis_modal(*, opener_id: str, prefill: ids.OpenContext) -> dict[str, Any]:
+    """The validated form as a dict, starting with what `prefill` says (a title typed after
+    `/crisis open`, or a spike's evidence: title, link, platform, keywords); the opener is the
+    default owner. The form carries nothing in private_metadata: where to answer the opener is
+    the bot's own record (bot.flows.opening.form_opened)."""
     view = copy.deepcopy(_form())
-    metadata = ids.dump(context)
-    if len(metadata) > PRIVATE_METADATA_MAX:
-        metadata = ids.dump(ids.OpenContext(origin_channel=context.origin_channel, response_url=context.response_url))
-    view["private_metadata"] = metadata
     blocks = {block["block_id"]: block for block in view["blocks"]}
-    title = context.title[:TITLE_MAX]
+    title = prefill.title[:TITLE_MAX]
     if title:
         blocks[Field.TITLE.value]["element"]["initial_value"] = title
-    keywords = (context.keywords or title)[:KEYWORDS_MAX]
+    keywords = (prefill.keywords or title)[:KEYWORDS_MAX]
     if keywords:
         blocks[Field.KEYWORDS.value]["element"]["initial_value"] = keywords
-    if context.link:
-        blocks[Field.LINK.value]["element"]["initial_value"] = context.link[:LINK_MAX]
-    platform = next((o for o in options(Platform) if o.value == context.platform), None)
+    if prefill.link:
+        blocks[Field.LINK.value]["element"]["initial_value"] = prefill.link[:LINK_MAX]
+    platform = next((o for o in options(Platform) if o.value == prefill.platform), None)
     if platform is not None:
         blocks[Field.PLATFORM.value]["element"]["initial_option"] = platform.to_dict()
     if not ids.USER_ID.fullmatch(opener_id):
@@ -77,7 +75,6 @@ def _form() -> dict[str, Any]:
             title="Open a crisis",
             submit="Open war room",
             close="Cancel",
-            private_metadata="{}",
             blocks=[
                 text_input(
                     Field.TITLE.value,
@@ -93,7 +90,12 @@ def _form() -> dict[str, Any]:
                     multiline=True,
                     placeholder="Who posted what, where, and how far it has spread",
                 ),
-                text_input(Field.LINK.value, "Link to the post", LINK_MAX, placeholder="https://…"),
+                InputBlock(
+                    block_id=Field.LINK.value,
+                    label="Link to the post",
+                    optional=True,
+                    element=UrlInputElement(action_id=Field.LINK.value, placeholder="https://…"),
+                ),
                 _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
                 keywords_input(),
                 feeds_input(),
