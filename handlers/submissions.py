@@ -180,14 +180,15 @@ def _announce(services: Services, who: Interaction, closure_id: int) -> None:
 
 @guarded
 def on_tracking(ack: Ack, body: dict, context: BoltContext) -> None:
-    crisis = subject_of(context).crisis
-    if crisis is None:
-        ack()
+    services, crisis = services_of(context), subject_of(context).crisis
+    who = Interaction.of(body)
+    refusal = tracking.may_change(services, crisis, who.user_id)  # the crisis the form names, as stored
+    if refusal or crisis is None:
+        ack(response_action="errors", errors={Field.KEYWORDS.value: refusal or "That crisis no longer exists."})
         return
     typed = tracking.read(read_values(body["view"]), title=crisis.title)
     if typed.errors:
         ack(response_action="errors", errors=typed.errors)
         return
     ack()
-    who = Interaction.of(body)
-    defer_answer(services_of(context), who, tracking.change, services_of(context), crisis.id, typed, actor=who.user_id)
+    defer_answer(services, who, tracking.change, services, crisis.id, typed, actor=who.user_id)

@@ -193,6 +193,18 @@ def test_keywords_and_feeds_change_in_the_war_room(bot, fake, clock_at_t0):
     assert event.actor == ANA and event.detail["keywords"] == ["refund", "Acme"]
 
 
+def test_only_people_in_the_war_room_change_what_it_tracks_whatever_the_form_says(bot, fake, clock_at_t0):
+    crisis = bot.open_crisis("Double charges", user=ANA, keywords="double charge", private=["private"])
+    bot.send.command("keywords", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    modal = bot.last_view()  # Ana's form, submitted by Dan, who is not in the war room
+    reply = bot.send.submit(modal, {"keywords": "anything", "feeds": "https://evil.example/feed"}, user=DAN)
+    assert reply.json["response_action"] == "errors" and "Only people in" in reply.json["errors"]["keywords"]
+    bot.settle()
+    assert bot.services.crises.get(crisis.id).keywords == ("double charge",)
+    assert bot.services.feeds.of(crisis.id) == []
+
+
 @pytest.fixture
 def listening(fake):
     return fake.add_channel("brand-alerts", members={"UBOT0001", ANA, BOB})
