@@ -4,13 +4,16 @@ spike alert that opens a crisis, the calm-down notice."""
 from __future__ import annotations
 
 import io
+import sqlite3
 import struct
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from PIL import Image
 
+from bot.flows import tracking
 from bot.model import WATCH, Mention, Platform, Source
 from bot.scheduler import tick
 from bot.views.chart import HEIGHT, MILESTONE_RGB, WIDTH
@@ -85,6 +88,32 @@ def test_the_header_shows_the_last_hour_the_peak_times_normal_and_the_trend(bot,
     clock_at_t0.move_to(T0 + 6 * HOUR + 11 * MINUTE)
     tick(bot.services)
     assert "*314* in the last hour" in volume_text(header(fake, crisis))  # 2 of the 5 are past
+
+
+def test_the_header_waits_for_the_count_of_earlier_mentions(bot, fake, clock_at_t0, monkeypatch):
+    """The count runs beside the channel's creation; a slow one still ends before the header."""
+    clock_at_t0.move_to(T0 + 10 * MINUTE)
+    counts(bot, WATCH, {T0 - 20 * MINUTE: 4})  # "Acme", in the last hour, before the crisis opened
+    count = tracking.count_earlier
+
+    def slow_count(*args, **kwargs):
+        time.sleep(0.3)
+        return count(*args, **kwargs)
+
+    monkeypatch.setattr(tracking, "count_earlier", slow_count)
+    crisis = bot.open_crisis("Acme parcels", user=ANA, keywords="Acme")
+    assert "*4* in the last hour" in volume_text(header(fake, crisis))
+
+
+def test_a_count_the_database_was_too_busy_for_holds_no_set_up_task_back(bot, fake, clock_at_t0, monkeypatch):
+    def busy(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(tracking, "count_earlier", busy)
+    crisis = bot.open_crisis("Acme parcels", user=ANA, keywords="Acme")
+    assert crisis.header_ts and crisis.checklist_ts and fake.message(crisis.channel_id, crisis.header_ts)
+    assert "count the mentions from before it opened" in crisis.setup_error
+    assert fake.count("pins.add") == 1
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
