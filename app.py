@@ -30,13 +30,14 @@ from bot.config import Config, ConfigError
 from bot.flows import digest
 from bot.scheduler import Scheduler
 from bot.services import Services
-from bot.slack.gateway import SlackError, SlackGateway, build_client
+from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
 from handlers import actions, commands, events, hooks, submissions
 from handlers.plumbing import install_middleware
 
 log = logging.getLogger("crisis")
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
@@ -56,9 +57,9 @@ class Bot:
 
 def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
-    client = build_client(config.bot_token, config.api_url)
-    user_client = build_client(config.user_token, config.api_url) if config.user_token else None
-    services = Services.build(config, SlackGateway(client, user_client), pool=pool)
+    gateway = SlackGateway.connect(config)
+    client = gateway.client
+    services = Services.build(config, gateway, pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they
@@ -125,7 +126,7 @@ def main(argv: list[str]) -> int:
         return EXIT_CONFIG
     except (OSError, SlackError) as error:
         print(f"crisis bot: could not reach Slack at {config.api_url} ({error}).", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     if config.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -144,7 +145,7 @@ def main(argv: list[str]) -> int:
 def digest_command(config: Config, argv: list[str]) -> int:
     """`python app.py digest --dry-run` prints today's digest as text without Slack;
     `--send` posts it now, unless today's digest went out already (so cron and the built-in
-    schedule never post it twice)."""
+    schedule never post it twice), and exits 1 when Slack refused it."""
     parser = argparse.ArgumentParser(prog="python app.py digest", description=digest_command.__doc__)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="print the digest; nothing is sent")
@@ -156,15 +157,16 @@ def digest_command(config: Config, argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+    services = Services.build(config, SlackGateway.connect(config))
     try:
         if args.dry_run:
             now = clock.now()
             snapshot = digest.gather(services, now=now, day=digest.today(services, now))
             print(digest_views.as_text(digest.render(services, snapshot)))
             return 0
-        print(digest.send_today(services))
-        return 0
+        posted, words = digest.send_today(services)
+        print(words, file=sys.stdout if posted else sys.stderr)
+        return 0 if posted else EXIT_FAILED
     finally:
         services.shutdown()
 

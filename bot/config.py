@@ -30,6 +30,7 @@ class Config:
     # A person's token, only to unarchive a reopened crisis's war room (a bot token cannot).
     user_token: str | None = field(repr=False)
     api_url: str
+    slack_timeout_seconds: int
     port: int
     db_path: str
     log_level: str
@@ -95,6 +96,7 @@ class Config:
             app_token=app_token,
             user_token=user_token,
             api_url=api_url,
+            slack_timeout_seconds=get.integer("SLACK_TIMEOUT_SECONDS", 15, 1, 120),
             port=get.integer("PORT", 3000, 1, 65535),
             db_path=get.optional("CRISIS_DB_PATH") or "./crisis.db",
             log_level=(
@@ -105,7 +107,7 @@ class Config:
             ).upper(),
             http_threads=get.integer("HTTP_THREADS", 16, 1, 256),
             web_concurrency=get.integer("WEB_CONCURRENCY", 2, 1, 64),
-            worker_threads=get.integer("WORKER_THREADS", 8, 1, 512),
+            worker_threads=get.integer("WORKER_THREADS", 64, 1, 512),
             urgent_threads=get.integer("URGENT_THREADS", 64, 1, 512),
             ack_sla_minutes=get.integer("ACK_SLA_MINUTES", 60, 1, 7 * 24 * 60),
             stall_hours=get.integer("STALL_HOURS", 24, 1, 30 * 24),

@@ -205,6 +205,7 @@ class Crisis:
     setup_state: SetupState = SetupState.PENDING
     setup_error: str | None = None
     keywords: tuple[str, ...] = ()
+    setup_failures: int = 0  # passing Slack failures in a row, for the retry back-off
     reply: ReplyDetails = field(default_factory=lambda: ReplyDetails())
     archived_room: str | None = None  # its war room, while closing has it archived
     previous_channel_id: str | None = None  # the archived war room the current one continues

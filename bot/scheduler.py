@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, feeds, nudges, reopening, volume, war_room_setup
+from bot.flows import closing, digest, feeds, inbox, nudges, reopening, volume, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,10 @@ def resume_setups(services: Services, *, now: int) -> int:
     return len(crises)
 
 
-# Recovery first (what a crash left half-done), then what the clock made due.
+# Recovery first (what people asked for and a crash left undone, then what it left half-done),
+# then what the clock made due.
 JOBS: tuple[Callable[..., int], ...] = (
+    inbox.sweep,
     reopening.finish_restores,
     resume_setups,
     publish.sweep_posts,

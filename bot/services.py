@@ -18,6 +18,7 @@ from storage.crises import CrisisRepository
 from storage.database import Store
 from storage.drafts import DraftRepository
 from storage.feeds import FeedRepository
+from storage.inbox import Inbox
 from storage.mentions import MentionRepository
 from storage.outbox import Outbox
 from storage.reports import Reports
@@ -39,6 +40,7 @@ class Services:
     steps: StepRepository
     timeline: Timeline
     seen_requests: SeenRequests
+    inbox: Inbox
     shown: Shown
     outbox: Outbox
     drafts: DraftRepository
@@ -56,8 +58,9 @@ class Services:
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
-        busy minute never delays the next person's ack. Whatever it needs is already stored,
-        so work lost to a crash is finished by the scheduler's sweep after a restart."""
+        busy minute never delays the next person's ack. Whatever it needs is already stored
+        (a request in the inbox, a crisis, an outbox post), so work lost to a crash is finished
+        by the scheduler's sweeps after a restart."""
         self.workers.submit(_logged(work), *args, **kwargs)
 
     def defer_urgent(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -85,6 +88,7 @@ class Services:
             steps=StepRepository(store),
             timeline=Timeline(store),
             seen_requests=SeenRequests(store),
+            inbox=Inbox(store),
             shown=Shown(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),

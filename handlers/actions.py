@@ -8,8 +8,8 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import closing, drafting, opening, step_changes, volume, war_room_setup
-from bot.model import Crisis, Step
+from bot.flows import closing, drafting, opening, step_changes, volume
+from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
 from bot.slack import ids
@@ -22,10 +22,10 @@ from bot.views import drafts as draft_views
 from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
-from bot.words.text import channel
 from handlers.commands import open_close_modal, open_modal, open_tracking_modal, share_chart
 from handlers.plumbing import (
     Interaction,
+    accept,
     defer_answer,
     guarded,
     open_when_ready,
@@ -49,23 +49,7 @@ def on_action(ack: Ack, body: dict, context: BoltContext) -> None:
 
 
 def _resume_setup(services: Services, who: Interaction) -> None:
-    services.defer(_resume, services, who, who.crisis)
-
-
-def _resume(services: Services, who: Interaction, crisis: Crisis) -> None:
-    refusal = war_room_setup.resume_refusal(services, crisis, who.user_id)
-    if refusal:
-        tell(services, who, notices.note(refusal))
-        return
-    run = war_room_setup.set_up(services, crisis.id, reply_url=who.response_url)
-    if run is war_room_setup.Run.BUSY:
-        tell(
-            services,
-            who,
-            notices.note(f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."),
-        )
-    elif run is war_room_setup.Run.NOTHING_LEFT:
-        tell(services, who, notices.note(f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."))
+    accept(services, who, "setup", crisis=who.ref.crisis)
 
 
 def _open_anyway(services: Services, who: Interaction) -> None:
@@ -105,7 +89,7 @@ def _step_reopen(services: Services, who: Interaction) -> None:
 
 
 def _move(services: Services, who: Interaction, ref: ids.StepRef, move: Move) -> None:
-    defer_answer(services, who, step_changes.move_step, services, ref.crisis, Step(ref.step), move, actor=who.user_id)
+    accept(services, who, "step", crisis=ref.crisis, step=ref.step, move=move.value)
 
 
 def _step_skip(services: Services, who: Interaction) -> None:
@@ -217,8 +201,7 @@ def _update_preview(services: Services, who: Interaction, view: dict, typed: dra
 
 
 def _draft_approve(services: Services, who: Interaction) -> None:
-    draft_id = who.ref.draft
-    defer_answer(services, who, drafting.decide, services, draft_id, actor=who.user_id, approve=True)
+    accept(services, who, "decide", draft=who.ref.draft, approve=True)
 
 
 def _draft_changes(services: Services, who: Interaction) -> None:
@@ -247,20 +230,7 @@ def _close(services: Services, who: Interaction) -> None:
 
 
 def _followup_done(services: Services, who: Interaction) -> None:
-    services.defer(_finish_followup, services, who, who.ref.followup)
-
-
-def _finish_followup(services: Services, who: Interaction, followup_id: int) -> None:
-    answer = closing.finish_followup(services, followup_id, actor=who.user_id)
-    if answer is not None:
-        tell(services, who, notices.note(answer))
-        return
-    followup = services.closures.followup(followup_id)
-    crisis = services.crises.of(followup)
-    if followup and crisis and who.response_url:
-        services.slack.respond(
-            who.response_url, closing_views.followup_message(crisis, followup), replace_original=True
-        )
+    accept(services, who, "followup", followup=who.ref.followup)
 
 
 HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {

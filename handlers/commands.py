@@ -34,6 +34,7 @@ from bot.views.open_form import open_crisis_modal
 from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
     Interaction,
+    accept,
     defer_answer,
     guarded,
     open_view_or_explain,
@@ -114,8 +115,8 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if new_owner is None:
         reply(ack, notices.note("Say who takes over: `/crisis owner @someone`."))
         return
+    accept(services, who, "owner", crisis=crisis.id, owner=new_owner)
     ack()
-    defer_answer(services, who, ownership.hand_over, services, crisis, new_owner, actor=who.user_id)
 
 
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -177,17 +178,8 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if refusal:
         reply(ack, notices.note(refusal))
         return
+    accept(services, who, "reopen", crisis=crisis.id, reason=reason)
     ack()
-    defer_answer(
-        services,
-        who,
-        reopening.reopen,
-        services,
-        crisis,
-        actor=who.user_id,
-        reason=reason,
-        response_url=who.response_url,
-    )
 
 
 def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:

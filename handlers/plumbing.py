@@ -18,7 +18,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk.models.views import View
 
-from bot import clock
+from bot import clock, publish
+from bot.flows import inbox
 from bot.model import Crisis
 from bot.services import Services
 from bot.slack import ids
@@ -39,6 +40,7 @@ class Interaction:
     channel_id: str | None
     trigger_id: str | None
     response_url: str | None
+    request_key: str  # what Slack sent the request as: a submission's view, else its trigger
     message_ts: str | None = None  # the message whose button was clicked
     view: dict[str, Any] | None = None  # the modal a button in a modal belongs to
     subject: Subject | None = None  # what the request is about, resolved by the middleware
@@ -50,13 +52,19 @@ class Interaction:
         channel = body.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
         container = body.get("container") or {}
+        view = body.get("view") if isinstance(body.get("view"), dict) else None
+        if body.get("type") == "view_submission" and view:
+            request_key = f"view:{view.get('id')}"
+        else:
+            request_key = f"trigger:{body.get('trigger_id') or uuid.uuid4().hex}"
         return cls(
             user_id=user_id or "",
             channel_id=channel_id or container.get("channel_id"),
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
+            request_key=request_key,
             message_ts=container.get("message_ts"),
-            view=body.get("view") if isinstance(body.get("view"), dict) else None,
+            view=view,
             subject=subject,
         )
 
@@ -164,15 +172,15 @@ def services_of(context: BoltContext) -> Services:
 
 
 def tell(services: Services, who: Interaction, message: Message) -> None:
-    """An ephemeral answer to the person who acted: through the response_url when the request
-    has one, else by DM. Failing to answer is logged, never raised."""
-    try:
-        if who.response_url:
-            services.slack.respond(who.response_url, message)
-        else:
-            services.slack.post(who.user_id, message)
-    except SlackError as error:
-        log.warning("could not answer %s: %s", who.user_id, error)
+    """An ephemeral answer to the person who acted (bot.publish.answer)."""
+    publish.answer(services, who.user_id, who.response_url, message)
+
+
+def accept(services: Services, who: Interaction, work: str, **args: Any) -> None:
+    """Store what the person asked for before the ack goes out, and carry it out after it,
+    telling them privately what the flow answers (bot.flows.inbox): a process that dies right
+    after acknowledging loses nothing."""
+    inbox.accept(services, work, key=who.request_key, user=who.user_id, reply_url=who.response_url, **args)
 
 
 def defer_answer(

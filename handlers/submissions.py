@@ -7,19 +7,17 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, drafting, opening, step_changes, tracking, war_room_setup
-from bot.model import Crisis, Step
+from bot.flows import closing, drafting, opening, tracking, war_room_setup
+from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
 from bot.services import Services
-from bot.slack import ids
-from bot.slack.gateway import SlackError
 from bot.slack.ids import Callback, Field
 from bot.templates import Kind
 from bot.views import notices
 from bot.views.forms import read_values
 from bot.words.text import clean
-from handlers.plumbing import Interaction, defer_answer, guarded, services_of, subject_of, tell
+from handlers.plumbing import Interaction, accept, defer_answer, guarded, services_of, subject_of, tell
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +59,10 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
     if problem:
         ack(response_action="errors", errors={Field.REASON.value: problem})
         return
-    ack()
-    who = Interaction.of(body)
-    defer_answer(
-        services,
-        who,
-        step_changes.move_step,
-        services,
-        ref.crisis,
-        Step(ref.step),
-        Move.SKIP,
-        actor=who.user_id,
-        reason=reason,
+    accept(
+        services, Interaction.of(body), "step", crisis=ref.crisis, step=ref.step, move=Move.SKIP.value, reason=reason
     )
+    ack()
 
 
 @guarded
@@ -88,22 +77,9 @@ def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
     if refusal:
         ack(response_action="errors", errors={Field.DRAFT_TEXT.value: refusal})
         return
+    # Stored under the submission's view: Slack resending it drafts once.
+    accept(services, Interaction.of(body), "draft", crisis=crisis.id, kind=ref.kind, language=ref.language, text=text)
     ack()
-    if services.seen_requests.first_time(
-        f"draft:{body['view']['id']}", now=clock.now()
-    ):  # a resent submission drafts once
-        services.defer(_submit_draft, services, Interaction.of(body), crisis, ref, text)
-
-
-def _submit_draft(services: Services, who: Interaction, crisis: Crisis, ref: ids.TemplateRef, text: str) -> None:
-    try:
-        drafting.submit_draft(services, crisis, Kind(ref.kind), ref.language, text, author=who.user_id)
-    except SlackError as error:
-        tell(
-            services,
-            who,
-            notices.note(f"Your draft is saved, but I could not post it for approval: {error.explain()}."),
-        )
 
 
 @guarded
@@ -145,11 +121,8 @@ def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
     if not note_text:
         ack(response_action="errors", errors={Field.NOTE.value: "Say what should change, so the author can fix it."})
         return
+    accept(services, Interaction.of(body), "decide", draft=ref.draft, approve=False, note=note_text)
     ack()
-    who = Interaction.of(body)
-    defer_answer(
-        services, who, drafting.decide, services, ref.draft, actor=who.user_id, approve=False, note_text=note_text
-    )
 
 
 @guarded

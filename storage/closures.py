@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.model import Closure, FollowUp, FollowUpState, Role, Status
 from storage.database import Store
+from storage.inbox import settle
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
@@ -132,11 +133,12 @@ class ClosureRepository:
         reason: str,
         response_url: str | None = None,
         posts: Callable[[ReopenFacts], Posts] = lambda f: (),
+        request: str | None = None,
     ) -> bool:
         """Reopen a closed crisis, enqueueing in the same transaction what `posts` says the
-        reopening publishes; False when it was not closed. Its closures stay on record. The
-        reopener joins the crisis and, like an opener, hears (at `response_url`) how its war
-        room comes back."""
+        reopening publishes and settling the `request` that asked for it (storage.inbox);
+        False when it was not closed. Its closures stay on record. The reopener joins the
+        crisis and, like an opener, hears (at `response_url`) how its war room comes back."""
         with self.store.write() as db:
             changed = db.execute(
                 """update crises set status = ?, closed_at = null, reopened_by = ?,
@@ -148,6 +150,8 @@ class ClosureRepository:
                     "insert or ignore into participants (crisis_id, user_id, role) values (?, ?, ?)",
                     [crisis_id, by, Role.MEMBER.value],
                 )
+                if request:
+                    settle(db, request, now=at)
                 event_id = record_event(db, crisis_id, at=at, actor=by, kind="reopened", detail={"reason": reason})
                 channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
                 for key, where in posts(ReopenFacts(event_id, channel)):
@@ -203,8 +207,9 @@ class ClosureRepository:
         rows = list(self.store.db["followups"].rows_where("id = ?", [followup_id]))
         return _followup(rows[0]) if rows else None
 
-    def finish_followup(self, followup_id: int, *, by: str, at: int) -> FollowUp | None:
-        """Mark an open follow-up done; None when it was already done."""
+    def finish_followup(self, followup_id: int, *, by: str, at: int, request: str | None = None) -> FollowUp | None:
+        """Mark an open follow-up done, settling the `request` that asked for it (storage.inbox);
+        None when it was already done."""
         with self.store.write() as db:
             changed = db.execute(
                 "update followups set state = ?, done_by = ?, done_at = ? where id = ? and state = ?",
@@ -212,6 +217,8 @@ class ClosureRepository:
             ).rowcount
             if changed != 1:
                 return None
+            if request:
+                settle(db, request, now=at)
             followup = self.followup(followup_id)
             assert followup is not None
             record_event(

@@ -24,6 +24,7 @@ from bot.model import (
 )
 from storage.database import Store
 from storage.feeds import FeedRepository
+from storage.inbox import settle
 from storage.liveness import alive, me
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
@@ -216,7 +217,9 @@ class CrisisRepository:
         being worked on (or its worker died) nor waiting out a back-off. Failed ones wait for a
         person's retry."""
         rows = self.store.db["crises"].rows_where(
-            "status = ? and setup_state = ?", [Status.OPEN.value, SetupState.PENDING.value], order_by="id"
+            "status = ? and setup_state = ? and coalesce(setup_retry_at, 0) <= ?",
+            [Status.OPEN.value, SetupState.PENDING.value, now],
+            order_by="id",
         )
         return [self._crisis(r) for r in rows if _lease_free(r, now)]
 
@@ -263,7 +266,7 @@ class CrisisRepository:
 
     def claim_setup(self, crisis_id: int, *, now: int, lease_seconds: int) -> bool:
         """Take the set-up lease if it is free, expired or held by a process that died; False if
-        a live worker holds it."""
+        a live worker holds it. A back-off is no lease: a person's retry runs at once."""
         with self.store.write() as db:
             row = db.execute("select lease_until, lease_holder from crises where id = ?", [crisis_id]).fetchone()
             if row is None or not _lease_free({"lease_until": row[0], "lease_holder": row[1]}, now):
@@ -275,19 +278,37 @@ class CrisisRepository:
             return True
 
     def release_setup(
-        self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None
+        self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None, failures: int = 0
     ) -> None:
-        """End a set-up run; `retry_at` keeps the scheduler from retrying before then."""
+        """End a set-up run; `retry_at` keeps the scheduler from retrying before then, after
+        `failures` passing failures in a row."""
         with self.store.write() as db:
             db.execute(
-                "update crises set lease_until = ?, lease_holder = null, setup_state = ?, setup_error = ? where id = ?",
-                [retry_at, state.value, error, crisis_id],
+                """update crises set lease_until = null, lease_holder = null, setup_state = ?, setup_error = ?,
+                       setup_retry_at = ?, setup_failures = ? where id = ?""",
+                [state.value, error, retry_at, failures, crisis_id],
             )
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
         """Finished set-up tasks, each with the details it stored (ids, failed invitees...)."""
-        rows = self.store.db["setup_tasks"].rows_where("crisis_id = ?", [crisis_id])
+        rows = self.store.db["setup_tasks"].rows_where("crisis_id = ? and done_at is not null", [crisis_id])
         return {row["task"]: json.loads(row["detail"] or "{}") for row in rows}
+
+    def start_task(self, crisis_id: int, task: str, *, at: int) -> int | None:
+        """Record that a set-up task is about to call Slack. Returns when an earlier try at it
+        started, if one did and never finished: what it did may be in Slack already."""
+        with self.store.write() as db:
+            row = db.execute(
+                "select started_at from setup_tasks where crisis_id = ? and task = ? and done_at is null",
+                [crisis_id, task],
+            ).fetchone()
+            if row is not None:
+                return row[0]  # type: ignore[no-any-return]
+            db.execute(
+                "insert or ignore into setup_tasks (crisis_id, task, started_at) values (?, ?, ?)",
+                [crisis_id, task, at],
+            )
+            return None
 
     def task_done(
         self, crisis_id: int, task: str, *, at: int, lease_until: int, detail: dict | None = None, **columns: Any
@@ -302,8 +323,9 @@ class CrisisRepository:
                 [lease_until, *columns.values(), crisis_id],
             )
             db.execute(
-                "insert or replace into setup_tasks (crisis_id, task, done_at, detail) values (?, ?, ?, ?)",
-                [crisis_id, task, at, json.dumps(detail or {})],
+                """insert into setup_tasks (crisis_id, task, started_at, done_at, detail) values (?, ?, ?, ?, ?)
+                   on conflict (crisis_id, task) do update set done_at = excluded.done_at, detail = excluded.detail""",
+                [crisis_id, task, at, at, json.dumps(detail or {})],
             )
 
     def rendered(self, crisis_id: int, *, checklist: str | None = None, header: str | None = None) -> None:
@@ -342,10 +364,19 @@ class CrisisRepository:
         with self.store.write() as db:
             db.execute("update crises set checklist_ts = ? where id = ?", [ts, crisis_id])
 
-    def plan_channel_name(self, crisis_id: int, name: str) -> None:
-        """Remember the channel name about to be created, before asking Slack for it."""
+    def plan_channel_name(self, crisis_id: int, name: str) -> bool:
+        """Remember the channel name about to be created, before asking Slack for it, so a set-up
+        whose answer never came can find and adopt the channel. False when another crisis
+        planned that name and has no channel yet: it may be creating it right now, and two
+        crises must never adopt the same channel."""
         with self.store.write() as db:
+            planned = db.execute(
+                "select 1 from crises where channel_name = ? and channel_id is null and id != ?", [name, crisis_id]
+            ).fetchone()
+            if planned:
+                return False
             db.execute("update crises set channel_name = ? where id = ?", [name, crisis_id])
+            return True
 
     def set_reply_details(self, crisis_id: int, details: ReplyDetails, customer: str, *, actor: str, at: int) -> None:
         """Store what replies are filled with (and the customer's handle), on the record."""
@@ -414,13 +445,17 @@ class CrisisRepository:
         actor: str,
         at: int,
         posts: Callable[[OwnerChange], Posts] = lambda change: (),
+        request: str | None = None,
     ) -> Crisis | None:
         """Hand ownership over, enqueueing in the same transaction the posts `posts` says the
-        hand-over calls for; returns the updated crisis, or None if it was already theirs."""
+        hand-over calls for and settling the `request` that asked for it (storage.inbox);
+        returns the updated crisis, or None if it was already theirs."""
         with self.store.write() as db:
             crisis = self._by("id", crisis_id)
             if crisis is None or crisis.owner_id == new_owner:
                 return None
+            if request:
+                settle(db, request, now=at)
             db.execute("update crises set owner_id = ? where id = ?", [new_owner, crisis_id])
             self.add_participant(crisis_id, new_owner, Role.OWNER)
             event_id = record_event(
@@ -468,7 +503,7 @@ def _room_back(db: Database, crisis_id: int, archived: str) -> bool:
 
 
 def _lease_free(row: dict, now: int) -> bool:
-    """No lease, an expired one, or one whose holder died (after a retry back-off: no holder)."""
+    """No lease, an expired one, or one whose holder died."""
     return row["lease_until"] is None or row["lease_until"] < now or not alive(row["lease_holder"])
 
 
@@ -498,6 +533,7 @@ def crisis_from_row(row: dict) -> Crisis:
         setup_state=SetupState(row["setup_state"]),
         setup_error=row["setup_error"],
         keywords=tuple(k for k in (row.get("keywords") or "").split("\n") if k),
+        setup_failures=row.get("setup_failures") or 0,
         reply=ReplyDetails(
             what_happened=row.get("reply_what_happened") or "",
             resolution=row.get("reply_resolution") or "",

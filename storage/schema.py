@@ -220,7 +220,33 @@ def _v8_war_rooms_back(db: Database) -> None:
     )
 
 
-def _v9_volume(db: Database) -> None:
+def _v9_exactly_once(db: Database) -> None:
+    # A set-up task is recorded when it starts, not only when it is done: one started and never
+    # done may have done its work in Slack (a crash, a lost answer), so its next try looks first.
+    db["setup_tasks"].add_column("started_at", int)
+    # A set-up's retry back-off is not a lease (a person's Retry runs at once), and it grows
+    # with each passing failure in a row.
+    db["crises"].add_column("setup_retry_at", int)
+    db["crises"].add_column("setup_failures", int, not_null_default=0)
+    # What people asked for, stored before the ack and settled by the change that carries it out.
+    db["inbox"].create(
+        {
+            "key": str,
+            "kind": str,
+            "payload": str,
+            "state": str,  # pending | running | done
+            "received_at": int,
+            "claimed_at": int,
+            "claimed_by": str,
+            "done_at": int,
+        },
+        pk="key",
+        not_null={"kind", "payload", "state", "received_at", "claimed_at"},
+    )
+    db["inbox"].create_index(["state"])
+
+
+def _v10_volume(db: Database) -> None:
     # What a crisis watches: its keywords (one per line), and what its header last showed of
     # the volume (so the scheduler re-renders it only when the figures change).
     db["crises"].add_column("keywords", str)
@@ -295,7 +321,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v6_reply_facts,
     _v7_shown,
     _v8_war_rooms_back,
-    _v9_volume,
+    _v9_exactly_once,
+    _v10_volume,
 ]
 
 

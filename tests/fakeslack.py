@@ -3,9 +3,12 @@
 The bot talks to it over real HTTP through slack_sdk (SLACK_API_URL points here). It keeps
 channels, members, messages, pins, views and trigger ids, answers with Slack's ok/error shapes
 (`name_taken`, `already_in_channel`, `expired_trigger_id`, `is_archived`, 429 + Retry-After…),
-records every call, and lets a test inject faults. Requests Slack itself would reject as
-malformed (invalid blocks, a missing text fallback, unknown arguments) are answered with the
-error Slack gives *and* collected in `violations`, which the test fixture asserts is empty.
+records every call, and lets a test inject faults: an error answer, a process killed right
+after Slack did what was asked, or an answer lost after Slack did it (the connection drops, or
+the answer comes after the client gave up). Requests Slack itself would reject as malformed
+(invalid blocks, a missing text fallback, unknown arguments, `limit` over 999 on a list
+method) are answered with the error Slack gives *and* collected in `violations`, which the
+test fixture asserts is empty.
 
 It knows Slack's awkward truths: archiving removes every member, the bot included, and a bot
 token then cannot unarchive (`not_in_channel`): only a person's user token (USER_TOKEN, acting
@@ -46,6 +49,17 @@ USER_TOKEN_METHODS = frozenset(
 )
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 JSON_ARGS = ("blocks", "view", "metadata", "attachments", "files")
+# Paginated list methods; Slack answers `invalid_limit` to a `limit` over 999.
+LIST_METHODS = frozenset(
+    {
+        "users.conversations",
+        "conversations.list",
+        "conversations.members",
+        "conversations.history",
+        "conversations.replies",
+    }
+)
+LIST_LIMIT = 999
 
 
 class SlackFault(Exception):
@@ -74,6 +88,8 @@ class Channel:
     purpose: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
     pins: list[str] = field(default_factory=list)
+    creator: str = ""
+    created: int = field(default_factory=lambda: int(time.time()))
     former_members: set[str] = field(default_factory=set)  # who was in it when it was archived
 
 
@@ -84,6 +100,17 @@ class Fault:
     times: int
     status: int
     headers: dict[str, str]
+    when: Callable[[dict[str, Any]], bool] | None
+
+
+@dataclass
+class LostAnswer:
+    """Slack did what was asked; the answer then never reaches the client (`late` is None: the
+    connection drops) or reaches it `late` seconds later, after the client's timeout."""
+
+    method: str
+    times: int
+    late: float | None
     when: Callable[[dict[str, Any]], bool] | None
 
 
@@ -101,6 +128,7 @@ class FakeSlack:
         self.used_triggers: set[str] = set()
         self.expired_triggers: set[str] = set()
         self._faults: list[Fault] = []
+        self._lost: list[LostAnswer] = []
         self.socket_mode_url = ""  # what apps.connections.open hands out
         self._kills: list[tuple[str, Callable[[dict[str, Any]], bool], Callable[[], int]]] = []
         self.uploads: dict[str, dict[str, Any]] = {}  # file id → name, bytes, where it was shared
@@ -171,9 +199,16 @@ class FakeSlack:
                     channel.members.add(user_id)
         return user_id
 
-    def add_channel(self, name: str, *, members: set[str], private: bool = False, archived: bool = False) -> Channel:
+    def add_channel(
+        self, name: str, *, members: set[str], private: bool = False, archived: bool = False, creator: str = ""
+    ) -> Channel:
         channel = Channel(
-            id=f"C{next(self._ids):08d}", name=name, is_private=private, members=set(members), archived=archived
+            id=f"C{next(self._ids):08d}",
+            name=name,
+            is_private=private,
+            members=set(members),
+            archived=archived,
+            creator=creator,
         )
         self.channels[channel.id] = channel
         return channel
@@ -192,6 +227,34 @@ class FakeSlack:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self._faults.append(Fault(method, error, times, status, headers, when))
 
+    def lose_answer(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        late: float | None = None,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Carry out the next `times` calls of `method` (matching `when`) as Slack does, then lose
+        the answer: the connection drops without one or, with `late`, it is sent `late` seconds
+        later, after the client's timeout. The client sees a connection error; Slack has the
+        message posted, the channel created."""
+        self._lost.append(LostAnswer(method, times, late, when))
+
+    def answer_lost(self, method: str, args: dict[str, Any], body: dict[str, Any]) -> LostAnswer | None:
+        """The rule that loses the answer to this call, if one applies (the call succeeded)."""
+        with self._lock:
+            for rule in self._lost:
+                if (
+                    rule.method == method
+                    and rule.times > 0
+                    and body.get("ok")
+                    and (rule.when is None or rule.when(args))
+                ):
+                    rule.times -= 1
+                    return rule
+        return None
+
     def kill_after(
         self, method: str, pid: Callable[[], int], when: Callable[[dict[str, Any]], bool] | None = None
     ) -> None:
@@ -200,6 +263,12 @@ class FakeSlack:
         self._kills.append((method, when or (lambda args: True), pid))
 
     # Reading what happened
+
+    @property
+    def kills_pending(self) -> int:
+        """How many `kill_after` rules have not fired yet."""
+        with self._lock:
+            return len(self._kills)
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -287,6 +356,9 @@ class FakeSlack:
             try:
                 self._caller = self._authenticate(method, auth)
                 self._inject_fault(method, args)
+                if method in LIST_METHODS and int(args.get("limit") or 0) > LIST_LIMIT:
+                    self.violations.append(f"{method} with limit {args['limit']} (at most {LIST_LIMIT})")
+                    raise SlackFault("invalid_limit")
                 handler = getattr(self, "_" + method.replace(".", "_"), None)
                 if handler is None:
                     self.violations.append(f"unknown method {method}")
@@ -359,7 +431,7 @@ class FakeSlack:
         if writable and channel.archived:
             raise SlackFault("is_archived")
         if member and self._caller not in channel.members:
-            raise SlackFault("not_in_channel")
+            raise SlackFault("channel_not_found" if channel.is_private else "not_in_channel")  # Slack hides it
         return channel
 
     def _ts(self) -> str:
@@ -391,16 +463,17 @@ class FakeSlack:
         if any(c.name == name for c in self.channels.values()):
             raise SlackFault("name_taken")
         private = str(args.get("is_private")).lower() in ("true", "1")
-        channel = self.add_channel(name, members={BOT_USER}, private=private)
+        channel = self.add_channel(name, members={BOT_USER}, private=private, creator=BOT_USER)
+        return {"channel": {**self._conversation(channel), "is_channel": True}}
+
+    def _conversation(self, channel: Channel) -> dict[str, Any]:
         return {
-            "channel": {
-                "id": channel.id,
-                "name": name,
-                "is_private": private,
-                "is_channel": True,
-                "creator": BOT_USER,
-                "created": int(time.time()),
-            }
+            "id": channel.id,
+            "name": channel.name,
+            "is_private": channel.is_private,
+            "is_archived": channel.archived,
+            "creator": channel.creator,
+            "created": channel.created,
         }
 
     def _set_text(self, args: dict[str, Any], attribute: str) -> dict[str, Any]:
@@ -484,13 +557,16 @@ class FakeSlack:
     def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
         self._limit(args)
         mine = [
-            {"id": c.id, "name": c.name, "is_private": c.is_private, "is_archived": c.archived}
+            self._conversation(c)
             for c in self.channels.values()
             if BOT_USER in c.members
             and not c.is_im
             and not (c.archived and str(args.get("exclude_archived")).lower() in ("true", "1"))
         ]
-        return {"channels": mine, "response_metadata": {"next_cursor": ""}}
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        cursor = str(start + limit) if start + limit < len(mine) else ""
+        return {"channels": mine[start : start + limit], "response_metadata": {"next_cursor": cursor}}
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False)
@@ -596,15 +672,7 @@ class FakeSlack:
         return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(args, writable=False, member=False)
-        return {
-            "channel": {
-                "id": channel.id,
-                "name": channel.name,
-                "is_archived": channel.archived,
-                "is_private": channel.is_private,
-            }
-        }
+        return {"channel": self._conversation(self._channel(args, writable=False, member=False))}
 
     def _im_for(self, user: str) -> Channel:
         if user not in self.users or self.users[user]["deleted"]:
@@ -736,9 +804,14 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {}, f"OK - {len(raw)}".encode(), "text/plain")
                 return
             method = self.path.removeprefix("/api/").split("?")[0]
-            status, headers, body = fake.handle(
-                method, _parse(raw, self.headers.get("Content-Type", "")), self.headers.get("Authorization")
-            )
+            args = _parse(raw, self.headers.get("Content-Type", ""))
+            status, headers, body = fake.handle(method, args, self.headers.get("Authorization"))
+            lost = fake.answer_lost(method, args, body)
+            if lost is not None and lost.late is None:
+                self.close_connection = True  # no answer at all: the client sees the connection drop
+                return
+            if lost is not None:
+                time.sleep(lost.late)  # long after the client gave up waiting
             self._send(status, headers, json.dumps(body).encode(), "application/json")
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, content_type: str) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 
 from bot.model import SetupState, StepState
+from bot.scheduler import tick
 from tests.conftest import ANA, BOB, CAR, at_once
 from tests.fakeslack import BOT_USER, OTHER_TEAM
 from tests.slackclient import find_element
@@ -204,12 +209,56 @@ def test_channel_creation_failure_is_reported_and_retry_creates_one_channel(bot,
     assert fake.count("conversations.create") == 2 and len(fake.channels[crisis.channel_id].messages) == 2
 
 
+def reports(fake):
+    return [r["text"] for r in fake.responses if "Crisis #" in r["text"] or r["text"].startswith("✅ War room")]
+
+
+def test_after_a_passing_slack_failure_set_up_tries_again_within_seconds_and_more_slowly_each_time(bot, fake):
+    fake.fail("conversations.create", "service_unavailable", times=2)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=True) as traveller:
+        crisis = bot.open_crisis("Slack hiccup", user=ANA)  # fails: the next try is due in seconds
+        assert crisis.setup_state is SetupState.PENDING
+        traveller.move_to(start + timedelta(seconds=6))
+        tick(bot.services)  # fails again: the next try waits a little longer
+        traveller.move_to(start + timedelta(seconds=12))
+        tick(bot.services)
+        assert fake.count("conversations.create") == 2
+        traveller.move_to(start + timedelta(seconds=30))
+        tick(bot.services)
+    assert bot.services.crises.get(crisis.id).setup_state is SetupState.DONE
+    (failed, ready) = reports(fake)  # the same failure twice is reported once
+    assert "could not create the war-room channel" in failed and ready.startswith("✅ War room")
+
+
+def test_retry_set_up_runs_at_once_after_a_passing_failure(bot, fake):
+    fake.fail("conversations.create", "service_unavailable")
+    crisis = bot.open_crisis("Retry now", user=ANA)
+    report = fake.responses[-1]
+    bot.send.click(
+        {"ts": "1.3", "blocks": report["blocks"], "channel": fake.general.id}, "crisis.setup.resume", user=ANA
+    )
+    bot.settle()
+    assert bot.services.crises.get(crisis.id).setup_state is SetupState.DONE
+    assert fake.responses[-1]["text"].startswith("✅ War room") and fake.responses[-1]["replace_original"] is True
+
+
 def test_rate_limits_are_retried_after_retry_after(bot, fake):
     fake.fail("conversations.invite", "ratelimited", status=429, retry_after=1)
     crisis = bot.open_crisis("Busy Slack", user=ANA, responders=[BOB])
     assert crisis.setup_state is SetupState.DONE
     invites = [c for c in fake.calls if c.method == "conversations.invite"]
     assert len(invites) == 2 and invites[1].at - invites[0].at >= 1.0
+
+
+def test_a_rate_limited_form_is_explained_at_once_not_retried_past_its_trigger(bot, fake):
+    fake.fail("views.open", "ratelimited", status=429, retry_after=30)  # the trigger dies after 3 s
+    bot.send.command("open Busy Slack", user=ANA, channel=fake.general.id)
+    bot.settle(timeout=5)
+    assert fake.count("views.open") == 1
+    assert (
+        "Slack is rate-limiting the bot" in fake.responses[-1]["text"] and "/crisis open" in fake.responses[-1]["text"]
+    )
 
 
 def test_slack_retries_never_create_a_second_crisis_or_channel(bot, fake):
@@ -342,3 +391,36 @@ def test_set_up_runs_independent_tasks_at_once(bot, fake):
     assert sum(c.method == "chat.postMessage" for c in first_wave) >= 2  # header and checklist (and the DM)
     pin = next(c for c in calls if c.method == "pins.add")
     assert pin.started >= min(c.at for c in first_wave if c.method == "chat.postMessage")  # after the header
+
+
+def test_a_rate_limit_storm_during_twenty_opens_ends_with_twenty_complete_war_rooms(bot, fake):
+    """Twenty crises opened at once while Slack answers 429 to a burst of posts: the budget holds
+    every caller for Retry-After, and each war room gets its header and checklist exactly once."""
+    owners = [fake.add_user(f"UOWNER{i:03d}") or f"UOWNER{i:03d}" for i in range(20)]  # one DM each
+    for _ in range(20):
+        bot.send.command("open Storm", user=ANA, channel=fake.general.id)
+    bot.settle()
+    forms = [v for v in fake.views.values() if v.get("callback_id") == "crisis.open"]
+    assert len(forms) == 20
+    fake.fail("chat.postMessage", "ratelimited", times=15, status=429, retry_after=1)
+    threads = [
+        threading.Thread(
+            target=bot.send.submit,
+            args=(form, {"title": f"Storm {i}", "category": "trolling", "owner": owners[i]}),
+            kwargs={"user": ANA},
+        )
+        for i, form in enumerate(forms)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.settle(timeout=60)
+    crises = [bot.services.crises.get(row["id"]) for row in bot.services.store.db["crises"].rows]
+    assert len(crises) == 20 and all(c.setup_state is SetupState.DONE for c in crises), [c.setup_error for c in crises]
+    for crisis in crises:
+        room = fake.channels[crisis.channel_id]
+        top_level = [m for m in room.messages if not m.get("thread_ts")]
+        assert [m["ts"] for m in top_level].count(crisis.header_ts) == 1
+        assert len(top_level) == 2, [m["text"] for m in top_level]  # the header and the checklist, once each
+    assert sum(1 for c in fake.calls if c.method == "chat.postMessage") >= 15 + 40

@@ -251,18 +251,26 @@ def finish_archives(services: Services, *, now: int) -> int:
     return archived
 
 
-def finish_followup(services: Services, followup_id: int, *, actor: str) -> str | None:
-    """Mark a follow-up done: its owner, the crisis owner or an admin may. Returns a private
-    answer, or None when it went through (the DM updates in place)."""
+def finish_followup(
+    services: Services, followup_id: int, *, actor: str, reply_url: str | None = None, request: str | None = None
+) -> str | None:
+    """Mark a follow-up done: its owner, the crisis owner or an admin may; `request` is the
+    stored request it carries out (bot.flows.inbox). Returns a private answer, or None when it
+    went through and the DM whose button was pressed (its `reply_url`) shows it done."""
     followup = services.closures.followup(followup_id)
     crisis = services.crises.of(followup)
     if followup is None or crisis is None:
         return "That follow-up no longer exists."
     if actor != followup.owner_id and may_close(services, crisis, actor):
         return f"Only {user(followup.owner_id)}, the crisis owner or an admin can mark this follow-up done."
-    if (
-        followup.state is FollowUpState.DONE
-        or services.closures.finish_followup(followup_id, by=actor, at=clock.now()) is None
-    ):
+    done = None
+    if followup.state is FollowUpState.OPEN:
+        done = services.closures.finish_followup(followup_id, by=actor, at=clock.now(), request=request)
+    if done is None:
         return "This follow-up was already marked done."
+    if reply_url:
+        try:
+            services.slack.respond(reply_url, views.followup_message(crisis, done), replace_original=True)
+        except SlackError as error:
+            log.warning("follow-up %s: could not update its DM: %s", followup_id, error)
     return None

@@ -242,17 +242,34 @@ def details_form(
     )
 
 
-def submit_draft(services: Services, crisis: Crisis, kind: Kind, language: str, text: str, *, author: str) -> Draft:
-    """Store the draft, then post it in the war room for the owner's approval."""
+def submit_draft(
+    services: Services,
+    crisis_id: int,
+    kind: Kind,
+    language: str,
+    text: str,
+    *,
+    author: str,
+    request: str | None = None,
+) -> str | None:
+    """Store the draft (settling the stored `request` that submitted it, bot.flows.inbox), then
+    post it in the war room for the owner's approval. Returns what to tell the author when it
+    could not be posted, None when it was."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return "That crisis no longer exists."
     draft = services.drafts.create(
-        crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now()
+        crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now(), request=request
     )
     channel = crisis.channel_id or ""
-    ts = publish.show(
-        services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
-    )
+    try:
+        ts = publish.show(
+            services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
+        )
+    except SlackError as error:
+        return f"Your draft is saved, but I could not post it for approval: {error.explain()}."
     services.drafts.posted(draft.id, channel_id=channel, ts=ts)
-    return draft
+    return None
 
 
 def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: str) -> str | None:
@@ -278,9 +295,18 @@ def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: st
     return None
 
 
-def decide(services: Services, draft_id: int, *, actor: str, approve: bool, note_text: str | None = None) -> str | None:
-    """Approve a draft or send it back. Returns a private answer for the actor, or None when it
-    went through (the draft message says so for everyone)."""
+def decide(
+    services: Services,
+    draft_id: int,
+    *,
+    actor: str,
+    approve: bool,
+    note_text: str | None = None,
+    request: str | None = None,
+) -> str | None:
+    """Approve a draft or send it back; `request` is the stored request it carries out
+    (bot.flows.inbox). Returns a private answer for the actor, or None when it went through
+    (the draft message says so for everyone)."""
     draft = services.drafts.get(draft_id)
     crisis = services.crises.of(draft)
     if draft is None or crisis is None:
@@ -290,7 +316,9 @@ def decide(services: Services, draft_id: int, *, actor: str, approve: bool, note
         return refusal
     to = DraftState.APPROVED if approve else DraftState.CHANGES_REQUESTED
     posts = publish.Enqueued(publish.for_approval(services))
-    decided = services.drafts.decide(draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None, posts=posts)
+    decided = services.drafts.decide(
+        draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None, posts=posts, request=request
+    )
     if decided is None:
         current = services.drafts.get(draft.id)
         return f"This draft was already decided by {user(current.decided_by if current else None)}."

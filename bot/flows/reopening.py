@@ -49,15 +49,22 @@ def reopen_refusal(services: Services, crisis: Crisis, actor: str, reason: str, 
 
 
 def reopen(
-    services: Services, crisis: Crisis, *, actor: str, reason: str, response_url: str | None = None
+    services: Services,
+    crisis: Crisis,
+    *,
+    actor: str,
+    reason: str,
+    response_url: str | None = None,
+    request: str | None = None,
 ) -> str | None:
-    """Reopen a closed crisis and give it a working war room. Returns what to tell the actor,
-    or None when the war room's set-up report (at `response_url`) has told them already."""
+    """Reopen a closed crisis and give it a working war room, settling the stored `request`
+    that asked for it (bot.flows.inbox). Returns what to tell the actor, or None when the war
+    room's set-up report (at `response_url`) has told them already."""
     if crisis.is_open:
         return f"Crisis #{crisis.id} is open already."
     posts = publish.Enqueued(publish.for_reopen(services.config.digest_channel))
     stored = services.closures.reopen(
-        crisis.id, by=actor, at=clock.now(), reason=reason, response_url=response_url, posts=posts
+        crisis.id, by=actor, at=clock.now(), reason=reason, response_url=response_url, posts=posts, request=request
     )
     if not stored:
         return f"Crisis #{crisis.id} is open already."

@@ -23,10 +23,18 @@ CAS_ATTEMPTS = 3
 
 
 def move_step(
-    services: Services, crisis_id: int, step: Step, move: Move, *, actor: str, reason: str | None = None
+    services: Services,
+    crisis_id: int,
+    step: Step,
+    move: Move,
+    *,
+    actor: str,
+    reason: str | None = None,
+    request: str | None = None,
 ) -> str | None:
-    """Apply one click (or not-applicable submission). Returns what to tell the actor privately,
-    or None when the change went through (the thread note and the checklist say it all)."""
+    """Apply one click (or not-applicable submission); `request` is the stored request it
+    carries out (bot.flows.inbox), settled with the change. Returns what to tell the actor
+    privately, or None when the change went through (the thread note and the checklist say it all)."""
     refusal = may_change(services, crisis_id, actor)
     if refusal:
         return refusal
@@ -44,6 +52,7 @@ def move_step(
             at=clock.now(),
             reason=decision.reason,
             posts=publish.for_step_change,
+            request=request,
         )
         if changed is not None:
             break

@@ -1,7 +1,10 @@
 """Setting up a crisis's war room in Slack, as a graph of tasks that can be resumed.
 
-Each task's completion is stored with what it produced (the channel id, a message ts) in one
-transaction, and a lease lets one worker at a time run the graph. Running it again, from
+Each task's start is stored before it calls Slack, and its completion with what it produced
+(the channel id, a message ts) in one transaction; a lease lets one worker at a time run the
+graph. A task started and never finished may have done its work in Slack all the same
+(the process died, Slack's answer was lost): its next try looks for what Slack has (the
+channel by its planned name, a message by its key) and adopts it. Running it again, from
 the opener's "Retry set-up" button, from `/crisis open` or from the scheduler after a crash,
 only does what is left: one crisis never gets two channels, headers or checklists.
 
@@ -23,18 +26,22 @@ from typing import Any
 from bot import clock, publish
 from bot.flows import access, lessons, tracking
 from bot.model import Crisis, SetupState
+from bot.publish import keys
 from bot.publish.renders import checklist_key, header, header_key, volume_key
 from bot.services import Services
+from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import war_room as views
 from bot.words.slugs import channel_name
-from bot.words.text import user
+from bot.words.text import channel, user
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 180
-RETRY_AFTER_SECONDS = 300  # after a passing Slack failure, the scheduler tries again this much later
+# After the first, second, third and every later passing Slack failure in a row, the scheduler
+# tries again this many seconds later: a crisis cannot wait minutes for its war room.
+RETRY_STEPS_SECONDS = (5, 15, 30, 60)
 NAME_ATTEMPTS = 20
 
 
@@ -48,38 +55,73 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def _create_channel(services: Services, crisis: Crisis) -> Outcome:
-    if crisis.channel_name:  # an earlier attempt planned this name: did it die right after creating it?
-        found = services.slack.own_channel(crisis.channel_name)
-        if found and services.crises.by_channel(found) is None:
-            return Outcome(columns={"channel_id": found, "channel_name": crisis.channel_name})
+@dataclass(frozen=True)
+class Attempt:
+    """One try at one task: the crisis as stored now, and `earlier`, when an earlier try at the
+    same task started and never finished (its process died, Slack's answer was lost): what
+    that try did may be in Slack already."""
+
+    services: Services
+    crisis: Crisis
+    task: str
+    earlier: int | None
+
+    def post(self, to: str, message: Message) -> str:
+        """Post the task's message once: it carries the task's key, so the one an earlier try
+        posted is found and adopted instead of posted again. Returns its ts."""
+        key = keys.setup(self.crisis.id, self.task)
+        return publish.show(self.services, to, message, key=key, posted_since=self.earlier)
+
+
+def _create_channel(a: Attempt) -> Outcome:
+    """Create the war room, or adopt the one Slack created for an earlier attempt whose answer
+    never came (the process died, the connection dropped): creating is never blindly repeated,
+    since the repeat would only hit `name_taken` and open a second channel."""
+    services, crisis = a.services, a.crisis
+    if crisis.channel_name:  # an earlier attempt planned this name: did Slack create it then?
+        adopted = _adopt(services, crisis.channel_name)
+        if adopted:
+            return adopted
     opened_on = datetime.fromtimestamp(crisis.opened_at, UTC).date()
     for attempt in range(1, NAME_ATTEMPTS + 1):
         name = channel_name(crisis.title, opened_on, attempt)
-        services.crises.plan_channel_name(crisis.id, name)
+        if not services.crises.plan_channel_name(crisis.id, name):
+            continue  # another crisis's set-up is creating a channel with this name
         try:
             created = services.slack.create_channel(name, private=crisis.is_private)
         except SlackError as error:
             if error.code == "name_taken":
                 continue
+            adopted = _adopt(services, name) if error.unanswered else None
+            if adopted:
+                return adopted
             raise
         return Outcome(columns={"channel_id": created["id"], "channel_name": created["name"]})
     raise SlackError("conversations.create", "name_taken")
 
 
-def _set_topic(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.set_topic(crisis.channel_id, views.topic(crisis))  # type: ignore[arg-type]
+def _adopt(services: Services, name: str) -> Outcome | None:
+    """The channel called `name` the bot created, if Slack has it and no crisis has taken it."""
+    found = services.slack.created_channel(name)
+    if found is None or services.crises.by_channel(found) is not None:
+        return None
+    return Outcome(columns={"channel_id": found, "channel_name": name})
+
+
+def _set_topic(a: Attempt) -> Outcome:
+    a.services.slack.set_topic(a.crisis.channel_id, views.topic(a.crisis))  # type: ignore[arg-type]
     return Outcome()
 
 
-def _set_purpose(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.set_purpose(crisis.channel_id, views.purpose(crisis))  # type: ignore[arg-type]
+def _set_purpose(a: Attempt) -> Outcome:
+    a.services.slack.set_purpose(a.crisis.channel_id, views.purpose(a.crisis))  # type: ignore[arg-type]
     return Outcome()
 
 
-def _invite(services: Services, crisis: Crisis) -> Outcome:
+def _invite(a: Attempt) -> Outcome:
     """Everyone in the crisis: the owner, the responders and the opener first, then whoever
     else is part of it (a reopened crisis's war room gets back everyone who was in it)."""
+    crisis, services = a.crisis, a.services
     people = [
         crisis.owner_id,
         *services.crises.responders(crisis.id),
@@ -91,12 +133,13 @@ def _invite(services: Services, crisis: Crisis) -> Outcome:
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
-def _count_earlier(services: Services, crisis: Crisis) -> Outcome:
+def _count_earlier(a: Attempt) -> Outcome:
     """Count for the crisis what its keywords match among the mentions stored before it opened:
     the rise that led to it, and the baseline its header compares with."""
+    crisis = a.crisis
     try:
         counted = tracking.count_earlier(
-            services, crisis.id, crisis.keywords, opened_at=crisis.opened_at, now=clock.now()
+            a.services, crisis.id, crisis.keywords, opened_at=crisis.opened_at, now=clock.now()
         )
     except sqlite3.OperationalError as error:  # the database stayed locked past its timeout
         log.warning("crisis %s: could not count the earlier mentions: %s", crisis.id, error)
@@ -104,39 +147,40 @@ def _count_earlier(services: Services, crisis: Crisis) -> Outcome:
     return Outcome(detail={"counted": counted})
 
 
-def _post_header(services: Services, crisis: Crisis) -> Outcome:
-    message = header(services, crisis)
-    ts = publish.show(services, crisis.channel_id, message)  # type: ignore[arg-type]
+def _post_header(a: Attempt) -> Outcome:
+    message = header(a.services, a.crisis)
+    ts = a.post(a.crisis.channel_id, message)  # type: ignore[arg-type]
     return Outcome(
         columns={
             "header_ts": ts,
-            "rendered_header": header_key(crisis, all_settled=False),
+            "rendered_header": header_key(a.crisis, all_settled=False),
             "rendered_volume": volume_key(message),
             "volume_rendered_at": clock.now(),
         }
     )
 
 
-def _pin_header(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.pin(crisis.channel_id, crisis.header_ts)  # type: ignore[arg-type]
+def _pin_header(a: Attempt) -> Outcome:
+    a.services.slack.pin(a.crisis.channel_id, a.crisis.header_ts)  # type: ignore[arg-type]
     return Outcome()
 
 
-def _post_checklist(services: Services, crisis: Crisis) -> Outcome:
-    version = services.steps.version(crisis.id)
-    ts = publish.show(services, crisis.channel_id, views.checklist(crisis, services.steps.of(crisis.id)))  # type: ignore[arg-type]
-    return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, crisis)})
+def _post_checklist(a: Attempt) -> Outcome:
+    steps = a.services.steps
+    version = steps.version(a.crisis.id)
+    ts = a.post(a.crisis.channel_id, views.checklist(a.crisis, steps.of(a.crisis.id)))  # type: ignore[arg-type]
+    return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, a.crisis)})
 
 
-def _past_lessons(services: Services, crisis: Crisis) -> Outcome:
-    found = lessons.for_new_crisis(services, crisis)
+def _past_lessons(a: Attempt) -> Outcome:
+    found = lessons.for_new_crisis(a.services, a.crisis)
     if found:
-        publish.show(services, crisis.channel_id, closing_views.past_lessons(crisis, found))  # type: ignore[arg-type]
+        a.post(a.crisis.channel_id, closing_views.past_lessons(a.crisis, found))  # type: ignore[arg-type]
     return Outcome(detail={"shown": [c.id for c, _ in found]})
 
 
-def _tell_owner(services: Services, crisis: Crisis) -> Outcome:
-    publish.show(services, crisis.owner_id, views.owner_notice(crisis))
+def _tell_owner(a: Attempt) -> Outcome:
+    a.post(a.crisis.owner_id, views.owner_notice(a.crisis))
     return Outcome()
 
 
@@ -145,7 +189,7 @@ class Task:
     name: str
     what: str  # completes "I could not …" for the opener
     needs: tuple[str, ...]
-    run: Callable[[Services, Crisis], Outcome]
+    run: Callable[[Attempt], Outcome]
     # Tasks that need nothing and go first when there is one, but whose failure holds nothing
     # back: the header waits for the count of earlier mentions, so its figures include them,
     # and is posted anyway when the count could not be made.
@@ -186,8 +230,10 @@ def resume_refusal(services: Services, crisis: Crisis, actor: str) -> str | None
 def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
     """Run what is left of a crisis's set-up and tell the opener how it went: through
     `reply_url` (replacing the message whose Retry button was clicked) when given, else where
-    they ran /crisis open, else by DM."""
-    if not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
+    they ran /crisis open, else by DM. A passing failure is tried again by the scheduler after
+    a back-off of seconds; a person's retry runs at once, whatever the back-off."""
+    before = services.crises.get(crisis_id)
+    if before is None or not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
         return Run.BUSY
     progress = _Progress()
     try:
@@ -195,12 +241,39 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
     finally:
         problems = progress.problems
         state = SetupState.DONE if not problems else SetupState.PENDING if progress.transient else SetupState.FAILED
-        retry_at = clock.now() + RETRY_AFTER_SECONDS if state is SetupState.PENDING else None
-        services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None, retry_at=retry_at)
+        failures = before.setup_failures + 1 if state is SetupState.PENDING else 0
+        services.crises.release_setup(
+            crisis_id, state=state, error=" ".join(problems) or None, retry_at=_retry_at(failures), failures=failures
+        )
     if not progress.worked:
         return Run.NOTHING_LEFT
-    _report(services, crisis_id, progress.problems, reply_url)
+    if reply_url or not problems or " ".join(problems) != before.setup_error:  # the same failure is told once
+        _report(services, crisis_id, problems, reply_url)
     return Run.DONE
+
+
+def retry(services: Services, crisis_id: int, *, actor: str, reply_url: str | None) -> str | None:
+    """A person's "Retry set-up": run what is left now, whatever the back-off. Returns what to
+    tell them when nothing ran (the set-up report, through `reply_url`, says the rest)."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return "That crisis no longer exists."
+    refusal = resume_refusal(services, crisis, actor)
+    if refusal:
+        return refusal
+    run = set_up(services, crisis.id, reply_url=reply_url)
+    if run is Run.BUSY:
+        return f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."
+    if run is Run.NOTHING_LEFT:
+        return f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."
+    return None
+
+
+def _retry_at(failures: int) -> int | None:
+    """When the scheduler tries again after this many passing failures in a row (None: never)."""
+    if not failures:
+        return None
+    return clock.now() + RETRY_STEPS_SECONDS[min(failures, len(RETRY_STEPS_SECONDS)) - 1]
 
 
 @dataclass
@@ -214,9 +287,10 @@ def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
     """Run every task as soon as the tasks it needs are done, the independent ones at once:
     the war room is ready after three round trips to Slack (channel; header, checklist, topic,
     purpose, invitations and the DM together; then the pin and the lessons), not eight. Each
-    task is stored as done the moment it finishes; one that fails holds back only the tasks
-    that need it. The count of earlier mentions (no Slack call) runs beside the channel's
-    creation, and the header, which shows it, starts once it has finished or failed."""
+    task's start is stored before it runs and its completion the moment it finishes; one that
+    fails holds back only the tasks that need it. The count of earlier mentions (no Slack call)
+    runs beside the channel's creation, and the header, which shows it, starts once it has
+    finished or failed."""
     finished = set(services.crises.tasks_done(crisis_id))
     failed: set[str] = set()
     running: dict[Future[Outcome], Task] = {}
@@ -229,7 +303,8 @@ def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
             if task.name in finished or task.name in failed or task in started:
                 continue
             if all(n in finished for n in task.needs) and all(n in finished or n in failed for n in task.after):
-                running[services.calls.submit(task.run, services, crisis)] = task
+                earlier = services.crises.start_task(crisis_id, task.name, at=clock.now())
+                running[services.calls.submit(task.run, Attempt(services, crisis, task.name, earlier))] = task
                 progress.worked = True
         if not running:
             break

@@ -11,9 +11,10 @@ draws them again from the stored state, and `sweep_renders` catches any left sta
     the message from the stored state) → once (claim, post with the key in metadata, mark sent)
 """
 
-from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS, post_once
+from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.publish.posts import (
     Enqueued,
+    answer,
     deliver,
     deliver_reporting,
     for_approval,
@@ -28,11 +29,13 @@ from bot.publish.posts import (
 from bot.publish.posts import sweep as sweep_posts
 from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header, sweep_volume
 from bot.publish.renders import sweep as sweep_renders
+from bot.slack.gateway import METADATA_TYPE
 
 __all__ = [
     "Enqueued",
     "METADATA_TYPE",
     "STALE_AFTER_SECONDS",
+    "answer",
     "checklist_key",
     "deliver",
     "deliver_reporting",

@@ -59,3 +59,9 @@ def feed_broken(feed_id: int, failing_since: int) -> str:
 def calm(crisis_id: int, last_hot_hour: int) -> str:
     """One calm-down notice per calm spell: a new rise and fall is a new spell, with a new key."""
     return f"calm:{crisis_id}:{last_hot_hour}"
+
+
+def setup(crisis_id: int, task: str) -> str:
+    """The message a war-room set-up task posts (header, checklist, owner's DM, past lessons),
+    looked for by this key when an earlier try may have posted it."""
+    return f"setup:{crisis_id}:{task}"

@@ -277,11 +277,32 @@ BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
 }
 
 
-def show(services: Services, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+def show(
+    services: Services,
+    channel: str,
+    message: Message,
+    *,
+    thread_ts: str | None = None,
+    key: str | None = None,
+    posted_since: int | None = None,
+) -> str:
     """Post what no stored change calls for: a template someone asked to see, a draft put up for
-    approval, a war-room set-up task's message (the set-up's task table records its ts and so
-    makes it once). Returns the ts; raises SlackError for the caller to explain."""
-    return services.slack.post(channel, message, thread_ts=thread_ts)
+    approval, a war-room set-up task's message (the set-up's task table records its ts, and
+    its `key` finds the one an earlier try posted `posted_since`, so it is made once). Returns
+    the ts; raises SlackError for the caller to explain."""
+    return services.slack.post(channel, message, thread_ts=thread_ts, key=key, posted_since=posted_since)
+
+
+def answer(services: Services, user_id: str, reply_url: str | None, message: Message) -> None:
+    """A private answer to the person who asked: through their request's response_url when it
+    has one, else by DM. Failing to answer is logged, never raised: what they asked for is done."""
+    try:
+        if reply_url:
+            services.slack.respond(reply_url, message)
+        else:
+            services.slack.post(user_id, message)
+    except SlackError as error:
+        log.warning("could not answer %s: %s", user_id, error)
 
 
 def share_file(
