@@ -20,7 +20,6 @@ from typing import Any
 from dotenv import find_dotenv, load_dotenv
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
@@ -33,6 +32,7 @@ from bot.slack.gateway import SlackGateway, build_client
 from bot.views import digest as digest_views
 from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware
+from web import gate
 
 log = logging.getLogger("crisis")
 
@@ -85,9 +85,10 @@ class _BoltTokenWarning(logging.Filter):
 _TOKEN_WARNING = _BoltTokenWarning()
 
 
-def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Slack's requests at POST /slack/events, and GET /healthz for load balancers."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+def wsgi_app(bot: Bot) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """Slack's requests at POST /slack/events (behind web.gate's checks), and GET /healthz for
+    load balancers."""
+    slack = gate.guard(bot.app, bot.services.config.signing_secret or "", path="/slack/events")
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
@@ -186,7 +187,7 @@ class HttpServer(BaseApplication):
     def load(self) -> Callable:
         self.bot = create_app(self.config)
         self.bot.scheduler.start()  # one per worker: every job claims its work in the database
-        return wsgi_app(self.bot.app)
+        return wsgi_app(self.bot)
 
     def _worker_exit(self, server: object, worker: object) -> None:
         """Let deferred work finish before the worker goes (gunicorn waits graceful_timeout)."""
