@@ -3,7 +3,8 @@
 Reads `.env`, validates the configuration (a missing or malformed token stops start-up with one
 line and exit code 2), builds the Bolt app and runs it in Socket Mode when SLACK_APP_TOKEN is
 set, otherwise as an HTTP server on PORT at POST /slack/events: gunicorn with WEB_CONCURRENCY
-worker processes of HTTP_THREADS threads each, sharing one database.
+worker processes of HTTP_THREADS threads each (web.worker: a thread only for a request that has
+fully arrived), sharing one database.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot.views import digest as digest_views
 from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware
 from web import gate
+from web.worker import BufferedThreadWorker
 
 log = logging.getLogger("crisis")
 
@@ -173,7 +175,7 @@ class HttpServer(BaseApplication):
         settings = {
             "bind": f"0.0.0.0:{self.config.port}",
             "workers": self.config.web_concurrency,
-            "worker_class": "gthread",
+            "worker_class": BufferedThreadWorker,  # gthread, but a thread only for a request that has arrived
             "threads": self.config.http_threads,
             "timeout": 60,
             "graceful_timeout": 30,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import itertools
 import json
 import time
@@ -17,7 +18,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from tests.fakeslack import TEAM, FakeSlack
 
@@ -198,6 +199,24 @@ class SlackSender:
         payload = self._base("view_submission", user)
         payload.update(view={**view, "state": {"values": state_values(view, values)}}, response_urls=[])
         return self.interaction(payload, headers)
+
+
+def announce_body(url: str, length: int, *, signed: bool) -> int:
+    """Send only the headers of a form POST whose body would be `length` bytes, and return the
+    status the bot answers with before any of the body is sent."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    now = int(time.time())
+    try:
+        connection.putrequest("POST", parts.path)
+        connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+        connection.putheader("Content-Length", str(length))
+        connection.putheader("X-Slack-Request-Timestamp", str(now))
+        connection.putheader("X-Slack-Signature", sign(b"x" * length, now) if signed else "v0=0")
+        connection.endheaders()
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def find_element(blocks: list[dict[str, Any]], action_prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -3,15 +3,14 @@ bodies get a clear status (401, 400, 413), never a 500, and the bot calls Slack 
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import ANA
-from tests.slackclient import sign
+from tests.slackclient import announce_body, sign
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -75,22 +74,6 @@ def test_a_command_whose_text_says_payload_is_still_a_command(bot, fake):
     """Bolt reads any form body containing the word "payload" as an interaction."""
     reply = bot.send.command("lessons payload", user=ANA, channel=fake.general.id)
     assert reply.status == 200 and "No lessons" in reply.json["text"]
-
-
-def announce_body(url: str, length: int, *, signed: bool) -> int:
-    """Send only the headers of a request with a body of `length` bytes; the status it gets."""
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        connection.putrequest("POST", parts.path)
-        connection.putheader("Content-Type", FORM)
-        connection.putheader("Content-Length", str(length))
-        connection.putheader("X-Slack-Request-Timestamp", str(int(time.time())))
-        connection.putheader("X-Slack-Signature", sign(b"x" * length, int(time.time())) if signed else "v0=0")
-        connection.endheaders()
-        return connection.getresponse().status
-    finally:
-        connection.close()
 
 
 def test_a_body_larger_than_slack_ever_sends_is_refused_unread(bot, fake):
