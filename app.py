@@ -33,6 +33,7 @@ from bot.slack.gateway import SlackGateway, build_client
 from bot.views import digest as digest_views
 from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware
+from storage.database import StorageError
 from web import gate
 from web.worker import BufferedThreadWorker
 
@@ -113,6 +114,8 @@ def main(argv: list[str]) -> int:
         return digest_command(config, argv[1:])
     try:
         bot = create_app(config)
+    except StorageError as error:
+        return _unwritable(config, error)
     except (BoltError, SlackApiError) as error:
         print(
             f"crisis bot: Slack refused SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL.", file=sys.stderr
@@ -149,7 +152,10 @@ def digest_command(config: Config, argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+    try:
+        services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+    except StorageError as error:
+        return _unwritable(config, error)
     try:
         if args.dry_run:
             now = clock.now()
@@ -160,6 +166,16 @@ def digest_command(config: Config, argv: list[str]) -> int:
         return 0
     finally:
         services.shutdown()
+
+
+def _unwritable(config: Config, error: StorageError) -> int:
+    """The database cannot be written at start-up: one line saying what to do, exit code 2."""
+    print(
+        f"crisis bot: cannot write the database {config.db_path} ({error}): make it and its folder writable by the"
+        " bot and free some disk space, or set CRISIS_DB_PATH to another file.",
+        file=sys.stderr,
+    )
+    return EXIT_CONFIG
 
 
 class HttpServer(BaseApplication):

@@ -58,6 +58,8 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
 
 @guarded
 def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
+    """The reason is stored before the ack, so a refusal or a failure to store it keeps the
+    form open with the reason typed."""
     services = services_of(context)
     ref = subject_of(context).ref
     reason = read_values(body["view"]).get(Field.REASON.value)
@@ -65,19 +67,14 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
     if problem:
         ack(response_action="errors", errors={Field.REASON.value: problem})
         return
-    ack()
-    who = Interaction.of(body)
-    defer_answer(
-        services,
-        who,
-        step_changes.move_step,
-        services,
-        ref.crisis,
-        Step(ref.step),
-        Move.SKIP,
-        actor=who.user_id,
-        reason=reason,
+    changed = step_changes.record_move(
+        services, ref.crisis, Step(ref.step), Move.SKIP, actor=body["user"]["id"], reason=reason, ask_slack=False
     )
+    if isinstance(changed, str):
+        ack(response_action="errors", errors={Field.REASON.value: changed})
+        return
+    ack()
+    services.defer(step_changes.show_move, services, ref.crisis, changed)
 
 
 @guarded

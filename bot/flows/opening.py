@@ -7,8 +7,6 @@ sees the modal close, the crisis exists, whatever Slack does next.
 
 from __future__ import annotations
 
-import logging
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,8 +17,6 @@ from bot.slack.ids import USER_ID, Field, OpenContext
 from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_RESPONDERS, TITLE_MAX
 from bot.words.locales import language
 from bot.words.text import clean, one_line
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,15 +136,11 @@ def submit(
     outcome = validate(values, opener_id=opener_id)
     if isinstance(outcome, Invalid):
         return outcome
-    try:
-        crisis, _ = services.crises.create(
-            outcome,
-            request_key=request_key,
-            at=at,
-            origin_channel_id=context.origin_channel,
-            response_url=context.response_url,
-        )
-    except sqlite3.OperationalError:  # the disk is full, or the database stayed locked past the timeout
-        log.exception("could not store a new crisis")
-        return Invalid({Field.TITLE.value: "I could not save this just now. Please submit again."})
+    crisis, _ = services.crises.create(  # a StorageError keeps the form open (handlers.plumbing.guarded)
+        outcome,
+        request_key=request_key,
+        at=at,
+        origin_channel_id=context.origin_channel,
+        response_url=context.response_url,
+    )
     return crisis

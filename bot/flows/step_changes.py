@@ -16,6 +16,7 @@ from bot.rules.checklist import Move, Refusal
 from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.words.text import channel
+from storage.steps import StepChange
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,27 @@ def move_step(
 ) -> str | None:
     """Apply one click (or not-applicable submission). Returns what to tell the actor privately,
     or None when the change went through (the thread note and the checklist say it all)."""
-    refusal = may_change(services, crisis_id, actor)
+    changed = record_move(services, crisis_id, step, move, actor=actor, reason=reason)
+    if isinstance(changed, str):
+        return changed
+    show_move(services, crisis_id, changed)
+    return None
+
+
+def record_move(
+    services: Services,
+    crisis_id: int,
+    step: Step,
+    move: Move,
+    *,
+    actor: str,
+    reason: str | None = None,
+    ask_slack: bool = True,
+) -> StepChange | str:
+    """Check and store one move, compare-and-set: the stored change, or what to tell the actor.
+    Without `ask_slack` nothing slow runs (the not-applicable form stores its reason before
+    the ack): its opener was found in the war room when the form opened, and remembered."""
+    refusal = may_change(services, crisis_id, actor, ask_slack=ask_slack)
     if refusal:
         return refusal
     for _ in range(CAS_ATTEMPTS):
@@ -46,13 +67,16 @@ def move_step(
             posts=publish.for_step_change,
         )
         if changed is not None:
-            break
-        refusal = may_change(services, crisis_id, actor)  # someone was faster, or it was closed
+            return changed
+        refusal = may_change(services, crisis_id, actor, ask_slack=ask_slack)  # someone was faster, or it closed
         if refusal:
             return refusal
-    else:
-        return "The checklist kept changing while you clicked; look at it again and retry."
+    return "The checklist kept changing while you clicked; look at it again and retry."
 
+
+def show_move(services: Services, crisis_id: int, changed: StepChange) -> None:
+    """Show a stored change: the checklist re-rendered, its posts delivered, the header updated
+    when the change settled (or unsettled) the checklist."""
     publish.refresh_checklist(services, crisis_id)
     for post in changed.posts:  # the thread note, and the notice when this change settled all four
         try:
@@ -64,7 +88,6 @@ def move_step(
             publish.refresh_header(services, crisis_id)  # the Close crisis button comes and goes with it
         except SlackError as error:
             log.warning("crisis %s: could not update the header: %s", crisis_id, error)
-    return None
 
 
 def may_skip(services: Services, crisis_id: int, step: Step, actor: str) -> str | None:
@@ -76,8 +99,9 @@ def may_skip(services: Services, crisis_id: int, step: Step, actor: str) -> str 
     return decision.text if isinstance(decision, Refusal) else None
 
 
-def may_change(services: Services, crisis_id: int, actor: str) -> str | None:
-    """Why `actor` may not change this crisis's checklist now (None when they may)."""
+def may_change(services: Services, crisis_id: int, actor: str, *, ask_slack: bool = True) -> str | None:
+    """Why `actor` may not change this crisis's checklist now (None when they may); without
+    `ask_slack`, only the people the bot knows are in the war room may."""
     crisis = services.crises.get(crisis_id)
     if crisis is None:
         return "That crisis no longer exists."
@@ -87,7 +111,7 @@ def may_change(services: Services, crisis_id: int, actor: str) -> str | None:
             "`/crisis reopen` in its war room reopens it."
         )
     try:
-        member = is_member(services, crisis, actor)
+        member = is_member(services, crisis, actor) if ask_slack else actor in services.crises.participants(crisis.id)
     except SlackError as error:
         return error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again."
     if not member:
