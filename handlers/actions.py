@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import closing, drafting, opening, step_changes, war_room_setup
+from bot.flows import closing, drafting, step_changes, war_room_setup
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -69,11 +69,7 @@ def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
 
 
 def _open_anyway(services: Services, who: Interaction) -> None:
-    refusal = opening.may_open(services, who.user_id)
-    if refusal:
-        tell(services, who, notices.note(refusal))
-        return
-    services.defer_urgent(open_modal, services, who, who.ref.title)
+    services.defer_urgent(open_modal, services, who, who.ref.title)  # it checks who may open, after the ack
 
 
 def _step_done(services: Services, who: Interaction) -> None:

@@ -24,6 +24,7 @@ from handlers.plumbing import (
     defer_answer,
     guarded,
     open_view_or_explain,
+    open_when_ready,
     services_of,
     subject_of,
     tell,
@@ -52,18 +53,38 @@ def reply(ack: Ack, message: Message) -> None:
 
 
 def open_modal(services: Services, who: Interaction, title: str) -> None:
-    """Open the open-crisis modal on this interaction's trigger (valid 3 s, once)."""
-    context = ids.OpenContext(origin_channel=who.channel_id, response_url=who.response_url, title=title)
-    open_view_or_explain(
-        services,
-        who,
-        open_crisis_modal(opener_id=who.user_id, context=context),
-        again="Please run `/crisis open` again.",
+    """Open the open-crisis form on this interaction's trigger (valid 3 s, once), for someone
+    who may open a crisis. When that takes asking Slack for a user group's members (seconds, or
+    a failure), a "Working…" modal holds the trigger meanwhile and then shows the form or why not."""
+    if opening.needs_slack(services, who.user_id):
+        open_when_ready(services, who, lambda: _form_or_refusal(services, who, title))
+        return
+    refusal = opening.may_open(services, who.user_id)  # known without Slack
+    if refusal:
+        tell(services, who, notices.note(refusal))
+        return
+    open_view_or_explain(services, who, _open_form(who, title), again="Please run `/crisis open` again.")
+
+
+def _form_or_refusal(services: Services, who: Interaction, title: str) -> dict | Message:
+    try:
+        refusal = opening.may_open(services, who.user_id)
+    except SlackError as error:
+        return notices.note(
+            f"{error.could_not('check that you are in the crisis response team')} Try again in a moment."
+        )
+    return notices.note(refusal) if refusal else _open_form(who, title)
+
+
+def _open_form(who: Interaction, title: str) -> dict:
+    context = ids.OpenContext(
+        origin_channel=who.channel_id, response_url=who.response_url, title=title, opener=who.user_id
     )
+    return open_crisis_modal(opener_id=who.user_id, context=context)
 
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    refusal = opening.may_open(services, who.user_id)
+    refusal = opening.may_open(services, who.user_id, ask_slack=False)  # nothing slow before the ack
     if refusal:
         reply(ack, notices.note(refusal))
         return

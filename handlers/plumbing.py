@@ -170,7 +170,7 @@ def open_view_or_explain(
         return None
 
 
-def open_when_ready(services: Services, who: Interaction, build: Callable[[], View | Message]) -> None:
+def open_when_ready(services: Services, who: Interaction, build: Callable[[], View | dict | Message]) -> None:
     """Open a modal whose content needs Slack calls first: a "Working…" modal opens at once
     (the trigger expires 3 s after the click, and a rate-limited call can take longer), then
     the real one replaces it; a refusal replaces it with its explanation."""
@@ -179,7 +179,7 @@ def open_when_ready(services: Services, who: Interaction, build: Callable[[], Vi
         return
     built = build()
     try:
-        services.slack.update_view(opened["id"], built if isinstance(built, View) else notices.notice_modal(built))
+        services.slack.update_view(opened["id"], notices.notice_modal(built) if isinstance(built, Message) else built)
     except SlackError as error:
         log.warning("could not fill modal %s: %s", opened.get("id"), error)
 

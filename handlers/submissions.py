@@ -37,7 +37,7 @@ def register(app: App) -> None:
 def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     view = body["view"]
-    refusal = opening.may_open(services, body["user"]["id"])
+    refusal = opening.may_submit(services, body["user"]["id"], subject_of(context).ref)
     if refusal:
         ack(response_action="errors", errors={Field.TITLE.value: refusal})
         return

@@ -89,15 +89,38 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
     )
 
 
-def may_open(services: Services, user_id: str) -> str | None:
+RESPONDERS_ONLY = (
+    "Only the crisis response team can open a crisis. Ask one of them, or an admin to add you to CRISIS_RESPONDERS."
+)
+
+
+def may_open(services: Services, user_id: str, *, ask_slack: bool = True) -> str | None:
     """Why this person may not open a crisis (None when they may): when CRISIS_RESPONDERS is
-    set, only its people and user groups may."""
+    set, only its people and user groups may. Asking Slack for a group may take seconds or
+    fail (SlackError); without `ask_slack` a person only Slack could place may, for now (the
+    form asks when it opens: see `needs_slack`)."""
     responders = services.config.responders
-    if not responders or services.directory.includes(responders, user_id):
+    if not responders:
         return None
-    return (
-        "Only the crisis response team can open a crisis. Ask one of them, or an admin to add you to CRISIS_RESPONDERS."
+    member = (
+        services.directory.includes(responders, user_id) if ask_slack else services.directory.known(responders, user_id)
     )
+    return RESPONDERS_ONLY if member is False else None
+
+
+def needs_slack(services: Services, user_id: str) -> bool:
+    """Whether `may_open` has to ask Slack for this person (a user group not looked up lately)."""
+    responders = services.config.responders
+    return bool(responders) and services.directory.known(responders, user_id) is None
+
+
+def may_submit(services: Services, submitter: str, context: OpenContext) -> str | None:
+    """Why this person may not submit this open form (None when they may), asking Slack nothing
+    before the ack: the form opened only for someone who may open a crisis, checked then, so
+    with CRISIS_RESPONDERS set only that person may submit it (Slack shows it to them alone)."""
+    if not services.config.responders or submitter == context.opener:
+        return None
+    return RESPONDERS_ONLY
 
 
 def normalise_link(raw: str | None) -> str | None:

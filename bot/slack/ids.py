@@ -139,11 +139,12 @@ class FollowUpRef:
 
 @dataclass(frozen=True)
 class OpenContext:
-    """Where `/crisis open` was run, so the bot can answer the opener there."""
+    """Where `/crisis open` was run, so the bot can answer the opener there, and by whom."""
 
     origin_channel: str | None = None
     response_url: str | None = None
     title: str = ""
+    opener: str = ""  # whom the form was opened for, once they were found to be allowed
 
 
 # What each button (its value) and each modal (its private_metadata) refers to, so a request's

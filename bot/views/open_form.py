@@ -8,6 +8,7 @@ models re-validate every option on every serialisation: most of the CPU an open 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from typing import Any
 
@@ -46,7 +47,7 @@ def open_crisis_modal(*, opener_id: str, context: ids.OpenContext) -> dict[str, 
     view = copy.deepcopy(_form())
     metadata = ids.dump(context)
     if len(metadata) > PRIVATE_METADATA_MAX:
-        metadata = ids.dump(ids.OpenContext(origin_channel=context.origin_channel, response_url=context.response_url))
+        metadata = ids.dump(dataclasses.replace(context, title=""))
     view["private_metadata"] = metadata
     blocks = {block["block_id"]: block for block in view["blocks"]}
     title = context.title[:TITLE_MAX]
