@@ -8,11 +8,10 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
 from bot.flows import closing, drafting, opening, step_changes, war_room_setup
-from bot.model import Crisis, Step
+from bot.model import Crisis, Draft, Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
 from bot.services import Services
-from bot.slack import ids
 from bot.slack.gateway import SlackError
 from bot.slack.ids import Callback, Field
 from bot.templates import Kind
@@ -92,16 +91,23 @@ def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
             errors={Field.DRAFT_TEXT.value: "This crisis is closed: its replies can no longer be drafted."},
         )
         return
+    draft = drafting.save_draft(
+        services,
+        crisis,
+        Kind(ref.kind),
+        ref.language,
+        text,
+        author=body["user"]["id"],
+        request_key=f"draft:{body['view']['id']}",
+    )
     ack()
-    if services.seen_requests.first_time(
-        f"draft:{body['view']['id']}", now=clock.now()
-    ):  # a resent submission drafts once
-        services.defer(_submit_draft, services, Interaction.of(body), crisis, ref, text)
+    if draft is not None:
+        services.defer(_post_draft, services, Interaction.of(body), crisis, draft)
 
 
-def _submit_draft(services: Services, who: Interaction, crisis: Crisis, ref: ids.TemplateRef, text: str) -> None:
+def _post_draft(services: Services, who: Interaction, crisis: Crisis, draft: Draft) -> None:
     try:
-        drafting.submit_draft(services, crisis, Kind(ref.kind), ref.language, text, author=who.user_id)
+        drafting.post_draft(services, crisis, draft)
     except SlackError as error:
         tell(
             services,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from bot.model import Draft, DraftState
 from storage.database import Store
 from storage.outbox import Posts, enqueue
+from storage.seen_requests import SeenRequests
 from storage.timeline import record_event
 
 
@@ -14,8 +15,13 @@ class DraftRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def create(self, crisis_id: int, *, kind: str, language: str, text: str, author: str, at: int) -> Draft:
+    def create(
+        self, crisis_id: int, *, kind: str, language: str, text: str, author: str, at: int, request_key: str
+    ) -> Draft | None:
+        """Store a draft; None when one was stored already for `request_key` (a resent form)."""
         with self.store.write() as db:
+            if not SeenRequests(self.store).first_time(request_key, now=at):  # in the same transaction
+                return None
             draft_id = db.execute(
                 """insert into drafts (crisis_id, kind, language, text, author_id, state, created_at)
                    values (?, ?, ?, ?, ?, ?, ?)""",

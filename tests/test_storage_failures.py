@@ -151,6 +151,24 @@ def test_with_the_database_locked_reads_work_and_a_form_stays_open(bot, fake):
     assert UNTRUE not in everything_told(fake)
 
 
+def test_with_the_database_locked_a_drafted_reply_stays_in_its_form(bot, fake):
+    crisis = bot.open_crisis("Locked draft", user=ANA)
+    bot.send.command("template apology en", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    template = next(m for m in reversed(fake.channels[crisis.channel_id].messages) if " reply in " in m["text"])
+    bot.send.click(template, "crisis.template.edit", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    form = bot.last_view()
+    with locked(bot.services.store.path):
+        reply = bot.send.submit(form, {"draft_text": LESSON}, user=ANA)
+        assert reply.json["response_action"] == "errors" and "still here" in reply.json["errors"]["draft_text"]
+    assert bot.send.submit(form, {"draft_text": LESSON}, user=ANA).body == ""
+    assert bot.send.submit(form, {"draft_text": LESSON}, user=ANA).body == ""  # Slack resending it drafts once
+    bot.settle()
+    assert [d.text for d in bot.services.drafts.for_crisis(crisis.id)] == [LESSON]
+    assert len([m for m in fake.channels[crisis.channel_id].messages if "Draft reply" in m["text"]]) == 1
+
+
 # A read-only database at start-up.
 
 

@@ -203,17 +203,29 @@ def details_form(
     )
 
 
-def submit_draft(services: Services, crisis: Crisis, kind: Kind, language: str, text: str, *, author: str) -> Draft:
-    """Store the draft, then post it in the war room for the owner's approval."""
-    draft = services.drafts.create(
-        crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now()
+def save_draft(
+    services: Services, crisis: Crisis, kind: Kind, language: str, text: str, *, author: str, request_key: str
+) -> Draft | None:
+    """Store a submitted draft (before the ack: the form stays open if it cannot be stored);
+    None when this form's draft was stored already (Slack resent the submission)."""
+    return services.drafts.create(
+        crisis.id,
+        kind=kind.value,
+        language=language,
+        text=clean(text),
+        author=author,
+        at=clock.now(),
+        request_key=request_key,
     )
+
+
+def post_draft(services: Services, crisis: Crisis, draft: Draft) -> None:
+    """Post a stored draft in the war room for the owner's approval."""
     channel = crisis.channel_id or ""
     ts = publish.show(
         services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
     )
     services.drafts.posted(draft.id, channel_id=channel, ts=ts)
-    return draft
 
 
 def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: str) -> str | None:
