@@ -5,7 +5,8 @@ Slack answering each Web API call in 300 ms. Forty clients each send part of a r
 nothing: half stop inside the headers, half after the headers and the first bytes of a body.
 When the bot cuts one off, it connects again at once, so forty are connected all the time. Ten
 clients meanwhile send Slack's requests (a status command, a step click) at 20 a second, and
-every ack is timed against Slack's 3-second deadline.
+every ack is timed against Slack's 3-second deadline. Then twenty clients each send a 10 MB body
+(Slack never sends more than a few hundred KB), and the bot's memory is read before and after.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CLIENTS = 10
 REQUESTS = 200
 RATE = 20  # requests a second, all clients together
 DEADLINE = 3.0
+HUGE = 10 << 20
 HEAD = b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\n"
 
 
@@ -66,6 +68,22 @@ def slow_clients(url: str, count: int) -> Iterator[list[int]]:
             thread.join(5)
 
 
+def send_huge(url: str) -> int | None:
+    """POST a body of HUGE bytes; the status the bot answers with (None if it gave none)."""
+    parts = urlsplit(url)
+    head = HEAD + f"Content-Length: {HUGE}\r\n\r\n".encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        try:
+            sock.sendall(head + b"x" * HUGE)
+        except OSError:
+            pass  # the bot answered and closed before the body was through
+        try:
+            answer = sock.recv(100)
+        except OSError:
+            return None
+    return int(answer.split()[1]) if answer.startswith(b"HTTP/") else None
+
+
 def run() -> str:
     with running_bot(SLACK_LATENCY) as (fake, (bot,), (send,)):
         rooms = open_crises(fake, send, 10)
@@ -93,6 +111,9 @@ def run() -> str:
                 answers = list(pool.map(one, range(REQUESTS)))
             seconds = time.perf_counter() - started
         quiet(fake)
+        before, _ = bot.memory_mib()
+        refused = sum(send_huge(bot.url) == 413 for _ in range(20))
+        after, _ = bot.memory_mib()
     samples = [elapsed for elapsed, _ in answers]
     on_time = sum(1 for elapsed, status in answers if status == 200 and elapsed < DEADLINE)
     title = (
@@ -103,6 +124,8 @@ def run() -> str:
     return (
         table(title, ["requests", "n", "acked < 3 s", "p50 ms", "p95 ms", "p99 ms", "max ms"], rows)
         + f"\nThe bot cut off {cut_off[0]} slow connections in {seconds:.0f} s (each reconnected at once)."
+        + f"\n20 bodies of {HUGE >> 20} MB: {refused} answered 413 before being read; the bot's memory"
+        f" {before:.0f} MiB before, {after:.0f} MiB after."
     )
 
 
