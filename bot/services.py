@@ -93,7 +93,7 @@ def _logged(work: Callable[..., Any]) -> Callable[..., None]:
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             work(*args, **kwargs)
-        except StorageError as error:  # what it could not store stays due for the scheduler's sweeps
+        except StorageError as error:  # a full disk or a held lock: the reason says it all
             log.warning("deferred %s could not store its work: %s", getattr(work, "__name__", work), error)
         except Exception:
             log.exception("deferred %s failed", getattr(work, "__name__", work))
