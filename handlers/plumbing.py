@@ -210,6 +210,8 @@ def guarded(listener: Listener) -> Listener:
 
 
 def _answer_failure(ack: Ack, body: dict, context: BoltContext, *, form: str, other: str) -> None:
+    """Keep a submitted form open with `form` under its first field (closing it would lose what
+    was typed); otherwise acknowledge, if not done yet, and tell the person `other` privately."""
     field = _first_input(body.get("view")) if body.get("type") == "view_submission" else None
     if ack.response is None and field:
         ack(response_action="errors", errors={field: form})
