@@ -29,7 +29,7 @@ from bot.config import Config, ConfigError
 from bot.flows import digest
 from bot.scheduler import Scheduler
 from bot.services import Services
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import SlackError, SlackGateway, build_client
 from bot.views import digest as digest_views
 from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware
@@ -39,6 +39,7 @@ from web.worker import BufferedThreadWorker
 
 log = logging.getLogger("crisis")
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
@@ -58,8 +59,9 @@ class Bot:
 
 def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
-    client = build_client(config.bot_token, config.api_url)
-    services = Services.build(config, SlackGateway(client), pool=pool)
+    client = build_client(config)
+    user_client = build_client(config, token=config.user_token) if config.user_token else None
+    services = Services.build(config, SlackGateway(client, user_client), pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they
@@ -67,6 +69,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
         # before the ack. (Bolt's default runs them on a pool of 5 and polls for the ack every
         # 10 ms, which both adds latency and lets slow Slack calls starve later acks.)
         app = App(signing_secret=config.signing_secret, client=client, process_before_response=True)
+        services.slack.bot_user_id  # noqa: B018 (known before the first set-up, whose invitations need it)
     except BaseException:
         services.shutdown()
         raise
@@ -121,9 +124,9 @@ def main(argv: list[str]) -> int:
             f"crisis bot: Slack refused SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL.", file=sys.stderr
         )
         return EXIT_CONFIG
-    except OSError as error:
+    except (OSError, SlackError) as error:
         print(f"crisis bot: could not reach Slack at {config.api_url} ({error}).", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     if config.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -140,7 +143,7 @@ def main(argv: list[str]) -> int:
 def digest_command(config: Config, argv: list[str]) -> int:
     """`python app.py digest --dry-run` prints today's digest as text without Slack;
     `--send` posts it now, unless today's digest went out already (so cron and the built-in
-    schedule never post it twice)."""
+    schedule never post it twice), and exits 1 when Slack refused it."""
     parser = argparse.ArgumentParser(prog="python app.py digest", description=digest_command.__doc__)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="print the digest; nothing is sent")
@@ -153,7 +156,7 @@ def digest_command(config: Config, argv: list[str]) -> int:
         )
         return EXIT_CONFIG
     try:
-        services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+        services = Services.build(config, SlackGateway(build_client(config)))
     except StorageError as error:
         return _unwritable(config, error)
     try:
@@ -162,8 +165,9 @@ def digest_command(config: Config, argv: list[str]) -> int:
             snapshot = digest.gather(services, now=now, day=digest.today(services, now))
             print(digest_views.as_text(digest.render(services, snapshot)))
             return 0
-        print(digest.send_today(services))
-        return 0
+        posted, words = digest.send_today(services)
+        print(words, file=sys.stdout if posted else sys.stderr)
+        return 0 if posted else EXIT_FAILED
     finally:
         services.shutdown()
 

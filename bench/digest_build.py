@@ -32,7 +32,7 @@ def run() -> str:
                 "CRISIS_DB_PATH": f"{folder}/crisis.db",
             }
         )
-        services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+        services = Services.build(config, SlackGateway(build_client(config)))
         try:
             now = clock.now()
             started = time.perf_counter()

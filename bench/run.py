@@ -8,10 +8,11 @@ import ack_latency
 import calls_per_flow
 import concurrent_clicks
 import digest_build
+import side_by_side
 import slow_clients
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.ERROR)
-    for bench in (ack_latency, slow_clients, calls_per_flow, concurrent_clicks, digest_build):
+    for bench in (side_by_side, ack_latency, slow_clients, calls_per_flow, concurrent_clicks, digest_build):
         print(bench.run())
         print()

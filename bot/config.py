@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +27,10 @@ class Config:
     bot_token: str
     signing_secret: str | None
     app_token: str | None
+    # A person's token, only to unarchive a reopened crisis's war room (a bot token cannot).
+    user_token: str | None = field(repr=False)
     api_url: str
+    slack_timeout_seconds: int
     port: int
     db_path: str
     log_level: str
@@ -62,6 +65,9 @@ class Config:
         get = _Reader(env)
         bot_token = get.required("SLACK_BOT_TOKEN", "your app's Bot User OAuth Token (xoxb-…)", pattern=r"xoxb-[\w-]+")
         app_token = get.optional("SLACK_APP_TOKEN", pattern=r"xapp-[\w-]+", meaning="an app-level token (xapp-…)")
+        user_token = get.optional(
+            "SLACK_USER_TOKEN", pattern=r"xoxp-[\w-]+", meaning="a User OAuth Token (xoxp-…), not the bot's"
+        )
         if app_token is None:
             signing_secret = get.required(
                 "SLACK_SIGNING_SECRET",
@@ -79,7 +85,9 @@ class Config:
             bot_token=bot_token,
             signing_secret=signing_secret,
             app_token=app_token,
+            user_token=user_token,
             api_url=api_url,
+            slack_timeout_seconds=get.integer("SLACK_TIMEOUT_SECONDS", 15, 1, 120),
             port=get.integer("PORT", 3000, 1, 65535),
             db_path=get.optional("CRISIS_DB_PATH") or "./crisis.db",
             log_level=(

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, nudges, war_room_setup
+from bot.flows import closing, digest, inbox, nudges, reopening, war_room_setup
 from bot.services import Services
 from storage.database import StorageError
 
@@ -27,8 +27,11 @@ def resume_setups(services: Services, *, now: int) -> int:
     return len(crises)
 
 
-# Recovery first (what a crash left half-done), then what the clock made due.
+# Recovery first (what people asked for and a crash left undone, then what it left half-done),
+# then what the clock made due.
 JOBS: tuple[Callable[..., int], ...] = (
+    inbox.sweep,
+    reopening.finish_restores,
     resume_setups,
     publish.sweep_posts,
     closing.finish_archives,

@@ -17,9 +17,11 @@ from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
 from storage.database import StorageError, Store
 from storage.drafts import DraftRepository
+from storage.inbox import Inbox
 from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
+from storage.shown import Shown
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 
@@ -35,6 +37,8 @@ class Services:
     steps: StepRepository
     timeline: Timeline
     seen_requests: SeenRequests
+    inbox: Inbox
+    shown: Shown
     outbox: Outbox
     drafts: DraftRepository
     closures: ClosureRepository
@@ -44,11 +48,13 @@ class Services:
     renders: SingleFlight
     workers: Executor
     urgent: Executor
+    calls: Executor  # Slack calls of one piece of work that can run at once (a set-up's tasks)
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
-        busy minute never delays the next person's ack. Whatever it needs is already stored,
-        so work lost to a crash is finished by the scheduler's sweep after a restart."""
+        busy minute never delays the next person's ack. Whatever it needs is already stored
+        (a request in the inbox, a crisis, an outbox post), so work lost to a crash is finished
+        by the scheduler's sweeps after a restart."""
         self.workers.submit(_logged(work), *args, **kwargs)
 
     def defer_urgent(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -60,6 +66,7 @@ class Services:
         """Let queued work finish, then close the database."""
         self.urgent.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        self.calls.shutdown(wait=True)
         self.store.close()
 
     @classmethod
@@ -75,6 +82,8 @@ class Services:
             steps=StepRepository(store),
             timeline=Timeline(store),
             seen_requests=SeenRequests(store),
+            inbox=Inbox(store),
+            shown=Shown(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
@@ -84,6 +93,7 @@ class Services:
             renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
+            calls=pool(config.worker_threads, "calls"),
         )
 
 

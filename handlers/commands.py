@@ -8,19 +8,18 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, digest, drafting, export, lessons, listing, opening, ownership
+from bot.flows import closing, digest, drafting, export, lessons, listing, opening, ownership, reopening
 from bot.model import Crisis
 from bot.services import Services
-from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
-from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import notices
 from bot.views.open_form import open_crisis_modal
-from bot.words.text import code, one_line
+from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
     Interaction,
+    accept,
     defer_answer,
     guarded,
     open_view_or_explain,
@@ -39,7 +38,7 @@ def register(app: App) -> None:
 
 @guarded
 def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
-    word, _, rest = (body.get("text") or "").strip().partition(" ")
+    word, _, rest = unescape(body.get("text") or "").strip().partition(" ")
     subcommand = SUBCOMMANDS.get(word.lower())
     if subcommand is None:
         reply(ack, notices.help_message(unknown=word or None))
@@ -54,16 +53,26 @@ def reply(ack: Ack, message: Message) -> None:
 
 def open_modal(services: Services, who: Interaction, title: str) -> None:
     """Open the open-crisis form on this interaction's trigger (valid 3 s, once), for someone
-    who may open a crisis. When that takes asking Slack for a user group's members (seconds, or
-    a failure), a "Working…" modal holds the trigger meanwhile and then shows the form or why not."""
+    who may open a crisis, and have the flow remember for whom and where this request came
+    from, to answer the opener there. When the check takes asking Slack for a user group's
+    members (seconds, or a failure), a "Working…" modal holds the trigger meanwhile and then
+    shows the form or why not."""
     if opening.needs_slack(services, who.user_id):
-        open_when_ready(services, who, lambda: _form_or_refusal(services, who, title))
+        open_when_ready(
+            services,
+            who,
+            lambda: _form_or_refusal(services, who, title),
+            before_showing=lambda view_id: _form_opened(services, who, view_id),
+        )
         return
     refusal = opening.may_open(services, who.user_id)  # known without Slack
     if refusal:
         tell(services, who, notices.note(refusal))
         return
-    open_view_or_explain(services, who, _open_form(who, title), again="Please run `/crisis open` again.")
+    modal = open_crisis_modal(opener_id=who.user_id, title=title)
+    opened = open_view_or_explain(services, who, modal, again="Please run `/crisis open` again.")
+    if opened is not None:
+        _form_opened(services, who, opened["id"])
 
 
 def _form_or_refusal(services: Services, who: Interaction, title: str) -> dict | Message:
@@ -73,14 +82,13 @@ def _form_or_refusal(services: Services, who: Interaction, title: str) -> dict |
         return notices.note(
             f"{error.could_not('check that you are in the crisis response team')} Try again in a moment."
         )
-    return notices.note(refusal) if refusal else _open_form(who, title)
+    return notices.note(refusal) if refusal else open_crisis_modal(opener_id=who.user_id, title=title)
 
 
-def _open_form(who: Interaction, title: str) -> dict:
-    context = ids.OpenContext(
-        origin_channel=who.channel_id, response_url=who.response_url, title=title, opener=who.user_id
+def _form_opened(services: Services, who: Interaction, view_id: str) -> None:
+    opening.form_opened(
+        services, view_id, opener_id=who.user_id, origin_channel=who.channel_id, response_url=who.response_url
     )
-    return open_crisis_modal(opener_id=who.user_id, context=context)
 
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -88,7 +96,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if refusal:
         reply(ack, notices.note(refusal))
         return
-    title = one_line(text)
+    title = opening.requested_title(text)
     unfinished = services.crises.unfinished_setups(opener_id=who.user_id)
     if unfinished:
         reply(ack, notices.unfinished_setup(unfinished, title))
@@ -102,7 +110,7 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    reply(ack, notices.status(crisis, services.steps.of(crisis.id)))
+    reply(ack, notices.status(crisis, services.steps.of(crisis.id), asked_in=who.channel_id))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -119,8 +127,8 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if new_owner is None:
         reply(ack, notices.note("Say who takes over: `/crisis owner @someone`."))
         return
+    accept(services, who, "owner", crisis=crisis.id, owner=new_owner)
     ack()
-    defer_answer(services, who, ownership.hand_over, services, crisis, new_owner, actor=who.user_id)
 
 
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -133,7 +141,9 @@ def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None
         reply(ack, notices.note(TEMPLATE_USAGE.format(unknown=code(" ".join(unknown), 100))))
         return
     ack()
-    services.defer(show_template, services, who, crisis.id, kind, language)
+    defer_answer(
+        services, who, drafting.show, services, crisis, kind, language, who.user_id, failing="show the template"
+    )
 
 
 TEMPLATE_USAGE = (
@@ -141,19 +151,6 @@ TEMPLATE_USAGE = (
     "`acknowledgement`, `apology`, `resolution`, `offline` and `holding`; languages are tags "
     "such as `nl`, `fy`, `ru`, `zh`, `id`, `pt-BR`."
 )
-
-
-def show_template(
-    services: Services, who: Interaction, crisis_id: int, kind: Kind | None, language: str | None
-) -> None:
-    """Post a filled template in the war room (the kind the crisis needs next if none is given)."""
-    crisis = services.crises.get(crisis_id)
-    if crisis is None:
-        return
-    try:
-        drafting.show(services, crisis, kind or drafting.next_kind(services, crisis), language, who.user_id)
-    except SlackError as error:
-        tell(services, who, notices.note(error.could_not("show the template")))
 
 
 def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -187,14 +184,14 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
             ),
         )
         return
-    refusal = closing.reopen_refusal(
+    refusal = reopening.reopen_refusal(
         services, crisis, who.user_id, reason, in_war_room=who.channel_id == crisis.channel_id
     )
     if refusal:
         reply(ack, notices.note(refusal))
         return
+    accept(services, who, "reopen", crisis=crisis.id, reason=reason)
     ack()
-    defer_answer(services, who, closing.reopen, services, crisis, actor=who.user_id, reason=reason)
 
 
 def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:

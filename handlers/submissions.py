@@ -7,18 +7,17 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, drafting, opening, step_changes, war_room_setup
-from bot.model import Crisis, Draft, Step
+from bot.flows import closing, drafting, opening, war_room_setup
+from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
 from bot.services import Services
-from bot.slack.gateway import SlackError
 from bot.slack.ids import Callback, Field
 from bot.templates import Kind
 from bot.views import notices
 from bot.views.forms import read_values
 from bot.words.text import clean
-from handlers.plumbing import Interaction, defer_answer, guarded, services_of, subject_of, tell
+from handlers.plumbing import Interaction, accept, defer_answer, guarded, services_of, subject_of, tell
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +35,14 @@ def register(app: App) -> None:
 def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     view = body["view"]
-    refusal = opening.may_submit(services, body["user"]["id"], subject_of(context).ref)
+    submitter = body["user"]["id"]
+    form = opening.opened_form(services, view["id"], opener_id=submitter)
+    refusal = opening.may_submit(services, submitter, form)
     if refusal:
         ack(response_action="errors", errors={Field.TITLE.value: refusal})
         return
     outcome = opening.submit(
-        services,
-        read_values(view),
-        opener_id=body["user"]["id"],
-        request_key=f"view:{view['id']}",
-        context=subject_of(context).ref,
-        at=clock.now(),
+        services, read_values(view), opener_id=submitter, view_id=view["id"], form=form, at=clock.now()
     )
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)
@@ -57,8 +53,8 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
 
 @guarded
 def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
-    """The reason is stored before the ack, so a refusal or a failure to store it keeps the
-    form open with the reason typed."""
+    """The reason is stored (in the inbox) before the ack, so a failure to store it keeps the
+    form open with the reason typed (handlers.plumbing.guarded)."""
     services = services_of(context)
     ref = subject_of(context).ref
     reason = read_values(body["view"]).get(Field.REASON.value)
@@ -66,80 +62,57 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
     if problem:
         ack(response_action="errors", errors={Field.REASON.value: problem})
         return
-    changed = step_changes.record_move(
-        services, ref.crisis, Step(ref.step), Move.SKIP, actor=body["user"]["id"], reason=reason, ask_slack=False
+    accept(
+        services, Interaction.of(body), "step", crisis=ref.crisis, step=ref.step, move=Move.SKIP.value, reason=reason
     )
-    if isinstance(changed, str):
-        ack(response_action="errors", errors={Field.REASON.value: changed})
-        return
     ack()
-    services.defer(step_changes.show_move, services, ref.crisis, changed)
 
 
 @guarded
 def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = subject_of(context).ref
+    ref, crisis = subject_of(context).ref, subject_of(context).crisis
     text = clean(read_values(body["view"]).get(Field.DRAFT_TEXT.value))
-    crisis = subject_of(context).crisis
     if not text:
         ack(response_action="errors", errors={Field.DRAFT_TEXT.value: "Write the reply first."})
         return
-    if crisis is None or not crisis.is_open:
-        ack(
-            response_action="errors",
-            errors={Field.DRAFT_TEXT.value: "This crisis is closed: its replies can no longer be drafted."},
-        )
+    refusal = drafting.draft_refusal(services, crisis, body["user"]["id"])  # the crisis the form names, as stored
+    if refusal:
+        ack(response_action="errors", errors={Field.DRAFT_TEXT.value: refusal})
         return
-    draft = drafting.save_draft(
-        services,
-        crisis,
-        Kind(ref.kind),
-        ref.language,
-        text,
-        author=body["user"]["id"],
-        request_key=f"draft:{body['view']['id']}",
-    )
+    # Stored under the submission's view: Slack resending it drafts once.
+    accept(services, Interaction.of(body), "draft", crisis=crisis.id, kind=ref.kind, language=ref.language, text=text)
     ack()
-    if draft is not None:
-        services.defer(_post_draft, services, Interaction.of(body), crisis, draft)
-
-
-def _post_draft(services: Services, who: Interaction, crisis: Crisis, draft: Draft) -> None:
-    try:
-        drafting.post_draft(services, crisis, draft)
-    except SlackError as error:
-        tell(
-            services,
-            who,
-            notices.note(f"Your draft is saved, but I could not post it for approval: {error.explain()}."),
-        )
 
 
 @guarded
 def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     ref, crisis = subject_of(context).ref, subject_of(context).crisis
-    if crisis is None:
-        ack()
+    actor = body["user"]["id"]
+    refusal = drafting.reply_refusal(services, crisis, actor)  # the crisis the form names, as stored
+    if refusal:
+        ack(response_action="errors", errors={Field.CUSTOMER.value: refusal})
         return
     typed = drafting.read_details(read_values(body["view"]))
     if typed.errors:
         ack(response_action="errors", errors=typed.errors)
         return
-    drafting.save_details(services, crisis, typed, actor=body["user"]["id"])
+    drafting.save_details(services, crisis, typed, actor=actor)
     ack()
-    if ref.channel and ref.ts:
-        updated = services.crises.get(ref.crisis)
-        services.defer(
+    if ref.ts:  # the reply the form was opened from; switch checks the bot's record that it is one
+        defer_answer(
+            services,
+            Interaction.of(body),
             drafting.switch,
             services,
-            updated,
+            services.crises.get(crisis.id),
             Kind(ref.kind),
             ref.language,
-            body["user"]["id"],
-            channel=ref.channel,
+            actor,
+            channel=crisis.channel_id or "",
             ts=ref.ts,
+            failing="show the reply with the new details",
         )
 
 
@@ -151,11 +124,8 @@ def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
     if not note_text:
         ack(response_action="errors", errors={Field.NOTE.value: "Say what should change, so the author can fix it."})
         return
+    accept(services, Interaction.of(body), "decide", draft=ref.draft, approve=False, note=note_text)
     ack()
-    who = Interaction.of(body)
-    defer_answer(
-        services, who, drafting.decide, services, ref.draft, actor=who.user_id, approve=False, note_text=note_text
-    )
 
 
 @guarded

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from bot.model import Draft, DraftState
 from storage.database import Store
+from storage.inbox import settle
 from storage.outbox import Posts, enqueue
-from storage.seen_requests import SeenRequests
 from storage.timeline import record_event
 
 
@@ -16,12 +16,12 @@ class DraftRepository:
         self.store = store
 
     def create(
-        self, crisis_id: int, *, kind: str, language: str, text: str, author: str, at: int, request_key: str
-    ) -> Draft | None:
-        """Store a draft; None when one was stored already for `request_key` (a resent form)."""
+        self, crisis_id: int, *, kind: str, language: str, text: str, author: str, at: int, request: str | None = None
+    ) -> Draft:
+        """Store a draft, settling the `request` (storage.inbox) that submitted it."""
         with self.store.write() as db:
-            if not SeenRequests(self.store).first_time(request_key, now=at):  # in the same transaction
-                return None
+            if request:
+                settle(db, request, now=at)
             draft_id = db.execute(
                 """insert into drafts (crisis_id, kind, language, text, author_id, state, created_at)
                    values (?, ?, ?, ?, ?, ?, ?)""",
@@ -63,10 +63,12 @@ class DraftRepository:
         at: int,
         note: str | None = None,
         posts: Callable[[Draft], Posts] = lambda draft: (),
+        request: str | None = None,
     ) -> Draft | None:
         """Approve a pending draft or ask for changes, recorded on the crisis's timeline with the
-        posts `posts` says the decision calls for. None when it was already decided (two
-        approvers clicking at once make one decision)."""
+        posts `posts` says the decision calls for and settling the `request` that made it
+        (storage.inbox). None when it was already decided (two approvers clicking at once make
+        one decision)."""
         with self.store.write() as db:
             cursor = db.execute(
                 "update drafts set state = ?, decided_by = ?, decided_at = ?, note = ? where id = ? and state = ?",
@@ -74,6 +76,8 @@ class DraftRepository:
             )
             if cursor.rowcount != 1:
                 return None
+            if request:
+                settle(db, request, now=at)
             draft = self.get(draft_id)
             assert draft is not None
             for key, where in posts(draft):

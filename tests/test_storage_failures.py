@@ -108,11 +108,15 @@ def test_with_the_disk_full_forms_keep_their_text_reads_work_and_clicks_are_answ
                 assert "could not save" in error and "disk" in error and "still here" in error
 
         assert send.submit(skip, {"reason": REASON}, user=ANA).body == ""  # space again: the same form goes through
-        db = sqlite3.connect(db_path)
-        try:
-            assert db.execute("select state, reason from steps where step = 2").fetchone() == ("na", REASON)
-        finally:
-            db.close()
+
+        def step_two() -> tuple | None:
+            db = sqlite3.connect(db_path)
+            try:
+                return db.execute("select state, reason from steps where step = 2").fetchone()
+            finally:
+                db.close()
+
+        assert fake.wait_for(lambda: step_two() == ("na", REASON))  # stored in the inbox, carried out after the ack
         assert UNTRUE not in everything_told(fake)
     finally:
         process.terminate()

@@ -11,14 +11,16 @@ draws them again from the stored state, and `sweep_renders` catches any left sta
     the message from the stored state) → once (claim, post with the key in metadata, mark sent)
 """
 
-from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS, post_once
+from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.publish.posts import (
     Enqueued,
+    answer,
     deliver,
     deliver_reporting,
     for_approval,
     for_closure,
     for_handover,
+    for_move,
     for_reopen,
     for_step_change,
     show,
@@ -26,17 +28,20 @@ from bot.publish.posts import (
 from bot.publish.posts import sweep as sweep_posts
 from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
 from bot.publish.renders import sweep as sweep_renders
+from bot.slack.gateway import METADATA_TYPE
 
 __all__ = [
     "Enqueued",
     "METADATA_TYPE",
     "STALE_AFTER_SECONDS",
+    "answer",
     "checklist_key",
     "deliver",
     "deliver_reporting",
     "for_approval",
     "for_closure",
     "for_handover",
+    "for_move",
     "for_reopen",
     "for_step_change",
     "header_key",

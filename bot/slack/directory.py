@@ -28,6 +28,14 @@ class Directory:
             return True
         return any(user in self._members(group) for group in people if group.startswith("S"))
 
+    def people(self, people: Iterable[str]) -> set[str]:
+        """Everyone a list names: its user ids and the members of its user groups."""
+        named = set(people)
+        found = {p for p in named if not p.startswith("S")}
+        for group in named - found:
+            found |= self._members(group)
+        return found
+
     def known(self, people: Iterable[str], user: str) -> bool | None:
         """`includes` without asking Slack: None when only Slack could tell (a group the bot has
         not looked up in the last minute), so a caller before an ack can leave it for later."""
