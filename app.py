@@ -29,7 +29,7 @@ from bot.config import Config, ConfigError
 from bot.flows import digest
 from bot.scheduler import Scheduler
 from bot.services import Services
-from bot.slack.gateway import SlackError, SlackGateway, build_client
+from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
 from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware
@@ -59,9 +59,9 @@ class Bot:
 
 def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
-    client = build_client(config)
-    user_client = build_client(config, token=config.user_token) if config.user_token else None
-    services = Services.build(config, SlackGateway(client, user_client), pool=pool)
+    gateway = SlackGateway.connect(config)
+    client = gateway.client
+    services = Services.build(config, gateway, pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they
@@ -156,7 +156,7 @@ def digest_command(config: Config, argv: list[str]) -> int:
         )
         return EXIT_CONFIG
     try:
-        services = Services.build(config, SlackGateway(build_client(config)))
+        services = Services.build(config, SlackGateway.connect(config))
     except StorageError as error:
         return _unwritable(config, error)
     try:

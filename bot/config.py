@@ -98,7 +98,7 @@ class Config:
             ).upper(),
             http_threads=get.integer("HTTP_THREADS", 16, 1, 256),
             web_concurrency=get.integer("WEB_CONCURRENCY", 2, 1, 64),
-            worker_threads=get.integer("WORKER_THREADS", 8, 1, 512),
+            worker_threads=get.integer("WORKER_THREADS", 64, 1, 512),
             urgent_threads=get.integer("URGENT_THREADS", 64, 1, 512),
             ack_sla_minutes=get.integer("ACK_SLA_MINUTES", 60, 1, 7 * 24 * 60),
             stall_hours=get.integer("STALL_HOURS", 24, 1, 30 * 24),

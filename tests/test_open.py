@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -393,3 +394,36 @@ def test_set_up_runs_independent_tasks_at_once(bot, fake):
     assert sum(c.method == "chat.postMessage" for c in first_wave) >= 2  # header and checklist (and the DM)
     pin = next(c for c in calls if c.method == "pins.add")
     assert pin.started >= min(c.at for c in first_wave if c.method == "chat.postMessage")  # after the header
+
+
+def test_a_rate_limit_storm_during_twenty_opens_ends_with_twenty_complete_war_rooms(bot, fake):
+    """Twenty crises opened at once while Slack answers 429 to a burst of posts: the budget holds
+    every caller for Retry-After, and each war room gets its header and checklist exactly once."""
+    owners = [fake.add_user(f"UOWNER{i:03d}") or f"UOWNER{i:03d}" for i in range(20)]  # one DM each
+    for _ in range(20):
+        bot.send.command("open Storm", user=ANA, channel=fake.general.id)
+    bot.settle()
+    forms = [v for v in fake.views.values() if v.get("callback_id") == "crisis.open"]
+    assert len(forms) == 20
+    fake.fail("chat.postMessage", "ratelimited", times=15, status=429, retry_after=1)
+    threads = [
+        threading.Thread(
+            target=bot.send.submit,
+            args=(form, {"title": f"Storm {i}", "category": "trolling", "owner": owners[i]}),
+            kwargs={"user": ANA},
+        )
+        for i, form in enumerate(forms)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.settle(timeout=60)
+    crises = [bot.services.crises.get(row["id"]) for row in bot.services.store.db["crises"].rows]
+    assert len(crises) == 20 and all(c.setup_state is SetupState.DONE for c in crises), [c.setup_error for c in crises]
+    for crisis in crises:
+        room = fake.channels[crisis.channel_id]
+        top_level = [m for m in room.messages if not m.get("thread_ts")]
+        assert [m["ts"] for m in top_level].count(crisis.header_ts) == 1
+        assert len(top_level) == 2, [m["text"] for m in top_level]  # the header and the checklist, once each
+    assert sum(1 for c in fake.calls if c.method == "chat.postMessage") >= 15 + 40

@@ -26,6 +26,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.config import Config
 from bot.slack.blockkit import Message, modal
+from bot.slack.budget import RateBudget
 from bot.slack.retries import BrokenConnections, RateLimits, deadline, unsent
 
 log = logging.getLogger(__name__)
@@ -149,25 +150,34 @@ def attempt(problems: list[str], what: str, call: Callable[[], object]) -> bool:
         return False
 
 
-def build_client(config: Config, *, token: str | None = None) -> WebClient:
+def build_client(config: Config, budget: RateBudget, *, token: str | None = None) -> WebClient:
     """A WebClient (with the bot token, unless another `token` is given) that honours
-    Retry-After on 429 and retries broken connections where that can do nothing twice
-    (bot.slack.retries)."""
+    Retry-After on 429, telling the budget so every caller waits for Slack's time, and retries
+    broken connections where that can do nothing twice (bot.slack.retries)."""
     return WebClient(
         token=token or config.bot_token,
         base_url=config.api_url,
         timeout=config.slack_timeout_seconds,
         retry_handlers=[
-            RateLimits(max_retry_count=RATE_LIMIT_RETRIES),
+            RateLimits(budget, max_retry_count=RATE_LIMIT_RETRIES),
             BrokenConnections(max_retry_count=CONNECTION_RETRIES),
         ],
     )
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient, user_client: WebClient | None = None) -> None:
+    def __init__(self, client: WebClient, budget: RateBudget, user_client: WebClient | None = None) -> None:
         self.client = client
+        self.budget = budget  # Slack's rate tiers, shared by every thread of the process
         self.user_client = user_client  # SLACK_USER_TOKEN's: only `unarchive` uses it
+
+    @classmethod
+    def connect(cls, config: Config) -> SlackGateway:
+        """The gateway of one process: the bot's client and, when configured, the person's,
+        both paced by one budget."""
+        budget = RateBudget()
+        user_client = build_client(config, budget, token=config.user_token) if config.user_token else None
+        return cls(build_client(config, budget), budget, user_client)
 
     @property
     def can_unarchive(self) -> bool:
@@ -182,6 +192,9 @@ class SlackGateway:
         that many seconds from now are not made."""
         api_method = method.replace("_", ".", 1)
         client = self.user_client if as_person else self.client
+        due = None if within is None else time.monotonic() + within
+        if not self.budget.take(api_method, kwargs.get("channel"), deadline=due):
+            raise SlackError(api_method, "ratelimited")  # Slack asked us to wait longer than the call may
         try:
             with deadline(within):
                 return getattr(client, method)(**kwargs).data  # type: ignore[no-any-return]

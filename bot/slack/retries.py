@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 from urllib.error import HTTPError, URLError
 
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -22,6 +23,8 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+
+from bot.slack.budget import RateBudget
 
 # Calls Slack may receive twice without anything happening twice: reads, calls that set a value,
 # and calls whose repeat Slack refuses with an error the gateway takes as done (already_pinned,
@@ -83,7 +86,12 @@ def _method(request: HttpRequest) -> str:
 
 
 class RateLimits(RateLimitErrorRetryHandler):
-    """Waits out a 429's Retry-After and sends the call again, unless that ends past its deadline."""
+    """Waits out a 429's Retry-After and sends the call again, unless that ends past its
+    deadline; the budget hears of it, so no other thread calls the method before then."""
+
+    def __init__(self, budget: RateBudget, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.budget = budget
 
     def _can_retry(
         self,
@@ -97,6 +105,8 @@ class RateLimits(RateLimitErrorRetryHandler):
             return False
         assert response is not None
         retry_after = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after"), "1")
+        channel = (request.body_params or {}).get("channel")
+        self.budget.rate_limited(_method(request), float(retry_after), channel if isinstance(channel, str) else None)
         return _in_time(float(retry_after) + 1)  # slack_sdk sleeps up to a second more
 
 
