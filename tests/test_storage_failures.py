@@ -12,7 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import time_machine
 
+from bot import clock
+from bot.flows import inbox
+from bot.model import StepState
 from tests.conftest import ANA
 from tests.fakeslack import TOKEN, FakeSlack
 from tests.processes import clean_env, run_app, serve
@@ -171,6 +175,38 @@ def test_with_the_database_locked_a_drafted_reply_stays_in_its_form(bot, fake):
     bot.settle()
     assert [d.text for d in bot.services.drafts.for_crisis(crisis.id)] == [LESSON]
     assert len([m for m in fake.channels[crisis.channel_id].messages if "Draft reply" in m["text"]]) == 1
+
+
+def test_a_stored_click_the_database_cannot_take_yet_is_kept_and_carried_out_once(bot, fake, monkeypatch):
+    """The click was stored (the inbox) and acknowledged, then carrying it out met a held lock:
+    the person is told it is kept, and the sweep carries it out once the lock is gone."""
+    crisis = bot.open_crisis("Kept for later", user=ANA)
+    carry_out = inbox.WORK["step"]
+    tries: list[str] = []
+
+    def locked_the_first_time(services, asked):  # noqa: ANN001, ANN202
+        tries.append(asked.key)
+        if len(tries) > 1:
+            return carry_out(services, asked)
+        with locked(services.store.path), services.store.patience(0.1):
+            return carry_out(services, asked)
+
+    monkeypatch.setitem(inbox.WORK, "step", locked_the_first_time)
+    assert (
+        bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.done#1", user=ANA).body == ""
+    )
+    bot.settle()
+    told = fake.responses[-1]["text"]
+    assert "could not save" in told and "busy" in told and "kept" in told, told
+    assert bot.services.steps.of(crisis.id)[0].state is StepState.PENDING
+    with time_machine.travel(clock.now() + inbox.STALE_AFTER_SECONDS + 1, tick=True):  # the sweep's turn
+        inbox.sweep(bot.services, now=clock.now())
+        inbox.sweep(bot.services, now=clock.now())  # once done, never again
+        bot.settle()
+    assert bot.services.steps.of(crisis.id)[0].state is StepState.DONE and len(tries) == 2
+    notes = [m for m in fake.channels[crisis.channel_id].messages if m.get("thread_ts") == crisis.checklist_ts]
+    assert len(notes) == 1, notes  # the step's note in the thread, once
+    assert UNTRUE not in everything_told(fake)
 
 
 # A read-only database at start-up.

@@ -48,6 +48,11 @@ def not_saved(why: str) -> str:
     return f"⚠️ I could not save that: {why}. Nothing changed; try again in a moment."
 
 
+def not_saved_yet(why: str) -> str:
+    """A stored request that could not be carried out yet: it is kept, and tried again."""
+    return f"⚠️ I could not save all of that just now: {why}. Your request is kept: I will try again in a few minutes."
+
+
 def form_not_saved(why: str) -> str:
     """Under a form whose submission could not be stored: it stays open with what was typed."""
     return f"I could not save this: {why}. What you typed is still here: submit again in a moment."
