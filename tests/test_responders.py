@@ -65,3 +65,25 @@ def test_someone_outside_the_group_is_told_in_the_form(workers, fake):
     one.settle()
     assert "Only the crisis response team" in str(one.last_view()["blocks"])
     assert fake.count("chat.postMessage") == 0
+
+
+def test_a_form_the_bot_has_no_record_of_stays_open_while_it_asks_slack(workers, fake):
+    """Whom the form was opened for is the bot's record (storage.shown); without one (it could
+    not be stored), a person only Slack can place is asked about after the ack, not before."""
+    one, two = workers
+    one.send.command("open Refunds late again", user=BOB, channel=fake.general.id)
+    one.settle()
+    form = one.last_view()
+    with one.services.store.write() as db:
+        db.execute("delete from open_forms")
+    slow = fake.hold("usergroups.users.list")
+    try:
+        reply = two.send.submit(form, {"category": "business_error"}, user=BOB)
+        assert reply.status == 200 and "could not check" in reply.json["errors"]["title"], reply
+        fake.wait_for(lambda: slow.waiting == 1)  # asked after the ack
+    finally:
+        slow.release.set()
+    two.settle()
+    assert two.send.submit(form, {"category": "business_error"}, user=BOB).body == ""  # now it knows
+    two.settle()
+    assert [c["title"] for c in two.services.store.db["crises"].rows] == ["Refunds late again"]
