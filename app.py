@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
-from handlers import actions, commands, submissions
+from handlers import actions, commands, events, hooks, submissions
 from handlers.plumbing import install_middleware
 from storage.database import StorageError
 from web import gate
@@ -77,6 +78,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     commands.register(app)
     actions.register(app)
     submissions.register(app)
+    events.register(app)
     return Bot(app, services, Scheduler(services, config.scheduler_seconds))
 
 
@@ -92,14 +94,17 @@ _TOKEN_WARNING = _BoltTokenWarning()
 
 
 def wsgi_app(bot: Bot) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Slack's requests at POST /slack/events (behind web.gate's checks), and GET /healthz for
-    load balancers."""
+    """Slack's requests at POST /slack/events (behind web.gate's checks), mentions at
+    POST /hooks/mentions, and GET /healthz for load balancers."""
     slack = gate.guard(bot.app, bot.services.config.signing_secret or "", path="/slack/events")
+    mentions = hooks.application(bot.services)
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
+        if environ.get("PATH_INFO") == hooks.PATH:
+            return mentions(environ, start_response)
         return slack(environ, start_response)
 
     return application
@@ -132,6 +137,8 @@ def main(argv: list[str]) -> int:
 
         log.info("starting in Socket Mode")
         bot.scheduler.start()
+        if config.mentions_webhook_secret:
+            serve_hooks(bot, config.port)
         SocketModeHandler(bot.app, config.app_token).start()
     else:
         bot.close()  # it proved the token and migrated the database; each worker builds its own
@@ -180,6 +187,20 @@ def _unwritable(config: Config, error: StorageError) -> int:
         file=sys.stderr,
     )
     return EXIT_CONFIG
+
+
+def serve_hooks(bot: Bot, port: int) -> None:
+    """In Socket Mode nothing else listens on PORT: serve POST /hooks/mentions (and
+    GET /healthz) there from a background thread, one thread per request."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIServer, make_server
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    server = make_server("0.0.0.0", port, wsgi_app(bot), server_class=Server)
+    threading.Thread(target=server.serve_forever, name="hooks", daemon=True).start()
+    log.info("mentions webhook on port %s at POST %s", port, hooks.PATH)
 
 
 class HttpServer(BaseApplication):

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, inbox, nudges, reopening, war_room_setup
+from bot.flows import closing, digest, feeds, inbox, nudges, reopening, volume, war_room_setup
 from bot.services import Services
 from storage.database import StorageError
 
@@ -36,7 +36,12 @@ JOBS: tuple[Callable[..., int], ...] = (
     publish.sweep_posts,
     closing.finish_archives,
     publish.sweep_renders,
+    feeds.poll_due,
+    publish.sweep_volume,
     nudges.send_due,
+    feeds.tell_broken,
+    volume.watch_spikes,
+    volume.calm_due,
     digest.send_due,
 )
 

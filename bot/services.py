@@ -17,11 +17,14 @@ from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
 from storage.database import StorageError, Store
 from storage.drafts import DraftRepository
+from storage.feeds import FeedRepository
 from storage.inbox import Inbox
+from storage.mentions import MentionRepository
 from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
 from storage.shown import Shown
+from storage.spikes import SpikeRepository
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 
@@ -43,6 +46,9 @@ class Services:
     drafts: DraftRepository
     closures: ClosureRepository
     reports: Reports
+    mentions: MentionRepository
+    feeds: FeedRepository
+    spikes: SpikeRepository
     templates: Templates
     directory: Directory
     renders: SingleFlight
@@ -88,6 +94,9 @@ class Services:
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
             reports=Reports(store),
+            mentions=MentionRepository(store),
+            feeds=FeedRepository(store),
+            spikes=SpikeRepository(store),
             templates=Templates(config.templates_dir),
             directory=Directory(slack),
             renders=SingleFlight(),

@@ -6,15 +6,30 @@ import re
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk.models.views import View
 
-from bot import clock
-from bot.flows import closing, digest, drafting, export, lessons, listing, opening, ownership, reopening
+from bot import clock, publish
+from bot.flows import (
+    closing,
+    digest,
+    drafting,
+    export,
+    lessons,
+    listing,
+    opening,
+    ownership,
+    reopening,
+    tracking,
+    volume,
+)
 from bot.model import Crisis
 from bot.services import Services
+from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import notices
+from bot.views import volume as volume_views
 from bot.views.open_form import open_crisis_modal
 from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
@@ -51,17 +66,17 @@ def reply(ack: Ack, message: Message) -> None:
     ack(response_type="ephemeral", **message.to_kwargs())
 
 
-def open_modal(services: Services, who: Interaction, title: str) -> None:
-    """Open the open-crisis form on this interaction's trigger (valid 3 s, once), for someone
-    who may open a crisis, and have the flow remember for whom and where this request came
-    from, to answer the opener there. When the check takes asking Slack for a user group's
-    members (seconds, or a failure), a "Working…" modal holds the trigger meanwhile and then
-    shows the form or why not."""
+def open_modal(services: Services, who: Interaction, prefill: ids.OpenContext) -> None:
+    """Open the open-crisis form on this interaction's trigger (valid 3 s, once), starting with
+    what `prefill` says (a title, or a spike's evidence), for someone who may open a crisis, and
+    have the flow remember for whom and where this request came from, to answer the opener
+    there. When the check takes asking Slack for a user group's members (seconds, or a
+    failure), a "Working…" modal holds the trigger meanwhile and then shows the form or why not."""
     if opening.needs_slack(services, who.user_id):
         open_when_ready(
             services,
             who,
-            lambda: _form_or_refusal(services, who, title),
+            lambda: _form_or_refusal(services, who, prefill),
             before_showing=lambda view_id: _form_opened(services, who, view_id),
         )
         return
@@ -69,20 +84,20 @@ def open_modal(services: Services, who: Interaction, title: str) -> None:
     if refusal:
         tell(services, who, notices.note(refusal))
         return
-    modal = open_crisis_modal(opener_id=who.user_id, title=title)
+    modal = open_crisis_modal(opener_id=who.user_id, prefill=prefill)
     opened = open_view_or_explain(services, who, modal, again="Please run `/crisis open` again.")
     if opened is not None:
         _form_opened(services, who, opened["id"])
 
 
-def _form_or_refusal(services: Services, who: Interaction, title: str) -> dict | Message:
+def _form_or_refusal(services: Services, who: Interaction, prefill: ids.OpenContext) -> dict | Message:
     try:
         refusal = opening.may_open(services, who.user_id)
     except SlackError as error:
         return notices.note(
             f"{error.could_not('check that you are in the crisis response team')} Try again in a moment."
         )
-    return notices.note(refusal) if refusal else open_crisis_modal(opener_id=who.user_id, title=title)
+    return notices.note(refusal) if refusal else open_crisis_modal(opener_id=who.user_id, prefill=prefill)
 
 
 def _form_opened(services: Services, who: Interaction, view_id: str) -> None:
@@ -102,7 +117,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         reply(ack, notices.unfinished_setup(unfinished, title))
         return
     ack()
-    services.defer_urgent(open_modal, services, who, title)
+    services.defer_urgent(open_modal, services, who, ids.OpenContext(title=title))
 
 
 def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -110,7 +125,8 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    reply(ack, notices.status(crisis, services.steps.of(crisis.id), asked_in=who.channel_id))
+    header = publish.renders.header(services, crisis)
+    reply(ack, notices.status(crisis, services.steps.of(crisis.id), header, asked_in=who.channel_id))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -233,6 +249,48 @@ def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, digest.render(services, snapshot, viewer=who.user_id))
 
 
+def _volume(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = who.crisis  # the war room's
+    if crisis is None:
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        return
+    ack()
+    services.defer(share_chart, services, who, crisis.id)
+
+
+def share_chart(services: Services, who: Interaction, crisis_id: int) -> None:
+    """Post the volume chart in the war room; a failure is told to the person who asked."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return
+    try:
+        volume.post_chart(services, crisis)
+    except SlackError as error:
+        tell(services, who, notices.note(error.could_not("post the volume chart")))
+
+
+def _keywords(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = who.crisis  # the war room's
+    if crisis is None:
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        return
+    ack()
+    services.defer_urgent(open_tracking_modal, services, who, crisis.id)
+
+
+def open_tracking_modal(services: Services, who: Interaction, crisis_id: int) -> None:
+    """The keywords-and-feeds form, for people in the war room of an open crisis."""
+
+    def build() -> View | Message:
+        crisis = services.crises.get(crisis_id)
+        refusal = tracking.may_change(services, crisis, who.user_id)  # may ask Slack who is in the room
+        if refusal or crisis is None:
+            return notices.note(refusal or "That crisis no longer exists.")
+        return volume_views.tracking_modal(crisis, services.feeds.of(crisis.id))
+
+    open_when_ready(services, who, build)
+
+
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, notices.help_message())
 
@@ -248,5 +306,7 @@ SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "lessons": _lessons,
     "export": _export,
     "digest": _digest,
+    "volume": _volume,
+    "keywords": _keywords,
     "help": _help,
 }

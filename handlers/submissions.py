@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, drafting, opening, war_room_setup
+from bot.flows import closing, drafting, opening, tracking, war_room_setup
 from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
@@ -29,6 +29,7 @@ def register(app: App) -> None:
     app.view(Callback.REPLY_DETAILS.value)(on_reply_details)
     app.view(Callback.REQUEST_CHANGES.value)(on_request_changes)
     app.view(Callback.CLOSE_CRISIS.value)(on_close_crisis)
+    app.view(Callback.TRACKING.value)(on_tracking)
 
 
 @guarded
@@ -152,3 +153,19 @@ def _announce(services: Services, who: Interaction, closure_id: int) -> None:
     problems = closing.announce(services, closure_id)
     if problems:
         tell(services, who, notices.note("The crisis is closed and stored, but " + " ".join(problems)))
+
+
+@guarded
+def on_tracking(ack: Ack, body: dict, context: BoltContext) -> None:
+    services, crisis = services_of(context), subject_of(context).crisis
+    who = Interaction.of(body)
+    refusal = tracking.may_change(services, crisis, who.user_id)  # the crisis the form names, as stored
+    if refusal or crisis is None:
+        ack(response_action="errors", errors={Field.KEYWORDS.value: refusal or "That crisis no longer exists."})
+        return
+    typed = tracking.read(read_values(body["view"]), title=crisis.title)
+    if typed.errors:
+        ack(response_action="errors", errors=typed.errors)
+        return
+    ack()
+    defer_answer(services, who, tracking.change, services, crisis.id, typed, actor=who.user_id)

@@ -108,7 +108,8 @@ def test_five_thousand_crises_stay_within_slacks_limits(bot, fake, management):
     assert "…and 90 more closed" in text and "…and 90 more." in text
     next_slot = digest.latest_slot(now + 24 * 3600, bot.services.config.digest_time, bot.services.config.digest_tz)
     with time_machine.travel(next_slot.timestamp() + 60, tick=True):
-        tick(bot.services)
+        digest.send_due(bot.services, now=clock.now())  # the scheduler's digest job alone: 4,900
+        # overdue nudges would take Slack (and the rate budget) minutes, and are not the point
     assert len(digests(management)) == 1  # and the fake Slack accepted it
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot import publish
 from bot.model import Crisis, DraftState, StepState
 from bot.publish.record import timeline_line
 from bot.services import Services
@@ -88,7 +89,8 @@ def post_mortem(services: Services, crisis: Crisis) -> str:
 
 
 def share(services: Services, crisis: Crisis) -> None:
-    services.slack.upload(
+    publish.share_file(
+        services,
         crisis.channel_id or "",
         filename=f"crisis-{crisis.id}-post-mortem.md",
         title=f"Post-mortem of crisis #{crisis.id}",

@@ -23,10 +23,11 @@ from bot.publish.posts import (
     for_move,
     for_reopen,
     for_step_change,
+    share_file,
     show,
 )
 from bot.publish.posts import sweep as sweep_posts
-from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
+from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header, sweep_volume
 from bot.publish.renders import sweep as sweep_renders
 from bot.slack.gateway import METADATA_TYPE
 
@@ -48,7 +49,9 @@ __all__ = [
     "post_once",
     "refresh_checklist",
     "refresh_header",
+    "share_file",
     "show",
     "sweep_posts",
     "sweep_renders",
+    "sweep_volume",
 ]

@@ -5,15 +5,18 @@ tell the same story."""
 from __future__ import annotations
 
 from bot.model import Closure, Crisis, FollowUp
+from bot.publish import figures
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import closing as views
+from bot.views import volume as volume_views
 from bot.words.text import channel, user, when
 from storage.timeline import Event
 
 
 def summary(services: Services, crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
     to_acknowledge, to_resolve = services.crises.response_times([crisis.id]).get(crisis.id, (None, None))
+    kept = figures.record(services, crisis, now=closure.closed_at)
     return views.closing_summary(
         crisis,
         closure,
@@ -22,6 +25,7 @@ def summary(services: Services, crisis: Crisis, closure: Closure, followups: lis
         followups,
         to_acknowledge=to_acknowledge,
         to_resolve=to_resolve,
+        volume=volume_views.record_line(kept.figures, kept.fell_back_after),
     )
 
 
@@ -50,6 +54,7 @@ def timeline_line(event: Event) -> str | None:
             f"{at} war room continued in a new channel; the archived one is {channel(d.get('from'))}"
         ),
         "followup_done": lambda: f"{at} follow-up done by {who}",
+        "tracking_changed": lambda: f"{at} {who} changed the keywords and feeds",
     }
     line = lines.get(event.kind)
     return line() if line else None

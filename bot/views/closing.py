@@ -160,8 +160,10 @@ def closing_summary(
     *,
     to_acknowledge: int | None,
     to_resolve: int | None,
+    volume: str = "",
 ) -> Message:
-    """The record of the crisis, posted in the war room when it closes."""
+    """The record of the crisis, posted in the war room when it closes; `volume` is what the
+    mentions did (bot.views.volume.record_line)."""
     head = (
         f"🏁 *Crisis #{crisis.id} closed* by {user(closure.closed_by)} {when(closure.closed_at)}\n"
         f"{bold(crisis.title, 500)} · open for {duration(closure.closed_at - crisis.opened_at)} · "
@@ -172,6 +174,8 @@ def closing_summary(
         SectionBlock(block_id="head", text=head),
         SectionBlock(block_id="steps", text=f"*The four steps*\n{step_lines}"),
     ]
+    if volume:
+        blocks.append(SectionBlock(block_id="volume", text=volume))
     if closure.force_reason:
         blocks.append(
             SectionBlock(

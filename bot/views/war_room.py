@@ -17,8 +17,10 @@ from slack_sdk.models.views import View
 
 from bot.model import Crisis, Step, StepState, StepStatus
 from bot.rules.checklist import SKIP_REASON_MAX
+from bot.rules.volume import Figures
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CrisisRef, Field, StepRef, dump
+from bot.views import volume
 from bot.views.closing import close_button
 from bot.views.common import context, text_input
 from bot.words.locales import language
@@ -42,9 +44,10 @@ def purpose(crisis: Crisis) -> str:
     )
 
 
-def header(crisis: Crisis, *, closable: bool = False) -> Message:
-    """The pinned summary at the top of the war room; `closable` adds the Close crisis button
-    (while the crisis is open and all four steps are settled)."""
+def header(crisis: Crisis, *, closable: bool = False, figures: Figures | None = None, feeds: int = 0) -> Message:
+    """The pinned summary at the top of the war room, with the volume of mentions and what is
+    tracked; `closable` adds the Close crisis button (while the crisis is open and all four
+    steps are settled)."""
     lang = language(crisis.language)
     fields = [
         f"*Kind*\n{crisis.category.label}",
@@ -64,15 +67,17 @@ def header(crisis: Crisis, *, closable: bool = False) -> Message:
     ]
     if crisis.description:
         blocks.append(SectionBlock(block_id="what", text=f"*What happened*\n{mrkdwn(crisis.description, 2900)}"))
+    blocks.append(SectionBlock(block_id="volume", text=volume.figures_line(figures)))
     status = "Open" if crisis.is_open else "Closed"
     continues = f" · continues {channel(crisis.previous_channel_id)}" if crisis.previous_channel_id else ""
-    blocks.append(
-        context(
-            f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}{continues}",
-        )
+    meta = context(
+        f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}{continues}",
+        volume.tracking_line(crisis, feeds),
+        block_id="meta",
     )
-    if closable:
-        blocks.append(ActionsBlock(block_id="close", elements=[close_button(crisis)]))
+    blocks.append(meta)
+    actions = volume.buttons(crisis) + ([close_button(crisis)] if closable else [])
+    blocks.append(ActionsBlock(block_id="actions", elements=actions))
     return Message(
         text=f"Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)} — owner {user(crisis.owner_id)}", blocks=blocks
     )
