@@ -9,10 +9,11 @@ import calls_per_flow
 import concurrent_clicks
 import digest_build
 import side_by_side
+import slow_clients
 import volume
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.ERROR)
-    for bench in (side_by_side, ack_latency, calls_per_flow, concurrent_clicks, digest_build, volume):
+    for bench in (side_by_side, ack_latency, slow_clients, calls_per_flow, concurrent_clicks, digest_build, volume):
         print(bench.run())
         print()
