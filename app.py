@@ -74,7 +74,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     except BaseException:
         services.shutdown()
         raise
-    install_middleware(app, services)
+    install_middleware(app, services, reads_only=commands.answered_in_the_ack)
     commands.register(app)
     actions.register(app)
     submissions.register(app)

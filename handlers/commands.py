@@ -295,6 +295,19 @@ def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, notices.help_message())
 
 
+# Subcommands whose whole answer is the ack itself, computed from what is stored: a resent one is
+# simply answered again, so nothing about it is written before the ack.
+ANSWERED_IN_THE_ACK = frozenset({"status", "list", "lessons", "digest", "help"})
+
+
+def answered_in_the_ack(body: dict) -> bool:
+    """Whether a request is a slash command that only reads (or an unknown word, which gets help)."""
+    if not body.get("command"):
+        return False
+    word = (body.get("text") or "").strip().partition(" ")[0].lower()
+    return word in ANSWERED_IN_THE_ACK or word not in SUBCOMMANDS
+
+
 SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "open": _open,
     "status": _status,

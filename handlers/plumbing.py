@@ -317,9 +317,10 @@ def _went_wrong(what: str) -> Message:
     return notices.note(notices.went_wrong(_reference(what), form=False))
 
 
-def install_middleware(app: App, services: Services) -> None:
+def install_middleware(app: App, services: Services, *, reads_only: Callable[[dict], bool]) -> None:
     """Give every listener the services and the request's subject, drop requests Slack
-    already delivered once, and answer those whose subject cannot be acted on at all."""
+    already delivered once (except those `reads_only` names: answered again, nothing written
+    before their ack), and answer those whose subject cannot be acted on at all."""
 
     @app.middleware
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
@@ -339,7 +340,7 @@ def install_middleware(app: App, services: Services) -> None:
         key = None
         if body.get("event_id"):
             key = f"event:{body['event_id']}"
-        elif body.get("trigger_id") and body.get("type") != "view_submission":
+        elif body.get("trigger_id") and body.get("type") != "view_submission" and not reads_only(body):
             key = f"trigger:{body['trigger_id']}"
         if key and not _first_time(key):
             log.info("skipping a redelivery of %s", key)
