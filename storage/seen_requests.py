@@ -28,3 +28,8 @@ class SeenRequests:
             if cursor.rowcount == 1 and random.random() < PRUNE_CHANCE:  # amortised clean-up
                 db.execute("delete from deliveries where seen_at < ?", [now - KEEP_SECONDS])
             return cursor.rowcount == 1
+
+    def forget(self, key: str) -> None:
+        """Forget a key seen before, so a redelivery runs: the request could not be carried out."""
+        with self.store.write() as db:
+            db.execute("delete from deliveries where key = ?", [key])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.model import WATCH, Platform, Source
+from storage.database import StorageError
 from tests.conftest import ANA, BOB
 from tests.harness import Harness
 
@@ -127,3 +128,20 @@ def test_a_chinese_keyword_matches_inside_a_sentence(bot, fake, listening):
     bot.send.event(fake.message_event(listening.id, user=BOB, text="微博上很多人在讨论这次数据泄露事件"))
     bot.settle()
     assert len(counted(bot, crisis.id)) == 1
+
+
+def test_a_message_the_database_cannot_store_is_503_and_counted_when_slack_sends_it_again(
+    bot, fake, listening, monkeypatch
+):
+    event = brandwatch_alert(fake, listening.id, "Acme lost my parcel")
+    add = bot.services.mentions.add
+
+    def full(*args, **kwargs):
+        raise StorageError("the disk the bot's database is on is full")
+
+    monkeypatch.setattr(bot.services.mentions, "add", full)
+    assert bot.send.event(event, event_id="Ev100").status == 503  # Slack retries what was not a 2xx
+    monkeypatch.setattr(bot.services.mentions, "add", add)
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+    assert bot.send.event(event, event_id="Ev100", headers=retry).status == 200
+    assert len(counted(bot, WATCH)) == 1

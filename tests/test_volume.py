@@ -17,6 +17,7 @@ from bot.flows import tracking
 from bot.model import WATCH, Mention, Platform, Source
 from bot.scheduler import tick
 from bot.views.chart import HEIGHT, MILESTONE_RGB, WIDTH
+from storage.database import StorageError
 from tests.conftest import ANA, BOB, CAR, DAN
 from tests.harness import Harness
 from tests.slackclient import find_element
@@ -105,9 +106,13 @@ def test_the_header_waits_for_the_count_of_earlier_mentions(bot, fake, clock_at_
     assert "*4* in the last hour" in volume_text(header(fake, crisis))
 
 
-def test_a_count_the_database_was_too_busy_for_holds_no_set_up_task_back(bot, fake, clock_at_t0, monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [sqlite3.OperationalError("database is locked"), StorageError("the disk the bot's database is on is full")],
+)
+def test_a_count_the_database_was_too_busy_for_holds_no_set_up_task_back(bot, fake, clock_at_t0, monkeypatch, error):
     def busy(*args, **kwargs):
-        raise sqlite3.OperationalError("database is locked")
+        raise error
 
     monkeypatch.setattr(tracking, "count_earlier", busy)
     crisis = bot.open_crisis("Acme parcels", user=ANA, keywords="Acme")

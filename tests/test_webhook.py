@@ -12,6 +12,7 @@ import pytest
 
 from bot.model import WATCH
 from bot.rules.hooks import BODY_LIMIT, sign
+from storage.database import StorageError
 from tests.conftest import ANA
 from tests.harness import Harness
 
@@ -170,3 +171,22 @@ def test_without_a_secret_the_webhook_is_off(fake, env):
     finally:
         harness.stop()
     assert status == 404 and "MENTIONS_WEBHOOK_SECRET" in answer["error"]
+
+
+def test_a_database_that_cannot_store_them_is_503_and_the_same_request_can_come_again(bot, monkeypatch):
+    """Nothing of a request the database could not take is kept, its signature included."""
+    stamp = int(time.time())
+    raw = json.dumps(ITEMS).encode()
+    add = bot.services.mentions.add
+
+    def full(*args, **kwargs):
+        raise StorageError("the disk the bot's database is on is full")
+
+    monkeypatch.setattr(bot.services.mentions, "add", full)
+    status, answer = post(bot, raw, timestamp=stamp)
+    assert status == 503 and "disk" in answer["error"] and "send it again" in answer["error"]
+    assert stored(bot) == []
+    monkeypatch.setattr(bot.services.mentions, "add", add)
+    status, answer = post(bot, raw, timestamp=stamp)  # the very same request, as a tool retries it
+    assert status == 200 and answer["new"] > 0, answer
+    assert post(bot, raw, timestamp=stamp)[0] == 401  # and now it is used up

@@ -3,8 +3,10 @@ tool's webhook), as items or as a count for a time window.
 
 Bad input gets a clear answer and changes nothing: a bad, missing, stale or replayed
 signature is 401, a wrong shape 400 naming the field, an unknown crisis 404 (a body over the
-size limit never gets this far: 413). Items are keyed by their id (else link), so a retried
-call counts nothing twice; a count for the same window replaces the earlier one.
+size limit never gets this far: 413). A database that cannot store what a request counts
+answers 503 and keeps nothing of it, its signature included, so the same request can be sent
+again. Items are keyed by their id (else link), so a retried call counts nothing twice; a
+count for the same window replaces the earlier one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from bot.model import WATCH, Source
 from bot.rules import hooks
 from bot.rules.platforms import platform_of
 from bot.services import Services
+from storage.database import StorageError
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,6 @@ def receive(services: Services, *, timestamp: str | None, signature: str | None,
     problem = hooks.signature_problem(secret, timestamp, signature, body, now=now)
     if problem:
         return Answer(401, {"ok": False, "error": problem})
-    if not services.seen_requests.first_time(f"hook:{signature}", now=now):
-        return Answer(401, {"ok": False, "error": "replayed: this signature was used before"})
     try:
         payload = hooks.parse(body, now=now)
     except hooks.ShapeError as error:
@@ -66,5 +67,11 @@ def receive(services: Services, *, timestamp: str | None, signature: str | None,
             for item in payload.items
         ]
         scope = payload.crisis
-    new = ingest(services, incoming, own_scope=scope)
+    try:
+        with services.store.write():  # the signature is used up only with what it counts
+            if not services.seen_requests.first_time(f"hook:{signature}", now=now):
+                return Answer(401, {"ok": False, "error": "replayed: this signature was used before"})
+            new = ingest(services, incoming, own_scope=scope)
+    except StorageError as error:  # a full disk, a lock held too long: nothing was kept
+        return Answer(503, {"ok": False, "error": f"could not store it: {error}; nothing was counted, send it again"})
     return Answer(200, {"ok": True, "received": len(incoming), "new": new})

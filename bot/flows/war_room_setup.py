@@ -35,6 +35,7 @@ from bot.views import closing as closing_views
 from bot.views import war_room as views
 from bot.words.slugs import channel_name
 from bot.words.text import channel, user
+from storage.database import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +143,10 @@ def _count_earlier(a: Attempt) -> Outcome:
         counted = tracking.count_earlier(
             a.services, crisis.id, crisis.keywords, opened_at=crisis.opened_at, now=clock.now()
         )
-    except sqlite3.OperationalError as error:  # the database stayed locked past its timeout
+    except (sqlite3.OperationalError, StorageError) as error:  # locked past its timeout, or full
         log.warning("crisis %s: could not count the earlier mentions: %s", crisis.id, error)
-        return Outcome(problems=["I could not count the mentions from before it opened (the database was busy)."])
+        why = str(error) if isinstance(error, StorageError) else "the database was busy"
+        return Outcome(problems=[f"I could not count the mentions from before it opened ({why})."])
     return Outcome(detail={"counted": counted})
 
 
