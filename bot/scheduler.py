@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, nudges, war_room_setup
+from bot.flows import closing, digest, nudges, promises, updates, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,9 +30,12 @@ def resume_setups(services: Services, *, now: int) -> int:
 JOBS: tuple[Callable[..., int], ...] = (
     resume_setups,
     publish.sweep_posts,
+    updates.finish_finals,
     closing.finish_archives,
     publish.sweep_renders,
+    publish.sweep_updates,
     nudges.send_due,
+    promises.send_due,
     digest.send_due,
 )
 

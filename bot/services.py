@@ -22,6 +22,7 @@ from storage.reports import Reports
 from storage.seen_requests import SeenRequests
 from storage.steps import StepRepository
 from storage.timeline import Timeline
+from storage.updates import FollowerRepository, UpdateRepository
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,14 @@ class Services:
     drafts: DraftRepository
     closures: ClosureRepository
     reports: Reports
+    updates: UpdateRepository
+    followers: FollowerRepository
     templates: Templates
     directory: Directory
     renders: SingleFlight
     workers: Executor
     urgent: Executor
+    fanout: Executor  # delivers one stakeholder update to its many channels and followers at once
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
@@ -60,6 +64,7 @@ class Services:
         """Let queued work finish, then close the database."""
         self.urgent.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        self.fanout.shutdown(wait=True)
         self.store.close()
 
     @classmethod
@@ -79,11 +84,14 @@ class Services:
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
             reports=Reports(store),
+            updates=UpdateRepository(store),
+            followers=FollowerRepository(store),
             templates=Templates(config.templates_dir),
             directory=Directory(slack),
             renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
+            fanout=pool(config.delivery_threads, "fanout"),
         )
 
 

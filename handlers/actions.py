@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import closing, drafting, opening, step_changes, war_room_setup
+from bot.flows import closing, drafting, following, opening, step_changes, updates, war_room_setup
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -23,7 +23,7 @@ from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
 from bot.words.text import channel
-from handlers.commands import open_close_modal, open_modal, show_template
+from handlers.commands import open_close_modal, open_modal, open_update_modal, show_template
 from handlers.plumbing import (
     Interaction,
     defer_answer,
@@ -224,6 +224,23 @@ def _finish_followup(services: Services, who: Interaction, followup_id: int) -> 
         )
 
 
+def _post_update(services: Services, who: Interaction) -> None:
+    crisis = who.crisis
+    refusal = updates.may_post(services, crisis, who.user_id) if crisis else "That crisis no longer exists."
+    if refusal or crisis is None:
+        tell(services, who, notices.note(refusal or ""))
+        return
+    services.defer_urgent(open_update_modal, services, who, crisis.id)
+
+
+def _follow(services: Services, who: Interaction) -> None:
+    defer_answer(services, who, following.follow, services, who.crisis, who.user_id)
+
+
+def _unfollow(services: Services, who: Interaction) -> None:
+    defer_answer(services, who, following.unfollow, services, who.crisis, who.user_id)
+
+
 HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {
     Action.RESUME_SETUP: _resume_setup,
     Action.OPEN_ANYWAY: _open_anyway,
@@ -242,4 +259,8 @@ HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {
     Action.CLOSE: _close,
     Action.FORCE_CLOSE: _close,
     Action.FOLLOWUP_DONE: _followup_done,
+    Action.POST_UPDATE: _post_update,
+    Action.FOLLOW: _follow,
+    Action.FOLLOW_PICK: _follow,
+    Action.UNFOLLOW: _unfollow,
 }

@@ -285,7 +285,8 @@ class FakeSlack:
         if writable and channel.archived:
             raise SlackFault("is_archived")
         if member and BOT_USER not in channel.members:
-            raise SlackFault("not_in_channel")
+            # A private channel is invisible to those not in it; a public one says so.
+            raise SlackFault("channel_not_found" if channel.is_private else "not_in_channel")
         return channel
 
     def _ts(self) -> str:
@@ -376,7 +377,11 @@ class FakeSlack:
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False)
         oldest = float(args.get("oldest") or 0)
-        newest_first = [m for m in reversed(channel.messages) if float(m["ts"]) >= oldest and not m["thread_ts"]]
+        newest_first = [
+            m
+            for m in reversed(channel.messages)
+            if float(m["ts"]) >= oldest and (not m["thread_ts"] or m.get("reply_broadcast"))
+        ]
         start = int(args.get("cursor") or 0)
         limit = int(args.get("limit") or 100)
         page = newest_first[start : start + limit]
@@ -504,6 +509,7 @@ class FakeSlack:
             "text": args.get("text"),
             "blocks": args.get("blocks") or [],
             "thread_ts": thread_ts,
+            "reply_broadcast": bool(thread_ts) and str(args.get("reply_broadcast")).lower() in ("true", "1"),
             "metadata": args.get("metadata"),
             "channel": channel.id,
         }

@@ -5,7 +5,8 @@ A flow stores a change and, in the same transaction, enqueues the posts the chan
 Right after, it calls `deliver` for each; whatever a crash leaves pending, the scheduler's
 `sweep_posts` delivers the same way, and `post_once` makes sure Slack sees each post once.
 War-room messages that show state (the header, the checklist) are never patched: `renders`
-draws them again from the stored state, and `sweep_renders` catches any left stale.
+draws them again from the stored state, and `sweep_renders` catches any left stale. A
+stakeholder update's cards are edited the same way (`updates`, swept by `sweep_updates`).
 
     flow → storage (change + outbox rows, one transaction) → publish.deliver → posts (build
     the message from the stored state) → once (claim, post with the key in metadata, mark sent)
@@ -26,6 +27,8 @@ from bot.publish.posts import (
 from bot.publish.posts import sweep as sweep_posts
 from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
 from bot.publish.renders import sweep as sweep_renders
+from bot.publish.updates import for_update, settle_card, unreachable
+from bot.publish.updates import sweep as sweep_updates
 
 __all__ = [
     "Enqueued",
@@ -39,11 +42,15 @@ __all__ = [
     "for_handover",
     "for_reopen",
     "for_step_change",
+    "for_update",
     "header_key",
     "post_once",
     "refresh_checklist",
     "refresh_header",
+    "settle_card",
     "show",
     "sweep_posts",
     "sweep_renders",
+    "sweep_updates",
+    "unreachable",
 ]

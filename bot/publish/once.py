@@ -24,10 +24,17 @@ STALE_AFTER_SECONDS = 300  # far longer than a post takes, even with rate-limit 
 
 
 def post_once(
-    services: Services, key: str, channel: str, message: Message, *, thread_ts: str | None = None
+    services: Services,
+    key: str,
+    channel: str,
+    message: Message,
+    *,
+    thread_ts: str | None = None,
+    broadcast: bool = False,
 ) -> str | None:
-    """Post `message` to `channel` (in the thread of `thread_ts`) unless the post for `key` exists
-    or is being made. Returns the new message's ts when this call posted it."""
+    """Post `message` to `channel` (in the thread of `thread_ts`, also shown in the channel with
+    `broadcast`) unless the post for `key` exists or is being made. Returns the new message's ts
+    when this call posted it."""
     claimed = services.outbox.claim(key, channel, now=clock.now(), stale_after=STALE_AFTER_SECONDS)
     if claimed.claim in (Claim.BUSY, Claim.DONE):
         return None
@@ -45,7 +52,11 @@ def post_once(
             return None
     try:
         ts = services.slack.post(
-            channel, message, thread_ts=thread_ts, metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+            channel,
+            message,
+            thread_ts=thread_ts,
+            broadcast=broadcast,
+            metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}},
         )
     except SlackError as error:
         if error.transient:

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bot import clock
 from bot.model import Crisis, Draft, DraftState, StepState
 from bot.publish import keys, record
+from bot.publish import updates as update_posts
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
+from bot.publish.outgoing import Later, Post
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
+from bot.views import updates as update_views
 from bot.views import war_room as war_room_views
 from storage.closures import ClosureFacts, ReopenFacts
 from storage.crises import OwnerChange
@@ -33,13 +35,6 @@ from storage.timeline import Event
 log = logging.getLogger(__name__)
 
 SWEEP_GRACE_SECONDS = 60  # a post enqueued this recently is probably being delivered right now
-
-
-@dataclass(frozen=True)
-class Post:
-    channel: str
-    message: Message
-    thread_ts: str | None = None
 
 
 def _event(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[None, None]:
@@ -86,7 +81,8 @@ def _management(services: Services, closure_id: int) -> Post | None:
     if closure is None or crisis is None or not services.config.digest_channel:
         return None
     followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
-    return Post(services.config.digest_channel, closing_views.management_note(crisis, closure, followups))
+    note = closing_views.management_note(crisis, closure, followups, follow=update_views.follow_button(crisis))
+    return Post(services.config.digest_channel, note)
 
 
 def _followup(services: Services, followup_id: int) -> Post | None:
@@ -203,7 +199,7 @@ def deliver_reporting(services: Services, posts: Posts, what: Callable[[str], st
             problems.append(SlackError("chat.postMessage", error).could_not(what(key)))
 
 
-BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
+BUILDERS: dict[str, Callable[[Services, int], Post | Later | None]] = {
     keys.STEP_NOTE: _step_note,
     keys.SETTLED: _settled,
     keys.SUMMARY: _summary,
@@ -213,6 +209,7 @@ BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
     keys.HANDOVER_DM: _handover_dm,
     keys.REOPENED: _reopened,
     keys.TICK_OFFER: _tick_offer,
+    **update_posts.BUILDERS,
 }
 
 
@@ -225,16 +222,19 @@ def show(services: Services, channel: str, message: Message, *, thread_ts: str |
 
 def deliver(services: Services, key: str) -> str | None:
     """Post what `key` stands for unless it went out already; returns the ts when this call
-    posted it. A post whose subject no longer exists is settled as failed."""
+    posted it. A post whose subject no longer exists is settled as failed; one that cannot be
+    made yet stays pending."""
     parsed = keys.parse(key)
     builder = BUILDERS.get(parsed[0]) if parsed else None
     if parsed is None or builder is None:
         return None
     post = builder(services, parsed[1])
+    if isinstance(post, Later):
+        return None
     if post is None:
         services.outbox.failed(key, error="nothing to post", now=clock.now())
         return None
-    return post_once(services, key, post.channel, post.message, thread_ts=post.thread_ts)
+    return post_once(services, key, post.channel, post.message, thread_ts=post.thread_ts, broadcast=post.broadcast)
 
 
 def sweep(services: Services, *, now: int) -> int:

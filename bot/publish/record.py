@@ -5,10 +5,12 @@ tell the same story."""
 from __future__ import annotations
 
 from bot.model import Closure, Crisis, FollowUp
+from bot.rules import updates as update_rules
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import closing as views
-from bot.words.text import user, when
+from bot.views.updates import record_line
+from bot.words.text import mrkdwn, user, when
 from storage.timeline import Event
 
 
@@ -23,6 +25,7 @@ def summary(services: Services, crisis: Crisis, closure: Closure, followups: lis
         followups,
         to_acknowledge=to_acknowledge,
         to_resolve=to_resolve,
+        updates=record_line(update_rules.record(services.updates.of(crisis.id), until=closure.closed_at)),
     )
 
 
@@ -42,6 +45,12 @@ def timeline_line(event: Event) -> str | None:
         "closed": lambda: f"{at} closed by {who}" + (" (steps still open)" if d.get("forced") else ""),
         "reopened": lambda: f"{at} reopened by {who}",
         "followup_done": lambda: f"{at} follow-up done by {who}",
+        "update_posted": lambda: (
+            f"{at} final update sent"
+            if d.get("final")
+            else f"{at} update {d.get('number')} by {who}: {mrkdwn(d.get('status'), 200)}"
+            + (" (notified everyone)" if d.get("notify_everyone") else "")
+        ),
     }
     line = lines.get(event.kind)
     return line() if line else None

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 
+from bot import clock
 from bot.model import Crisis
 from bot.rules import checklist
+from bot.rules.updates import shown_promise
 from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.views import war_room as views
@@ -50,16 +52,20 @@ def _render_checklist(services: Services, crisis_id: int) -> None:
 
 
 def refresh_header(services: Services, crisis_id: int) -> None:
-    """The pinned header, with its Close crisis button while the crisis is open and settled.
-    Raises SlackError for the caller to report."""
+    """The pinned header, with its Close crisis button while the crisis is open and settled,
+    and when the next stakeholder update is due. Raises SlackError for the caller to report."""
     crisis = services.crises.get(crisis_id)
     if crisis is None or crisis.channel_id is None or crisis.header_ts is None:
         return
     settled = checklist.all_settled(services.steps.of(crisis_id))
+    latest, now = services.updates.latest(crisis_id), clock.now()
     services.slack.update(
-        crisis.channel_id, crisis.header_ts, views.header(crisis, closable=crisis.is_open and settled)
+        crisis.channel_id,
+        crisis.header_ts,
+        views.header(crisis, closable=crisis.is_open and settled, latest=latest, now=now),
     )
     services.crises.rendered(crisis_id, header=header_key(crisis, settled))
+    services.updates.rendered_promise(crisis_id, shown_promise(latest, now))
 
 
 def checklist_key(version: int, crisis: Crisis) -> str:

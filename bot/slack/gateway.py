@@ -228,12 +228,21 @@ class SlackGateway:
     # Messages
 
     def post(
-        self, channel: str, message: Message, *, thread_ts: str | None = None, metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> str:
-        """Post a message and return its ts. Never uses link_names or parse=full."""
+        """Post a message and return its ts (a reply in the thread of `thread_ts`, also shown in
+        the channel with `broadcast`). Never uses link_names or parse=full."""
         extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
         if thread_ts:
             extra["thread_ts"] = thread_ts
+            if broadcast:
+                extra["reply_broadcast"] = True
         if metadata:
             extra["metadata"] = metadata
         try:

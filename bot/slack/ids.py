@@ -37,6 +37,10 @@ class Action(StrEnum):
     CLOSE = "crisis.close"
     FORCE_CLOSE = "crisis.close.force"
     FOLLOWUP_DONE = "crisis.followup.done"
+    POST_UPDATE = "crisis.update"
+    FOLLOW = "crisis.follow"
+    FOLLOW_PICK = "crisis.follow.pick"  # the digest's "Follow a crisis…" menu
+    UNFOLLOW = "crisis.unfollow"
 
     def id(self, discriminator: object = "") -> str:
         return f"{self.value}{SEPARATOR}{discriminator}" if discriminator != "" else self.value
@@ -61,6 +65,7 @@ class Callback(StrEnum):
     REPLY_DETAILS = "crisis.reply.details"
     REQUEST_CHANGES = "crisis.draft.changes"
     CLOSE_CRISIS = "crisis.close"
+    POST_UPDATE = "crisis.update"
 
 
 class Field(StrEnum):
@@ -93,6 +98,12 @@ class Field(StrEnum):
     ARCHIVE = "archive"
     FORCE_REASON = "force_reason"
     FOLLOWUP = "followup"  # followup_1 … followup_3, with followup_owner_1 …
+    UPDATE_STATUS = "update_status"
+    KNOWN = "known"
+    DOING = "doing"
+    NEED = "need"
+    NEXT_UPDATE = "next_update"
+    EVERYONE = "notify_everyone"
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,10 @@ ACTION_REFS: dict[Action, type] = {
     Action.CLOSE: CloseRef,
     Action.FORCE_CLOSE: CloseRef,
     Action.FOLLOWUP_DONE: FollowUpRef,
+    Action.POST_UPDATE: CrisisRef,
+    Action.FOLLOW: CrisisRef,
+    Action.FOLLOW_PICK: CrisisRef,
+    Action.UNFOLLOW: CrisisRef,
 }
 CALLBACK_REFS: dict[Callback, type] = {
     Callback.OPEN_CRISIS: OpenContext,
@@ -174,6 +189,7 @@ CALLBACK_REFS: dict[Callback, type] = {
     Callback.REPLY_DETAILS: TemplateRef,
     Callback.REQUEST_CHANGES: DraftRef,
     Callback.CLOSE_CRISIS: CloseRef,
+    Callback.POST_UPDATE: CrisisRef,
 }
 
 

@@ -15,12 +15,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.model import Crisis, Step, StepState, StepStatus
+from bot.model import Crisis, Step, StepState, StepStatus, Update
 from bot.rules.checklist import SKIP_REASON_MAX
+from bot.rules.updates import promise
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CrisisRef, Field, StepRef, dump
 from bot.views.closing import close_button
 from bot.views.common import context, text_input
+from bot.views.updates import header_actions, promise_line
 from bot.words.locales import language
 from bot.words.text import bold, channel, cut, escape, link, mrkdwn, plain, user, when
 
@@ -38,9 +40,16 @@ def purpose(crisis: Crisis) -> str:
     return cut(f"War room of crisis #{crisis.id} ({crisis.category.label}): {escape(crisis.title)}", TOPIC_LIMIT)
 
 
-def header(crisis: Crisis, *, closable: bool = False) -> Message:
+def header(
+    crisis: Crisis,
+    *,
+    closable: bool = False,
+    latest: Update | None = None,
+    now: int = 0,
+) -> Message:
     """The pinned summary at the top of the war room; `closable` adds the Close crisis button
-    (while the crisis is open and all four steps are settled)."""
+    (while the crisis is open and all four steps are settled). While it is open it says when
+    the next stakeholder update is due (after `latest`, at `now`) and offers to post one."""
     lang = language(crisis.language)
     fields = [
         f"*Kind*\n{crisis.category.label}",
@@ -66,6 +75,11 @@ def header(crisis: Crisis, *, closable: bool = False) -> Message:
             f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}",
         )
     )
+    if crisis.is_open:
+        blocks += [
+            SectionBlock(block_id="promise", text=promise_line(latest, promise(latest, now), now)),
+            header_actions(crisis),
+        ]
     if closable:
         blocks.append(ActionsBlock(block_id="close", elements=[close_button(crisis)]))
     return Message(
