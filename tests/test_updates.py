@@ -5,17 +5,21 @@ place, followers by DM, the promise, private crises, unreachable channels, exact
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
+from bot.flows.export import post_mortem
 from bot.publish.once import METADATA_TYPE
 from bot.scheduler import tick
 from tests.conftest import ANA, BOB, CAR, DAN, at_once
 from tests.fakeslack import BOT_USER
 from tests.harness import Harness
 from tests.slackclient import find_element
+from tests.test_recovery import Process, wait_for
 
 UPDATE = {
     "update_status": "Contained",
@@ -25,6 +29,8 @@ UPDATE = {
 }
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -319,3 +325,199 @@ def test_a_channel_the_bot_is_not_in_is_reported_to_the_owner_once(fake, env, ro
         assert len(thread(rooms[1], top(rooms[1])[0]["ts"])) == 2
     finally:
         harness.stop()
+
+
+def reminders(fake, user):
+    return [m for m in fake.dm_messages(user) if m["text"].startswith("⏰ The next update")]
+
+
+def overdue_mentions(fake, crisis):
+    return [m for m in top(fake.channels[crisis.channel_id]) if "is overdue" in m["text"]]
+
+
+def test_the_owner_is_reminded_before_the_promised_update_and_mentioned_once_it_is_late(bot, fake):
+    with time_machine.travel(T0, tick=True) as clock:
+        crisis = bot.open_crisis("On the clock", user=ANA, owner=BOB)
+        post_update(bot, crisis, user=BOB, next_update="30m")
+        clock.move_to(T0 + 19 * MINUTE)
+        tick(bot.services)
+        assert reminders(fake, BOB) == []
+        clock.move_to(T0 + 20 * MINUTE + 5 * SECOND)  # UPDATE_REMINDER_MINUTES (10) before it is due
+        tick(bot.services)
+        tick(bot.services)
+        (reminder,) = reminders(fake, BOB)
+        assert "is due at <!date^" in reminder["text"] and "/crisis update" in reminder["text"]
+        clock.move_to(T0 + 29 * MINUTE)
+        tick(bot.services)
+        assert overdue_mentions(fake, crisis) == []
+        header = fake.message(crisis.channel_id, crisis.header_ts)
+        assert "Next update at" in texts(header)
+
+        clock.move_to(T0 + 30 * MINUTE + 5 * SECOND)
+        tick(bot.services)
+        tick(bot.services)
+        (mention,) = overdue_mentions(fake, crisis)
+        assert f"<@{BOB}>" in mention["text"] and len(reminders(fake, BOB)) == 1
+        assert "Update overdue by 1 minute" in texts(fake.message(crisis.channel_id, crisis.header_ts))
+        clock.move_to(T0 + 50 * MINUTE + 5 * SECOND)
+        tick(bot.services)
+        assert "Update overdue by 20 minutes" in texts(fake.message(crisis.channel_id, crisis.header_ts))
+        digest = bot.send.command("digest", user=DAN, channel=fake.general.id).json
+        assert "update overdue by 20 minutes" in texts(digest)
+
+        post_update(bot, crisis, user=BOB, next_update="none")  # a new update makes a new promise: none
+        clock.move_to(T0 + 5 * HOUR)
+        tick(bot.services)
+        tick(bot.services)
+        assert len(overdue_mentions(fake, crisis)) == 1 and len(reminders(fake, BOB)) == 1
+        assert "no further updates planned" in texts(fake.message(crisis.channel_id, crisis.header_ts))
+        assert "update overdue" not in texts(bot.send.command("digest", user=DAN, channel=fake.general.id).json)
+
+
+def test_tomorrow_morning_is_nine_in_the_companys_zone(fake, env):
+    harness = Harness.start(fake, {**env, "DIGEST_TZ": "Asia/Jakarta"})
+    try:
+        with time_machine.travel(datetime(2026, 11, 23, 20, 0, tzinfo=UTC), tick=True):  # 03:00 in Jakarta
+            crisis = harness.open_crisis("Overnight", user=ANA)
+            assert "09:00 Asia/Jakarta" in texts(update_form(harness, crisis))
+            post_update(harness, crisis, next_update="morning")
+        due = harness.services.updates.latest(crisis.id).next_due
+        assert datetime.fromtimestamp(due, UTC) == datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 09:00 the next day
+    finally:
+        harness.stop()
+
+
+def test_a_failed_slack_call_leaves_the_update_stored_and_delivered_later_once(bot, fake, rooms):
+    crisis = bot.open_crisis("Slack hiccup", user=ANA, responders=[BOB])
+    fake.fail("chat.postMessage", "service_unavailable", when=lambda args: args.get("channel") == BOB)
+    fake.fail("chat.postMessage", "service_unavailable", when=lambda args: args.get("channel") == rooms[1].id)
+    post_update(bot, crisis)
+    assert update_dms(fake, BOB) == [] and top(rooms[1]) == []
+    assert bot.services.updates.latest(crisis.id).status == "Contained"  # stored all the same
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=2), tick=True):
+        for _ in range(3):
+            tick(bot.services)
+    assert len(update_dms(fake, BOB)) == 1
+    (card,) = top(rooms[1])
+    assert len(thread(rooms[1], card["ts"])) == 1 and "Contained" in texts(card)
+
+
+def test_closing_sends_the_final_update_and_the_record_says_how_the_updates_went(bot, fake, rooms, management):
+    with time_machine.travel(T0, tick=True) as clock:
+        crisis = bot.open_crisis("Closing the loop", user=ANA, responders=[BOB])
+        post_update(bot, crisis, next_update="30m", update_status="First <b>")
+        clock.move_to(T0 + 40 * MINUTE)  # ten minutes late
+        post_update(bot, crisis, next_update="1h", update_status="Second")
+        clock.move_to(T0 + 60 * MINUTE)
+        for step in (1, 2, 3, 4):
+            bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), f"crisis.step.done#{step}", user=ANA)
+            bot.settle()
+        bot.send.command("close", user=ANA, channel=crisis.channel_id)
+        bot.settle()
+        values = {
+            "lessons": "Answer the first evening, not the next morning.",
+            "root_cause": "Nobody watched the weekend queue.",
+            "followup_1": "Weekend rota",
+            "followup_owner_1": BOB,
+            "archive": ["archive"],
+        }
+        bot.send.submit(bot.last_view(), values, user=ANA)
+        bot.settle()
+
+    room = fake.channels[crisis.channel_id]
+    summary = next(m for m in room.messages if m["text"].startswith(f"Crisis #{crisis.id} closed"))
+    assert "*Stakeholder updates:* 2, about every 40 minutes, 1 late" in texts(summary)
+    assert "update 1 by" in texts(summary) and "First &lt;b&gt;" in texts(summary)  # on the timeline, escaped
+    card = fake.message(rooms[1].id, top(rooms[1])[0]["ts"])
+    assert "Update 3: Closed" in texts(card) and "Final update" in texts(card) and "crisis.follow" not in texts(card)
+    assert "Nobody watched the weekend queue" in texts(card) and "Answer the first evening" in texts(card)
+    assert "Weekend rota" not in texts(card)  # the follow-ups' owners are named, not their wording
+    final_in_room = [m for m in room.messages if m["thread_ts"] and "Update 3: Closed" in texts(m)]
+    assert len(final_in_room) == 1 and room.archived
+    archive = next(i for i, c in enumerate(fake.calls) if c.method == "conversations.archive")
+    final_post = next(i for i, c in enumerate(fake.calls) if "Update 3" in (c.args.get("text") or ""))
+    assert final_post < archive
+    assert [m["text"] for m in update_dms(fake, BOB)][-1].endswith("Closed (final update)")
+    assert "Closed" in texts(fake.message(crisis.channel_id, crisis.header_ts))
+
+    export = post_mortem(bot.services, bot.services.crises.get(crisis.id))
+    assert "## Stakeholder updates" in export and "2 posted, about every 40 minutes, 1 late." in export
+    assert "### Update 1: First &lt;b&gt;" in export and "final update sent when the crisis closed" in export
+
+
+# The real process, restarted (and killed) while promises fall due and updates go out.
+
+
+@pytest.fixture
+def process_env(env, tmp_path):
+    return {**env, "CRISIS_DB_PATH": str(tmp_path / "crisis.db")}
+
+
+def shift(db_path, crisis_id, seconds):
+    """Move a crisis's updates `seconds` into the past: the clock moved on while the bot was down."""
+    with sqlite3.connect(db_path) as db:
+        db.execute(
+            "update updates set at = at - ?, next_due = next_due - ? where crisis_id = ?", [seconds, seconds, crisis_id]
+        )
+
+
+def test_the_reminder_and_the_overdue_mention_come_once_across_restarts(fake, process_env, tmp_path):
+    harness = Harness.start(fake, process_env)
+    crisis = harness.open_crisis("Across restarts", user=ANA, owner=BOB)
+    post_update(harness, crisis, user=BOB, next_update="30m")
+    harness.stop()
+    first, second, third = (Process(fake, process_env, tmp_path) for _ in range(3))
+    try:
+        shift(process_env["CRISIS_DB_PATH"], crisis.id, 19 * 60)  # 11 minutes before it is due: not yet
+        first.start()
+        time.sleep(1.5)
+        assert reminders(fake, BOB) == []
+        shift(process_env["CRISIS_DB_PATH"], crisis.id, 2 * 60)  # 9 minutes before: remind
+        wait_for(lambda: reminders(fake, BOB))
+        first.stop()  # SIGKILL
+
+        shift(process_env["CRISIS_DB_PATH"], crisis.id, 10 * 60)  # overdue while the bot was down
+        second.start()
+        wait_for(lambda: overdue_mentions(fake, crisis))
+        wait_for(lambda: "Update overdue" in texts(fake.message(crisis.channel_id, crisis.header_ts)))
+        second.stop()
+        third.start()
+        time.sleep(2)  # several ticks of the restarted bot: nothing more
+        assert len(reminders(fake, BOB)) == 1 and len(overdue_mentions(fake, crisis)) == 1
+    finally:
+        for process in (first, second, third):
+            process.stop()
+
+
+def test_killed_while_delivering_an_update_the_restarted_bot_delivers_the_rest_once(fake, process_env, tmp_path, rooms):
+    harness = Harness.start(fake, process_env)
+    crisis = harness.open_crisis("Killed mid-update", user=ANA, severity="critical", responders=[BOB, CAR])
+    harness.send.command(f"follow {crisis.id}", user=DAN, channel=fake.general.id)
+    harness.stop()
+    bot, again = Process(fake, process_env, tmp_path), Process(fake, process_env, tmp_path)
+    try:
+        bot.start()
+        fake.kill_after("chat.postMessage", pid=bot.worker_pid, when=lambda args: args.get("channel") == CAR)
+        bot.send.command("update", user=ANA, channel=crisis.channel_id)
+        wait_for(lambda: any(v.get("callback_id") == "crisis.update" for v in fake.views.values()))
+        form = [v for v in fake.views.values() if v.get("callback_id") == "crisis.update"][-1]
+        assert bot.send.submit(form, UPDATE, user=ANA).body == ""  # stored before the form closed
+        wait_for(lambda: update_dms(fake, CAR))
+        bot.stop()
+        shift(process_env["CRISIS_DB_PATH"], crisis.id, 120)  # the restart takes a while
+        again.start()
+        room = fake.channels[crisis.channel_id]
+        wait_for(lambda: all(update_dms(fake, u) for u in (BOB, DAN)) and len(room.pins) == 2)
+        wait_for(lambda: all(top(c) and thread(c, top(c)[0]["ts"]) for c in rooms))
+        again.send.submit(
+            form, UPDATE, user=ANA, headers={"X-Slack-Retry-Num": "1"}
+        )  # Slack's retry, after the restart
+        time.sleep(2)
+        assert [len(update_dms(fake, u)) for u in (BOB, CAR, DAN)] == [1, 1, 1]
+        assert fake.count("conversations.open") >= 1  # CAR's DM was looked up, not posted again
+        for channel in (*rooms, room):
+            cards = [m for m in top(channel) if "Contained" in texts(m)]
+            assert len(cards) == 1 and len(thread(channel, cards[0]["ts"])) == 1
+    finally:
+        bot.stop()
+        again.stop()
