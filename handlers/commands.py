@@ -81,7 +81,8 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    reply(ack, notices.status(crisis, services.steps.of(crisis.id)))
+    latest = services.updates.latest(crisis.id)
+    reply(ack, notices.status(crisis, services.steps.of(crisis.id), latest=latest, now=clock.now()))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:

@@ -205,6 +205,9 @@ def test_only_the_owner_and_responders_post_updates(bot, fake):
     bot.settle()
     assert "Only the owner or a responder" in fake.responses[-1]["text"]
 
+    bot.send.click(fake.message(crisis.channel_id, crisis.header_ts), f"crisis.update#{crisis.id}", user=BOB)
+    bot.settle()
+    assert bot.last_view()["callback_id"] == "crisis.update" and fake.count("views.open") == 2  # the owner's form
     form = update_form(bot, crisis, user=CAR)  # a responder may
     forged = bot.send.submit(form, UPDATE, user=DAN)  # the same form, submitted by someone else
     assert forged.json["response_action"] == "errors" and "Only the owner" in forged.json["errors"]["update_status"]
@@ -352,6 +355,7 @@ def test_the_owner_is_reminded_before_the_promised_update_and_mentioned_once_it_
         assert overdue_mentions(fake, crisis) == []
         header = fake.message(crisis.channel_id, crisis.header_ts)
         assert "Next update at" in texts(header)
+        assert "Next update at" in texts(bot.send.command("status", user=BOB, channel=crisis.channel_id).json)
 
         clock.move_to(T0 + 30 * MINUTE + 5 * SECOND)
         tick(bot.services)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.model import Crisis, StepStatus
+from bot.model import Crisis, StepStatus, Update
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, OpenContext, dump
 from bot.views import war_room
@@ -63,9 +63,10 @@ def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
     return Message(text=f"{len(crises)} open crises", blocks=blocks)
 
 
-def status(crisis: Crisis, steps: list[StepStatus]) -> Message:
-    """The header and the checklist together, read-only (ticking happens in the war room)."""
-    header = war_room.header(crisis)
+def status(crisis: Crisis, steps: list[StepStatus], *, latest: Update | None = None, now: int = 0) -> Message:
+    """The header (with the promise of the next stakeholder update after `latest`) and the
+    checklist together, read-only (ticking happens in the war room)."""
+    header = war_room.header(crisis, latest=latest, now=now)
     checklist = war_room.checklist(crisis, steps, interactive=False)
     blocks = list(header.blocks) + list(checklist.blocks)
     if crisis.setup_error:
