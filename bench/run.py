@@ -8,9 +8,10 @@ import ack_latency
 import calls_per_flow
 import concurrent_clicks
 import digest_build
+import update_fanout
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.ERROR)
-    for bench in (ack_latency, calls_per_flow, concurrent_clicks, digest_build):
+    for bench in (ack_latency, calls_per_flow, concurrent_clicks, digest_build, update_fanout):
         print(bench.run())
         print()
