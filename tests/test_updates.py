@@ -124,6 +124,9 @@ def test_the_next_update_edits_every_card_in_place_and_adds_to_its_thread(bot, f
         room.id: next(m["ts"] for m in top(room) if "Latest stakeholder update" in texts(m))
     }
     posts_before = len(room.messages)
+    other = bot.open_crisis("Another one", user=BOB, severity="critical")
+    post_update(bot, other, user=BOB, update_status="Other news")
+    others = [next(m["ts"] for m in top(c) if "Another one" in texts(m)) for c in rooms]
 
     form = update_form(bot, crisis)
     values = {b["block_id"]: b["element"].get("initial_value") for b in form["blocks"] if b["type"] == "input"}
@@ -139,7 +142,12 @@ def test_the_next_update_edits_every_card_in_place_and_adds_to_its_thread(bot, f
         assert ["Update 1" in texts(m) for m in thread(channel, ts)] == [True, False]
     edits = [c for c in fake.calls_to("chat.update") if (c["channel"], c["ts"]) in cards.items()]
     assert len(edits) == 3 and len(room.messages) == posts_before + 1  # the reply in the card's thread
-    assert fake.count("pins.add") == 2  # the header at set-up, the card once
+    assert fake.count("pins.add") == 4  # each crisis's header at set-up, and its card once
+    for channel, ts in zip(rooms, others, strict=True):  # the other crisis's cards in the same channels: untouched
+        assert "Other news" in texts(fake.message(channel.id, ts)) and "Calming down" not in texts(
+            fake.message(channel.id, ts)
+        )
+        assert not [c for c in fake.calls_to("chat.update") if c["ts"] == ts]
 
 
 def test_followers_follow_from_everywhere_and_unfollow_from_the_dm(bot, fake, rooms, management):

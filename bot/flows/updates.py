@@ -135,16 +135,16 @@ def submit(
     return stored.update.id, stored.created
 
 
-def deliver(services: Services, update_id: int) -> None:
+def deliver(services: Services, update_id: int, *, header: bool = True) -> None:
     """Post a stored update everywhere at once: each channel's card (posted, or edited to show
-    it) with the update in its thread, and each follower's DM; then the header's promise. All
-    through the outbox: whatever fails for now is delivered by the scheduler later."""
+    it) with the update in its thread, and each follower's DM; then (with `header`) the header's
+    promise. All through the outbox: whatever fails for now is delivered by the scheduler later."""
     posts = services.updates.posts(update_id)
     update = services.updates.get(update_id)
     jobs: list[Callable[[], object]] = [lambda p=p: _to_card(services, p) for p in posts if p.card_id]
     jobs += [lambda p=p: _deliver(services, keys.key(keys.UPDATE_POST, p.id)) for p in posts if not p.card_id]
     list(services.fanout.map(lambda job: job(), jobs))
-    if update is not None:
+    if header and update is not None:
         try:
             publish.refresh_header(services, update.crisis_id)
         except SlackError as error:
@@ -183,7 +183,7 @@ def send_final(services: Services, closure: Closure) -> None:
         closure_id=closure.id,
         posts=publish.for_update,
     )
-    deliver(services, stored.update.id)
+    deliver(services, stored.update.id, header=False)  # a closed crisis's header promises nothing
 
 
 def finish_finals(services: Services, *, now: int) -> int:

@@ -89,7 +89,7 @@ def update_modal(
 ) -> View:
     """The update form, pre-filled from the previous update, saying above the submit button
     who it will reach. `everyone` offers @channel (the owner of a critical crisis)."""
-    last = previous
+    last = previous  # pre-fills every field
     blocks: list = [
         SectionBlock(
             block_id="about",
@@ -170,7 +170,7 @@ def update_modal(
 
 
 def reach(channels: int, followers: int) -> str:
-    """ "the war room, 3 channels and 12 followers"."""
+    """How far an update goes, in words: "the war room, 3 channels and 12 followers"."""
     parts = ["the war room"]
     if channels:
         parts.append(f"{channels} channel{'s' if channels != 1 else ''}")
