@@ -34,7 +34,6 @@ class UpdateStored:
 class Stored:
     update: Update
     created: bool  # False: the same request was stored before
-    posts: tuple[str, ...] = ()  # outbox keys enqueued with it
 
 
 @dataclass(frozen=True)
@@ -127,8 +126,7 @@ class UpdateRepository:
             stored = UpdateStored(
                 update_id, tuple(new_cards), tuple(UpdatePost(r[0], update_id, r[1], r[2]) for r in rows)
             )
-            called_for = list(posts(stored))
-            for key, where in called_for:
+            for key, where in posts(stored):
                 enqueue(db, key, where, now=at)
             record_event(
                 db,
@@ -150,7 +148,7 @@ class UpdateRepository:
             )
             update = self.get(update_id)
         assert update is not None
-        return Stored(update, created=True, posts=tuple(key for key, _ in called_for))
+        return Stored(update, created=True)
 
     def get(self, update_id: int) -> Update | None:
         return self._one("id = ?", [update_id])

@@ -201,7 +201,9 @@ def final_settled_in_room(services: Services, closure: Closure) -> bool:
     archiving it may go ahead: an archived channel takes no more messages."""
     final = services.updates.final_of(closure.id)
     crisis = services.crises.of(closure)
-    if final is None or crisis is None:
+    if final is None:  # still to come, unless the closing is older than the final updates sent after a crash
+        return clock.now() - closure.closed_at > FINAL_SWEEP_SECONDS
+    if crisis is None:
         return False
     room = [
         keys.key(keys.UPDATE_POST, p.id) for p in services.updates.posts(final.id) if p.channel == crisis.channel_id

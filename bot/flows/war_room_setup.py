@@ -22,6 +22,7 @@ from bot import clock, publish
 from bot.flows import lessons
 from bot.model import Crisis, SetupState
 from bot.publish.renders import checklist_key, header_key
+from bot.rules.updates import shown_promise
 from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
@@ -80,7 +81,8 @@ def _invite(services: Services, crisis: Crisis) -> Outcome:
 
 def _post_header(services: Services, crisis: Crisis) -> Outcome:
     ts = publish.show(services, crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
-    return Outcome(columns={"header_ts": ts, "rendered_header": header_key(crisis, all_settled=False)})
+    shown = {"rendered_header": header_key(crisis, all_settled=False), "rendered_promise": shown_promise(None, 0)}
+    return Outcome(columns={"header_ts": ts, **shown})
 
 
 def _pin_header(services: Services, crisis: Crisis) -> Outcome:

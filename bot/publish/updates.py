@@ -150,7 +150,7 @@ def sweep(services: Services, *, now: int) -> int:
     headers = [
         crisis_id
         for crisis_id, shown, latest in services.updates.promise_renders(quiet_since=now - QUIET_SECONDS)
-        if (shown or shown_promise(None, now)) != shown_promise(latest, now)
+        if shown != shown_promise(latest, now)  # None: a header from before updates, without their buttons
     ]
     for crisis_id in headers:
         try:
