@@ -191,8 +191,9 @@ def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: s
 def announce(services: Services, closure_id: int) -> list[str]:
     """Tell everyone a crisis closed: the summary in the war room first, then the note to
     management, a DM to each follow-up owner, the final stakeholder update, the header and
-    checklist shown closed, and the channel archived if asked. Returns what could not be done, in plain words. Every post goes
-    through the outbox, so a crash half-way is finished by the scheduler, never repeated."""
+    checklist shown closed, and the channel archived if asked. Returns what could not be done,
+    in plain words. Every post goes through the outbox, so a crash half-way is finished by the
+    scheduler, never repeated."""
     closure = services.closures.get(closure_id)
     assert closure is not None
     problems: list[str] = []
