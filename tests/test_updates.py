@@ -282,7 +282,7 @@ def test_typed_text_is_text_and_only_the_owner_of_a_critical_crisis_notifies_eve
 def test_what_is_missing_or_too_long_is_said_inline(bot, fake, values, field, answer):
     crisis = bot.open_crisis("Inline", user=ANA)
     form = update_form(bot, crisis)
-    form["blocks"] = [
+    form["blocks"] = [  # a forged payload: Slack's own client stops at max_length
         {**b, "element": {**b["element"], "max_length": 5000}}
         if b["type"] == "input" and "max_length" in b["element"]
         else b
