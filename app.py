@@ -29,13 +29,14 @@ from bot.config import Config, ConfigError
 from bot.flows import digest
 from bot.scheduler import Scheduler
 from bot.services import Services
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
 from handlers import actions, commands, submissions
 from handlers.plumbing import install_middleware
 
 log = logging.getLogger("crisis")
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
@@ -55,8 +56,9 @@ class Bot:
 
 def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
     """The Bolt app with every listener registered (auth.test is called once, here)."""
-    client = build_client(config.bot_token, config.api_url)
-    services = Services.build(config, SlackGateway(client), pool=pool)
+    gateway = SlackGateway.connect(config)
+    client = gateway.client
+    services = Services.build(config, gateway, pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
         # Listeners run in the request's own thread and the ack goes out when they return: they
@@ -64,6 +66,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
         # before the ack. (Bolt's default runs them on a pool of 5 and polls for the ack every
         # 10 ms, which both adds latency and lets slow Slack calls starve later acks.)
         app = App(signing_secret=config.signing_secret, client=client, process_before_response=True)
+        services.slack.bot_user_id  # noqa: B018 (known before the first set-up, whose invitations need it)
     except BaseException:
         services.shutdown()
         raise
@@ -115,9 +118,9 @@ def main(argv: list[str]) -> int:
             f"crisis bot: Slack refused SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL.", file=sys.stderr
         )
         return EXIT_CONFIG
-    except OSError as error:
+    except (OSError, SlackError) as error:
         print(f"crisis bot: could not reach Slack at {config.api_url} ({error}).", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     if config.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -134,7 +137,7 @@ def main(argv: list[str]) -> int:
 def digest_command(config: Config, argv: list[str]) -> int:
     """`python app.py digest --dry-run` prints today's digest as text without Slack;
     `--send` posts it now, unless today's digest went out already (so cron and the built-in
-    schedule never post it twice)."""
+    schedule never post it twice), and exits 1 when Slack refused it."""
     parser = argparse.ArgumentParser(prog="python app.py digest", description=digest_command.__doc__)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="print the digest; nothing is sent")
@@ -146,15 +149,16 @@ def digest_command(config: Config, argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+    services = Services.build(config, SlackGateway.connect(config))
     try:
         if args.dry_run:
             now = clock.now()
             snapshot = digest.gather(services, now=now, day=digest.today(services, now))
             print(digest_views.as_text(digest.render(services, snapshot)))
             return 0
-        print(digest.send_today(services))
-        return 0
+        posted, words = digest.send_today(services)
+        print(words, file=sys.stdout if posted else sys.stderr)
+        return 0 if posted else EXIT_FAILED
     finally:
         services.shutdown()
 

@@ -16,7 +16,7 @@ from bot import clock
 from bot.config import Config
 from bot.flows import digest
 from bot.services import Services
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import SlackGateway
 from tests.bulk import bulk_crises
 
 CRISES = 10_000
@@ -32,7 +32,7 @@ def run() -> str:
                 "CRISIS_DB_PATH": f"{folder}/crisis.db",
             }
         )
-        services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+        services = Services.build(config, SlackGateway.connect(config))
         try:
             now = clock.now()
             started = time.perf_counter()

@@ -8,10 +8,11 @@ import ack_latency
 import calls_per_flow
 import concurrent_clicks
 import digest_build
+import side_by_side
 import update_fanout
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.ERROR)
-    for bench in (ack_latency, calls_per_flow, concurrent_clicks, digest_build, update_fanout):
+    for bench in (side_by_side, ack_latency, calls_per_flow, concurrent_clicks, digest_build, update_fanout):
         print(bench.run())
         print()

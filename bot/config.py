@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,7 +29,10 @@ class Config:
     bot_token: str
     signing_secret: str | None
     app_token: str | None
+    # A person's token, only to unarchive a reopened crisis's war room (a bot token cannot).
+    user_token: str | None = field(repr=False)
     api_url: str
+    slack_timeout_seconds: int
     port: int
     db_path: str
     log_level: str
@@ -67,6 +70,9 @@ class Config:
         get = _Reader(env)
         bot_token = get.required("SLACK_BOT_TOKEN", "your app's Bot User OAuth Token (xoxb-…)", pattern=r"xoxb-[\w-]+")
         app_token = get.optional("SLACK_APP_TOKEN", pattern=r"xapp-[\w-]+", meaning="an app-level token (xapp-…)")
+        user_token = get.optional(
+            "SLACK_USER_TOKEN", pattern=r"xoxp-[\w-]+", meaning="a User OAuth Token (xoxp-…), not the bot's"
+        )
         if app_token is None:
             signing_secret = get.required(
                 "SLACK_SIGNING_SECRET",
@@ -84,7 +90,9 @@ class Config:
             bot_token=bot_token,
             signing_secret=signing_secret,
             app_token=app_token,
+            user_token=user_token,
             api_url=api_url,
+            slack_timeout_seconds=get.integer("SLACK_TIMEOUT_SECONDS", 15, 1, 120),
             port=get.integer("PORT", 3000, 1, 65535),
             db_path=get.optional("CRISIS_DB_PATH") or "./crisis.db",
             log_level=(
@@ -95,7 +103,7 @@ class Config:
             ).upper(),
             http_threads=get.integer("HTTP_THREADS", 16, 1, 256),
             web_concurrency=get.integer("WEB_CONCURRENCY", 2, 1, 64),
-            worker_threads=get.integer("WORKER_THREADS", 8, 1, 512),
+            worker_threads=get.integer("WORKER_THREADS", 64, 1, 512),
             urgent_threads=get.integer("URGENT_THREADS", 64, 1, 512),
             ack_sla_minutes=get.integer("ACK_SLA_MINUTES", 60, 1, 7 * 24 * 60),
             stall_hours=get.integer("STALL_HOURS", 24, 1, 30 * 24),

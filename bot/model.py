@@ -202,7 +202,12 @@ class Crisis:
     closed_at: int | None = None
     setup_state: SetupState = SetupState.PENDING
     setup_error: str | None = None
+    setup_failures: int = 0  # passing Slack failures in a row, for the retry back-off
     reply: ReplyDetails = field(default_factory=lambda: ReplyDetails())
+    archived_room: str | None = None  # its war room, while closing has it archived
+    previous_channel_id: str | None = None  # the archived war room the current one continues
+    previous_channel_name: str | None = None
+    reopened_by: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -251,7 +256,9 @@ class Role(StrEnum):
     OPENER = "opener"
     RESPONDER = "responder"
     OWNER = "owner"  # everyone who has owned it, so a former owner stays a participant
-    MEMBER = "member"  # joined the war room by themselves; recorded when first seen acting there
+    # Joined the war room by themselves (recorded when first seen acting there, or found in it
+    # when it was archived), or reopened the crisis.
+    MEMBER = "member"
 
 
 @dataclass(frozen=True)

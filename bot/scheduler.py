@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, nudges, promises, updates, war_room_setup
+from bot.flows import closing, digest, inbox, nudges, promises, reopening, updates, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,11 @@ def resume_setups(services: Services, *, now: int) -> int:
     return len(crises)
 
 
-# Recovery first (what a crash left half-done), then what the clock made due.
+# Recovery first (what people asked for and a crash left undone, then what it left half-done),
+# then what the clock made due.
 JOBS: tuple[Callable[..., int], ...] = (
+    inbox.sweep,
+    reopening.finish_restores,
     resume_setups,
     publish.sweep_posts,
     updates.finish_finals,

@@ -17,9 +17,11 @@ from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
 from storage.database import Store
 from storage.drafts import DraftRepository
+from storage.inbox import Inbox
 from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
+from storage.shown import Shown
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 from storage.updates import FollowerRepository, UpdateRepository
@@ -36,6 +38,8 @@ class Services:
     steps: StepRepository
     timeline: Timeline
     seen_requests: SeenRequests
+    inbox: Inbox
+    shown: Shown
     outbox: Outbox
     drafts: DraftRepository
     closures: ClosureRepository
@@ -47,12 +51,14 @@ class Services:
     renders: SingleFlight
     workers: Executor
     urgent: Executor
+    calls: Executor  # Slack calls of one piece of work that can run at once (a set-up's tasks)
     fanout: Executor  # delivers one stakeholder update to its many channels and followers at once
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
-        busy minute never delays the next person's ack. Whatever it needs is already stored,
-        so work lost to a crash is finished by the scheduler's sweep after a restart."""
+        busy minute never delays the next person's ack. Whatever it needs is already stored
+        (a request in the inbox, a crisis, an outbox post), so work lost to a crash is finished
+        by the scheduler's sweeps after a restart."""
         self.workers.submit(_logged(work), *args, **kwargs)
 
     def defer_urgent(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -64,6 +70,7 @@ class Services:
         """Let queued work finish, then close the database."""
         self.urgent.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        self.calls.shutdown(wait=True)
         self.fanout.shutdown(wait=True)
         self.store.close()
 
@@ -80,6 +87,8 @@ class Services:
             steps=StepRepository(store),
             timeline=Timeline(store),
             seen_requests=SeenRequests(store),
+            inbox=Inbox(store),
+            shown=Shown(store),
             outbox=Outbox(store),
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
@@ -91,6 +100,7 @@ class Services:
             renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
+            calls=pool(config.worker_threads, "calls"),
             fanout=pool(config.delivery_threads, "fanout"),
         )
 

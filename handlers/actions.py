@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import closing, drafting, following, opening, step_changes, updates, war_room_setup
+from bot.flows import closing, drafting, following, opening, step_changes, updates
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -22,10 +22,10 @@ from bot.views import drafts as draft_views
 from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
-from bot.words.text import channel
-from handlers.commands import open_close_modal, open_modal, open_update_modal, show_template
+from handlers.commands import open_close_modal, open_modal, open_update_modal
 from handlers.plumbing import (
     Interaction,
+    accept,
     defer_answer,
     guarded,
     open_when_ready,
@@ -49,23 +49,7 @@ def on_action(ack: Ack, body: dict, context: BoltContext) -> None:
 
 
 def _resume_setup(services: Services, who: Interaction) -> None:
-    services.defer(_resume, services, who, who.ref.crisis)
-
-
-def _resume(services: Services, who: Interaction, crisis_id: int) -> None:
-    crisis = services.crises.get(crisis_id)
-    if crisis is None:
-        tell(services, who, notices.note("That crisis no longer exists."))
-        return
-    run = war_room_setup.set_up(services, crisis.id, reply_url=who.response_url)
-    if run is war_room_setup.Run.BUSY:
-        tell(
-            services,
-            who,
-            notices.note(f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."),
-        )
-    elif run is war_room_setup.Run.NOTHING_LEFT:
-        tell(services, who, notices.note(f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."))
+    accept(services, who, "setup", crisis=who.ref.crisis)
 
 
 def _open_anyway(services: Services, who: Interaction) -> None:
@@ -85,7 +69,7 @@ def _step_reopen(services: Services, who: Interaction) -> None:
 
 
 def _move(services: Services, who: Interaction, ref: ids.StepRef, move: Move) -> None:
-    defer_answer(services, who, step_changes.move_step, services, ref.crisis, Step(ref.step), move, actor=who.user_id)
+    accept(services, who, "step", crisis=ref.crisis, step=ref.step, move=move.value)
 
 
 def _step_skip(services: Services, who: Interaction) -> None:
@@ -104,20 +88,29 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
 
 
 def _step_template(services: Services, who: Interaction) -> None:
-    ref = who.ref
-    services.defer(show_template, services, who, ref.crisis, Kind.for_step(Step(ref.step)), None)
+    kind = Kind.for_step(Step(who.ref.step))
+    defer_answer(
+        services, who, drafting.show, services, who.crisis, kind, None, who.user_id, failing="show the template"
+    )
 
 
 def _template_switch(services: Services, who: Interaction) -> None:
-    services.defer(_switch, services, who, who.ref)
-
-
-def _switch(services: Services, who: Interaction, ref: ids.TemplateRef) -> None:
-    crisis = services.crises.get(ref.crisis)
-    if crisis is not None and who.channel_id and who.message_ts:
-        drafting.switch(
-            services, crisis, Kind(ref.kind), ref.language, who.user_id, channel=who.channel_id, ts=who.message_ts
-        )
+    """A picker rewrites the message it is on (the current request's), once the bot's records
+    say that message shows this crisis's reply."""
+    ref = who.ref
+    defer_answer(
+        services,
+        who,
+        drafting.switch,
+        services,
+        who.crisis,
+        Kind(ref.kind),
+        ref.language,
+        who.user_id,
+        channel=who.channel_id or "",
+        ts=who.message_ts or "",
+        failing="show that reply",
+    )
 
 
 def _template_edit(services: Services, who: Interaction) -> None:
@@ -133,9 +126,10 @@ def _draft_revise(services: Services, who: Interaction) -> None:
 
 def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef, text: str | None) -> None:
     def build() -> View | Message:
-        crisis = services.crises.get(ref.crisis)
-        if crisis is None or not crisis.is_open:
-            return notices.note("This crisis is closed: its replies can no longer be drafted.")
+        crisis = who.crisis  # the draft's, for a revision
+        refusal = drafting.draft_refusal(services, crisis, who.user_id)
+        if refusal:
+            return notices.note(refusal)
         filled = (
             text
             if text is not None
@@ -147,13 +141,18 @@ def _open_draft_modal(services: Services, who: Interaction, ref: ids.TemplateRef
 
 
 def _template_details(services: Services, who: Interaction) -> None:
+    """The details form for the reply clicked on; it remembers that message (checked again
+    against the bot's records when the form is saved) to show the reply with the new details."""
     ref = who.ref
-    located = ids.TemplateRef(ref.crisis, ref.kind, ref.language, channel=who.channel_id or "", ts=who.message_ts or "")
+    located = ids.TemplateRef(ref.crisis, ref.kind, ref.language, ts=who.message_ts or "")
 
     def build() -> View | Message:
-        crisis = services.crises.get(ref.crisis)
-        if crisis is None:
-            return notices.note("That crisis no longer exists.")
+        crisis = who.crisis
+        refusal = drafting.reply_refusal(services, crisis, who.user_id) or drafting.shown_refusal(
+            services, crisis, channel=who.channel_id or "", ts=located.ts
+        )
+        if refusal:
+            return notices.note(refusal)
         return drafting.details_form(services, crisis, located, who.user_id)  # the preview needs users.info
 
     services.defer_urgent(open_when_ready, services, who, build)
@@ -161,23 +160,28 @@ def _template_details(services: Services, who: Interaction) -> None:
 
 def _template_preview(services: Services, who: Interaction) -> None:
     """Preview in the details form: re-render it with what is typed so far, stored or not."""
-    view, crisis = who.view or {}, who.crisis
-    if crisis is None or not view.get("id"):
-        return
-    typed = drafting.read_details(read_values(view))
-    services.defer(_update_preview, services, view, drafting.details_form, crisis, who.ref, who.user_id, typed)
+    view = who.view or {}
+    if view.get("id"):
+        typed = drafting.read_details(read_values(view))
+        services.defer(_update_preview, services, who, view, typed)
 
 
-def _update_preview(services: Services, view: dict, build: Callable[..., View], *args: object) -> None:
+def _update_preview(services: Services, who: Interaction, view: dict, typed: drafting.TypedDetails) -> None:
+    crisis = who.crisis
+    refusal = drafting.reply_refusal(services, crisis, who.user_id)
+    built = (
+        notices.notice_modal(notices.note(refusal))
+        if refusal
+        else drafting.details_form(services, crisis, who.ref, who.user_id, typed)
+    )
     try:
-        services.slack.update_view(view["id"], build(services, *args), hash=view.get("hash"))
+        services.slack.update_view(view["id"], built, hash=view.get("hash"))
     except SlackError as error:  # hash_conflict: they typed on and pressed again; that update wins
         log.info("preview not updated: %s", error.code)
 
 
 def _draft_approve(services: Services, who: Interaction) -> None:
-    draft_id = who.ref.draft
-    defer_answer(services, who, drafting.decide, services, draft_id, actor=who.user_id, approve=True)
+    accept(services, who, "decide", draft=who.ref.draft, approve=True)
 
 
 def _draft_changes(services: Services, who: Interaction) -> None:
@@ -198,8 +202,6 @@ def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> 
 
 def _close(services: Services, who: Interaction) -> None:
     ref, crisis = who.ref, who.crisis
-    if crisis is None:
-        return
     refusal = closing.close_refusal(services, crisis, who.user_id, forced=ref.forced)  # forced: steps are the point
     if refusal is not None:
         tell(services, who, closing_views.refusal_message(crisis, refusal))
@@ -208,20 +210,7 @@ def _close(services: Services, who: Interaction) -> None:
 
 
 def _followup_done(services: Services, who: Interaction) -> None:
-    services.defer(_finish_followup, services, who, who.ref.followup)
-
-
-def _finish_followup(services: Services, who: Interaction, followup_id: int) -> None:
-    answer = closing.finish_followup(services, followup_id, actor=who.user_id)
-    if answer is not None:
-        tell(services, who, notices.note(answer))
-        return
-    followup = services.closures.followup(followup_id)
-    crisis = services.crises.of(followup)
-    if followup and crisis and who.response_url:
-        services.slack.respond(
-            who.response_url, closing_views.followup_message(crisis, followup), replace_original=True
-        )
+    accept(services, who, "followup", followup=who.ref.followup)
 
 
 def _post_update(services: Services, who: Interaction) -> None:

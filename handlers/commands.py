@@ -8,19 +8,30 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, digest, drafting, export, following, lessons, listing, opening, ownership, updates
+from bot.flows import (
+    closing,
+    digest,
+    drafting,
+    export,
+    following,
+    lessons,
+    listing,
+    opening,
+    ownership,
+    reopening,
+    updates,
+)
 from bot.model import Crisis
 from bot.services import Services
-from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
-from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import notices
 from bot.views.open_form import open_crisis_modal
-from bot.words.text import code, one_line
+from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
     Interaction,
+    accept,
     defer_answer,
     guarded,
     open_view_or_explain,
@@ -38,7 +49,7 @@ def register(app: App) -> None:
 
 @guarded
 def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
-    word, _, rest = (body.get("text") or "").strip().partition(" ")
+    word, _, rest = unescape(body.get("text") or "").strip().partition(" ")
     subcommand = SUBCOMMANDS.get(word.lower())
     if subcommand is None:
         reply(ack, notices.help_message(unknown=word or None))
@@ -52,14 +63,14 @@ def reply(ack: Ack, message: Message) -> None:
 
 
 def open_modal(services: Services, who: Interaction, title: str) -> None:
-    """Open the open-crisis modal on this interaction's trigger (valid 3 s, once)."""
-    context = ids.OpenContext(origin_channel=who.channel_id, response_url=who.response_url, title=title)
-    open_view_or_explain(
-        services,
-        who,
-        open_crisis_modal(opener_id=who.user_id, context=context),
-        again="Please run `/crisis open` again.",
-    )
+    """Open the open-crisis modal on this interaction's trigger (valid 3 s, once), and have the
+    flow remember where this request came from, to answer the opener there."""
+    modal = open_crisis_modal(opener_id=who.user_id, title=title)
+    opened = open_view_or_explain(services, who, modal, again="Please run `/crisis open` again.")
+    if opened is not None:
+        opening.form_opened(
+            services, opened["id"], opener_id=who.user_id, origin_channel=who.channel_id, response_url=who.response_url
+        )
 
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -67,7 +78,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if refusal:
         reply(ack, notices.note(refusal))
         return
-    title = one_line(text)
+    title = opening.requested_title(text)
     unfinished = services.crises.unfinished_setups(opener_id=who.user_id)
     if unfinished:
         reply(ack, notices.unfinished_setup(unfinished, title))
@@ -82,7 +93,8 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
     latest = services.updates.latest(crisis.id)
-    reply(ack, notices.status(crisis, services.steps.of(crisis.id), latest=latest, now=clock.now()))
+    steps = services.steps.of(crisis.id)
+    reply(ack, notices.status(crisis, steps, asked_in=who.channel_id, latest=latest, now=clock.now()))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -99,8 +111,8 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if new_owner is None:
         reply(ack, notices.note("Say who takes over: `/crisis owner @someone`."))
         return
+    accept(services, who, "owner", crisis=crisis.id, owner=new_owner)
     ack()
-    defer_answer(services, who, ownership.hand_over, services, crisis, new_owner, actor=who.user_id)
 
 
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -113,7 +125,9 @@ def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None
         reply(ack, notices.note(TEMPLATE_USAGE.format(unknown=code(" ".join(unknown), 100))))
         return
     ack()
-    services.defer(show_template, services, who, crisis.id, kind, language)
+    defer_answer(
+        services, who, drafting.show, services, crisis, kind, language, who.user_id, failing="show the template"
+    )
 
 
 TEMPLATE_USAGE = (
@@ -121,19 +135,6 @@ TEMPLATE_USAGE = (
     "`acknowledgement`, `apology`, `resolution`, `offline` and `holding`; languages are tags "
     "such as `nl`, `fy`, `ru`, `zh`, `id`, `pt-BR`."
 )
-
-
-def show_template(
-    services: Services, who: Interaction, crisis_id: int, kind: Kind | None, language: str | None
-) -> None:
-    """Post a filled template in the war room (the kind the crisis needs next if none is given)."""
-    crisis = services.crises.get(crisis_id)
-    if crisis is None:
-        return
-    try:
-        drafting.show(services, crisis, kind or drafting.next_kind(services, crisis), language, who.user_id)
-    except SlackError as error:
-        tell(services, who, notices.note(error.could_not("show the template")))
 
 
 def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -167,14 +168,14 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
             ),
         )
         return
-    refusal = closing.reopen_refusal(
+    refusal = reopening.reopen_refusal(
         services, crisis, who.user_id, reason, in_war_room=who.channel_id == crisis.channel_id
     )
     if refusal:
         reply(ack, notices.note(refusal))
         return
+    accept(services, who, "reopen", crisis=crisis.id, reason=reason)
     ack()
-    defer_answer(services, who, closing.reopen, services, crisis, actor=who.user_id, reason=reason)
 
 
 def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:

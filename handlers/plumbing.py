@@ -18,7 +18,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk.models.views import View
 
-from bot import clock
+from bot import clock, publish
+from bot.flows import inbox
 from bot.model import Crisis
 from bot.services import Services
 from bot.slack import ids
@@ -39,6 +40,7 @@ class Interaction:
     channel_id: str | None
     trigger_id: str | None
     response_url: str | None
+    request_key: str  # what Slack sent the request as: a submission's view, else its trigger
     message_ts: str | None = None  # the message whose button was clicked
     view: dict[str, Any] | None = None  # the modal a button in a modal belongs to
     subject: Subject | None = None  # what the request is about, resolved by the middleware
@@ -50,13 +52,19 @@ class Interaction:
         channel = body.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
         container = body.get("container") or {}
+        view = body.get("view") if isinstance(body.get("view"), dict) else None
+        if body.get("type") == "view_submission" and view:
+            request_key = f"view:{view.get('id')}"
+        else:
+            request_key = f"trigger:{body.get('trigger_id') or uuid.uuid4().hex}"
         return cls(
             user_id=user_id or "",
             channel_id=channel_id or container.get("channel_id"),
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
+            request_key=request_key,
             message_ts=container.get("message_ts"),
-            view=body.get("view") if isinstance(body.get("view"), dict) else None,
+            view=view,
             subject=subject,
         )
 
@@ -67,7 +75,8 @@ class Interaction:
 
     @property
     def ref(self) -> Any:
-        """The typed reference of the button or modal (raises ValueError for a forged one)."""
+        """The typed reference of the button or modal (the middleware has already turned away a
+        request whose reference cannot be read or names nothing that exists)."""
         assert self.subject is not None, "the subject middleware runs before every listener"
         return self.subject.ref
 
@@ -77,23 +86,36 @@ class Subject:
     nothing it does not need): the reference the bot put in a button's value or a modal's
     private_metadata, typed by bot.slack.ids, and the crisis it names or, for a slash command,
     the crisis whose war room it runs in. Work deferred past the ack reads the store again,
-    since the crisis may have changed meanwhile."""
+    since the crisis may have changed meanwhile.
+
+    What a reference names is only a claim: `problem` turns away what cannot be read or no
+    longer exists, and each flow then authorizes against the crisis it really touches."""
 
     def __init__(self, services: Services, body: dict[str, Any]) -> None:
         self.services = services
         self.body = body
 
+    @property
+    def is_form(self) -> bool:
+        return self.body.get("type") == "view_submission"
+
     @cached_property
     def ref(self) -> Any:
+        """The typed reference; ids.Unreadable for one the bot cannot have written (a template
+        in a language it has no templates in included), ValueError for an action or form the
+        bot does not have."""
         body = self.body
+        ref = None
         if body.get("type") == "block_actions" and body.get("actions"):
             action = body["actions"][0]
             value = action.get("value") or (action.get("selected_option") or {}).get("value")
-            return ids.load(ids.ACTION_REFS[ids.Action.parse(action.get("action_id", ""))], value)
-        view = body.get("view") if body.get("type") == "view_submission" else None
-        if isinstance(view, dict):
-            return ids.load(ids.CALLBACK_REFS[ids.Callback(view.get("callback_id"))], view.get("private_metadata"))
-        return None
+            ref = ids.load(ids.ACTION_REFS[ids.Action.parse(action.get("action_id") or "")], value)
+        elif self.is_form and isinstance(body.get("view"), dict):
+            kind = ids.CALLBACK_REFS[ids.Callback(body["view"].get("callback_id"))]
+            ref = ids.load(kind, body["view"].get("private_metadata")) if kind else None
+        if isinstance(ref, ids.TemplateRef) and ref.language not in self.services.templates.languages():
+            raise ids.Unreadable(f"no templates in {ref.language!r}")
+        return ref
 
     @cached_property
     def crisis(self) -> Crisis | None:
@@ -111,6 +133,33 @@ class Subject:
         crisis_id = getattr(ref, "crisis", None)
         return crises.get(crisis_id) if isinstance(crisis_id, int) else None
 
+    @cached_property
+    def problem(self) -> str | None:
+        """Why nothing this request asks can be done, in plain words: a button or form the bot
+        does not have (any more), a value it cannot read, or a crisis, draft or follow-up that
+        does not exist. None when the request can go on to its listener."""
+        try:
+            ref = self.ref
+        except ids.Unreadable:
+            return notices.cannot_read(form=self.is_form)
+        except (KeyError, ValueError):  # an action_id or callback_id that is not the bot's
+            return notices.no_longer_available(form=self.is_form)
+        named = _NAMED.get(type(ref))
+        if named is not None and self.crisis is None:
+            return notices.gone(named, form=self.is_form)
+        return None
+
+
+# What each kind of reference names (through which the crisis is found), to say it is gone.
+_NAMED: dict[type, str] = {
+    ids.StepRef: "crisis",
+    ids.CrisisRef: "crisis",
+    ids.TemplateRef: "crisis",
+    ids.CloseRef: "crisis",
+    ids.DraftRef: "draft",
+    ids.FollowUpRef: "follow-up",
+}
+
 
 def subject_of(context: BoltContext) -> Subject:
     return context["subject"]  # type: ignore[no-any-return]
@@ -121,26 +170,40 @@ def services_of(context: BoltContext) -> Services:
 
 
 def tell(services: Services, who: Interaction, message: Message) -> None:
-    """An ephemeral answer to the person who acted: through the response_url when the request
-    has one, else by DM. Failing to answer is logged, never raised."""
-    try:
-        if who.response_url:
-            services.slack.respond(who.response_url, message)
-        else:
-            services.slack.post(who.user_id, message)
-    except SlackError as error:
-        log.warning("could not answer %s: %s", who.user_id, error)
+    """An ephemeral answer to the person who acted (bot.publish.answer)."""
+    publish.answer(services, who.user_id, who.response_url, message)
+
+
+def accept(services: Services, who: Interaction, work: str, **args: Any) -> None:
+    """Store what the person asked for before the ack goes out, and carry it out after it,
+    telling them privately what the flow answers (bot.flows.inbox): a process that dies right
+    after acknowledging loses nothing."""
+    inbox.accept(services, work, key=who.request_key, user=who.user_id, reply_url=who.response_url, **args)
 
 
 def defer_answer(
-    services: Services, who: Interaction, work: Callable[..., str | None], *args: Any, **kwargs: Any
+    services: Services,
+    who: Interaction,
+    work: Callable[..., str | None],
+    *args: Any,
+    failing: str = "do that",
+    **kwargs: Any,
 ) -> None:
     """Run a domain call after the ack and tell the person what it answers, privately. Flows
     answer in words (a refusal or a result, already escaped); None means the change speaks for
-    itself in the channel. The notice around the words is built here, in the view."""
+    itself in the channel. A Slack failure is told too ("I could not `failing`: …"), and so is
+    a bug, with a reference: never a silent nothing. The notice around the words is built
+    here, in the view."""
 
     def run() -> None:
-        answer = work(*args, **kwargs)
+        try:
+            answer = work(*args, **kwargs)
+        except SlackError as error:
+            log.warning("%s failed: %s", getattr(work, "__name__", work), error)
+            answer = error.could_not(failing)
+        except Exception:
+            tell(services, who, _went_wrong(f"deferred {getattr(work, '__name__', work)}"))
+            return
         if answer is not None:
             tell(services, who, notices.note(answer))
 
@@ -166,7 +229,12 @@ def open_when_ready(services: Services, who: Interaction, build: Callable[[], Vi
     opened = open_view_or_explain(services, who, notices.working_modal())
     if opened is None:
         return
-    built = build()
+    try:
+        built = build()
+    except SlackError as error:
+        built = notices.note(error.could_not("prepare the form") + " Close it and try again.")
+    except Exception:  # the "Working…" view must never be left spinning
+        built = _went_wrong(f"building the form for {who.user_id}")
     try:
         services.slack.update_view(opened["id"], built if isinstance(built, View) else notices.notice_modal(built))
     except SlackError as error:
@@ -182,25 +250,27 @@ def guarded(listener: Listener) -> Listener:
         try:
             listener(ack, body, context)
         except Exception:
-            reference = uuid.uuid4().hex[:8]
-            log.exception("listener %s failed (reference %s)", listener.__name__, reference)
+            message = _went_wrong(f"listener {listener.__name__}")
             if ack.response is None:
                 ack()
-            tell(
-                services_of(context),
-                Interaction.of(body),
-                Message(
-                    text=f"😞 Something went wrong on our side (reference `{reference}`). "
-                    "Nothing you entered is lost: try again in a moment, or ask an admin to check the bot's log."
-                ),
-            )
+            tell(services_of(context), Interaction.of(body), message)
 
     return run
 
 
+def _went_wrong(what: str) -> Message:
+    """The answer to a bug: logged with a reference the person can quote, told in plain words."""
+    reference = uuid.uuid4().hex[:8]
+    log.exception("%s failed (reference %s)", what, reference)
+    return Message.section(
+        f"😞 Something went wrong on our side (reference `{reference}`). "
+        "Nothing you entered is lost: try again in a moment, or ask an admin to check the bot's log."
+    )
+
+
 def install_middleware(app: App, services: Services) -> None:
-    """Give every listener the services and the request's subject, and drop requests Slack
-    already delivered once."""
+    """Give every listener the services and the request's subject, drop requests Slack
+    already delivered once, and answer those whose subject cannot be acted on at all."""
 
     @app.middleware
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
@@ -227,3 +297,17 @@ def install_middleware(app: App, services: Services) -> None:
             return BoltResponse(status=200, body="")
         next()
         return None
+
+    @app.middleware
+    def refuse_what_cannot_be_done(body: dict, context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        """A click or submission whose subject is unreadable or gone is answered here, in plain
+        words: a form in the modal itself, a click privately after the ack. No listener runs,
+        and Bolt never answers 404 for an action_id the bot no longer has."""
+        problem = subject_of(context).problem
+        if problem is None:
+            next()
+            return None
+        if body.get("type") == "view_submission":
+            return BoltResponse(status=200, body={"response_action": "update", "view": notices.notice_form(problem)})
+        services.defer(tell, services, Interaction.of(body), notices.note(problem))
+        return BoltResponse(status=200, body="")

@@ -7,19 +7,17 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, drafting, opening, step_changes, updates, war_room_setup
-from bot.model import Crisis, Step
+from bot.flows import closing, drafting, opening, updates, war_room_setup
+from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
 from bot.services import Services
-from bot.slack import ids
-from bot.slack.gateway import SlackError
 from bot.slack.ids import Callback, Field
 from bot.templates import Kind
 from bot.views import notices
 from bot.views.forms import read_values
 from bot.words.text import clean
-from handlers.plumbing import Interaction, defer_answer, guarded, services_of, subject_of, tell
+from handlers.plumbing import Interaction, accept, defer_answer, guarded, services_of, subject_of, tell
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +41,7 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors={Field.TITLE.value: refusal})
         return
     outcome = opening.submit(
-        services,
-        read_values(view),
-        opener_id=body["user"]["id"],
-        request_key=f"view:{view['id']}",
-        context=subject_of(context).ref,
-        at=clock.now(),
+        services, read_values(view), opener_id=body["user"]["id"], view_id=view["id"], at=clock.now()
     )
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)
@@ -66,78 +59,57 @@ def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
     if problem:
         ack(response_action="errors", errors={Field.REASON.value: problem})
         return
-    ack()
-    who = Interaction.of(body)
-    defer_answer(
-        services,
-        who,
-        step_changes.move_step,
-        services,
-        ref.crisis,
-        Step(ref.step),
-        Move.SKIP,
-        actor=who.user_id,
-        reason=reason,
+    accept(
+        services, Interaction.of(body), "step", crisis=ref.crisis, step=ref.step, move=Move.SKIP.value, reason=reason
     )
+    ack()
 
 
 @guarded
 def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
-    ref = subject_of(context).ref
+    ref, crisis = subject_of(context).ref, subject_of(context).crisis
     text = clean(read_values(body["view"]).get(Field.DRAFT_TEXT.value))
-    crisis = subject_of(context).crisis
     if not text:
         ack(response_action="errors", errors={Field.DRAFT_TEXT.value: "Write the reply first."})
         return
-    if crisis is None or not crisis.is_open:
-        ack(
-            response_action="errors",
-            errors={Field.DRAFT_TEXT.value: "This crisis is closed: its replies can no longer be drafted."},
-        )
+    refusal = drafting.draft_refusal(services, crisis, body["user"]["id"])  # the crisis the form names, as stored
+    if refusal:
+        ack(response_action="errors", errors={Field.DRAFT_TEXT.value: refusal})
         return
+    # Stored under the submission's view: Slack resending it drafts once.
+    accept(services, Interaction.of(body), "draft", crisis=crisis.id, kind=ref.kind, language=ref.language, text=text)
     ack()
-    if services.seen_requests.first_time(
-        f"draft:{body['view']['id']}", now=clock.now()
-    ):  # a resent submission drafts once
-        services.defer(_submit_draft, services, Interaction.of(body), crisis, ref, text)
-
-
-def _submit_draft(services: Services, who: Interaction, crisis: Crisis, ref: ids.TemplateRef, text: str) -> None:
-    try:
-        drafting.submit_draft(services, crisis, Kind(ref.kind), ref.language, text, author=who.user_id)
-    except SlackError as error:
-        tell(
-            services,
-            who,
-            notices.note(f"Your draft is saved, but I could not post it for approval: {error.explain()}."),
-        )
 
 
 @guarded
 def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     ref, crisis = subject_of(context).ref, subject_of(context).crisis
-    if crisis is None:
-        ack()
+    actor = body["user"]["id"]
+    refusal = drafting.reply_refusal(services, crisis, actor)  # the crisis the form names, as stored
+    if refusal:
+        ack(response_action="errors", errors={Field.CUSTOMER.value: refusal})
         return
     typed = drafting.read_details(read_values(body["view"]))
     if typed.errors:
         ack(response_action="errors", errors=typed.errors)
         return
-    drafting.save_details(services, crisis, typed, actor=body["user"]["id"])
+    drafting.save_details(services, crisis, typed, actor=actor)
     ack()
-    if ref.channel and ref.ts:
-        updated = services.crises.get(ref.crisis)
-        services.defer(
+    if ref.ts:  # the reply the form was opened from; switch checks the bot's record that it is one
+        defer_answer(
+            services,
+            Interaction.of(body),
             drafting.switch,
             services,
-            updated,
+            services.crises.get(crisis.id),
             Kind(ref.kind),
             ref.language,
-            body["user"]["id"],
-            channel=ref.channel,
+            actor,
+            channel=crisis.channel_id or "",
             ts=ref.ts,
+            failing="show the reply with the new details",
         )
 
 
@@ -149,11 +121,8 @@ def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
     if not note_text:
         ack(response_action="errors", errors={Field.NOTE.value: "Say what should change, so the author can fix it."})
         return
+    accept(services, Interaction.of(body), "decide", draft=ref.draft, approve=False, note=note_text)
     ack()
-    who = Interaction.of(body)
-    defer_answer(
-        services, who, drafting.decide, services, ref.draft, actor=who.user_id, approve=False, note_text=note_text
-    )
 
 
 @guarded

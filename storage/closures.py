@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bot.model import Closure, FollowUp, FollowUpState, Status
+from bot.model import Closure, FollowUp, FollowUpState, Role, Status
 from storage.database import Store
+from storage.inbox import settle
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
@@ -106,8 +107,13 @@ class ClosureRepository:
         return closure
 
     def archived(self, closure_id: int, *, at: int) -> None:
+        """The war room is archived: a reopening must bring it back (a bot cannot unarchive)."""
         with self.store.write() as db:
             db.execute("update closures set archived_at = ? where id = ?", [at, closure_id])
+            db.execute(
+                "update crises set archived_room = channel_id where id = (select crisis_id from closures where id = ?)",
+                [closure_id],
+            )
 
     def awaiting_archive(self) -> list[Closure]:
         """Closures that asked to archive the war room, not archived yet, of crises still closed."""
@@ -119,16 +125,33 @@ class ClosureRepository:
         return [_closure(row) for row in rows]
 
     def reopen(
-        self, crisis_id: int, *, by: str, at: int, reason: str, posts: Callable[[ReopenFacts], Posts] = lambda f: ()
+        self,
+        crisis_id: int,
+        *,
+        by: str,
+        at: int,
+        reason: str,
+        response_url: str | None = None,
+        posts: Callable[[ReopenFacts], Posts] = lambda f: (),
+        request: str | None = None,
     ) -> bool:
         """Reopen a closed crisis, enqueueing in the same transaction what `posts` says the
-        reopening publishes; False when it was not closed. Its closures stay on record."""
+        reopening publishes and settling the `request` that asked for it (storage.inbox);
+        False when it was not closed. Its closures stay on record. The reopener joins the
+        crisis and, like an opener, hears (at `response_url`) how its war room comes back."""
         with self.store.write() as db:
             changed = db.execute(
-                "update crises set status = ?, closed_at = null where id = ? and status = ?",
-                [Status.OPEN.value, crisis_id, Status.CLOSED.value],
+                """update crises set status = ?, closed_at = null, reopened_by = ?,
+                       response_url = coalesce(?, response_url) where id = ? and status = ?""",
+                [Status.OPEN.value, by, response_url, crisis_id, Status.CLOSED.value],
             ).rowcount
             if changed == 1:
+                db.execute(
+                    "insert or ignore into participants (crisis_id, user_id, role) values (?, ?, ?)",
+                    [crisis_id, by, Role.MEMBER.value],
+                )
+                if request:
+                    settle(db, request, now=at)
                 event_id = record_event(db, crisis_id, at=at, actor=by, kind="reopened", detail={"reason": reason})
                 channel = db.execute("select channel_id from crises where id = ?", [crisis_id]).fetchone()[0]
                 for key, where in posts(ReopenFacts(event_id, channel)):
@@ -143,17 +166,18 @@ class ClosureRepository:
         rows = list(self.store.db["closures"].rows_where("crisis_id = ?", [crisis_id], order_by="id desc", limit=1))
         return _closure(rows[0]) if rows else None
 
-    def search(self, words: str, *, limit: int, any_term: bool) -> list[Closure]:
+    def search(self, words: str, *, any_term: bool, limit: int | None = None) -> Iterator[Closure]:
         """The closures that best match `words` (FTS5, ranked by bm25), most relevant first:
         containing all the words, or with `any_term` any of them. Words are quoted, so nobody's
-        query is read as FTS syntax."""
+        query is read as FTS syntax. Read lazily: the caller stops when it has enough."""
         quoted = ['"' + word.replace('"', '""') + '"' for word in words.split()]
         query = (" OR " if any_term else " ").join(quoted)
-        return [_closure(row) for row in self.store.db["closures"].search(query, limit=limit)]
+        return (_closure(row) for row in self.store.db["closures"].search(query, limit=limit))
 
-    def latest_lessons(self, *, limit: int) -> list[Closure]:
+    def latest_lessons(self, *, limit: int | None = None) -> Iterator[Closure]:
+        """The latest closures first, read lazily."""
         rows = self.store.db["closures"].rows_where(order_by="closed_at desc, id desc", limit=limit)
-        return [_closure(row) for row in rows]
+        return (_closure(row) for row in rows)
 
     def of_category(self, category: str, *, excluding: int, limit: int) -> list[Closure]:
         """The latest closure of each recently closed crisis of this category."""
@@ -183,8 +207,9 @@ class ClosureRepository:
         rows = list(self.store.db["followups"].rows_where("id = ?", [followup_id]))
         return _followup(rows[0]) if rows else None
 
-    def finish_followup(self, followup_id: int, *, by: str, at: int) -> FollowUp | None:
-        """Mark an open follow-up done; None when it was already done."""
+    def finish_followup(self, followup_id: int, *, by: str, at: int, request: str | None = None) -> FollowUp | None:
+        """Mark an open follow-up done, settling the `request` that asked for it (storage.inbox);
+        None when it was already done."""
         with self.store.write() as db:
             changed = db.execute(
                 "update followups set state = ?, done_by = ?, done_at = ? where id = ? and state = ?",
@@ -192,6 +217,8 @@ class ClosureRepository:
             ).rowcount
             if changed != 1:
                 return None
+            if request:
+                settle(db, request, now=at)
             followup = self.followup(followup_id)
             assert followup is not None
             record_event(

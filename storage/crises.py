@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from sqlite_utils import Database
+
 from bot.model import (
     Category,
     Crisis,
@@ -21,6 +23,7 @@ from bot.model import (
     StepState,
 )
 from storage.database import Store
+from storage.inbox import settle
 from storage.liveness import alive, me
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
@@ -45,6 +48,14 @@ class OwnerChange:
     event_id: int
     channel: str | None  # the war room
     new_owner: str
+
+
+@dataclass(frozen=True)
+class MoveFacts:
+    """What leaving an archived war room for a new one stored, for deciding what it publishes."""
+
+    event_id: int
+    previous_channel: str  # the archived war room (the new one does not exist yet)
 
 
 @dataclass(frozen=True)
@@ -125,8 +136,63 @@ class CrisisRepository:
         return self._by("id", crisis_id)
 
     def by_channel(self, channel_id: str) -> Crisis | None:
-        """The crisis whose war room is this channel, if any."""
-        return self._by("channel_id", channel_id)
+        """The crisis whose war room is this channel, or was before it moved on to a new one."""
+        crisis = self._by("channel_id", channel_id)
+        if crisis is None:
+            row = self.store.db.execute("select crisis_id from war_rooms where channel_id = ?", [channel_id]).fetchone()
+            crisis = self.get(row[0]) if row else None
+        return crisis
+
+    # A reopened crisis whose war room closing archived: back in it, or on to a new one.
+
+    def rooms_to_restore(self, *, reopened_before: int) -> list[Crisis]:
+        """Open crises whose war room is still archived, reopened before `reopened_before` (a
+        crash interrupted bringing it back; a younger one is probably being brought back now)."""
+        rows = self.store.db.query(
+            """select c.* from crises c where c.status = ? and c.archived_room is not null
+                 and (select max(at) from events e where e.crisis_id = c.id and e.kind = 'reopened') < ?
+               order by c.id""",
+            [Status.OPEN.value, reopened_before],
+        )
+        return [self._crisis(row) for row in rows]
+
+    def unarchived(self, crisis_id: int, *, archived: str, redo: tuple[str, ...], at: int) -> bool:
+        """The archived war room is back: its set-up `redo` tasks run again (archiving removed
+        everyone, so they are invited again). False when another worker brought it back first."""
+        with self.store.write() as db:
+            if not _room_back(db, crisis_id, archived):
+                return False
+            db.execute(
+                f"delete from setup_tasks where crisis_id = ? and task in ({','.join('?' * len(redo))})",
+                [crisis_id, *redo],
+            )
+            record_event(db, crisis_id, at=at, actor=None, kind="war_room_unarchived", detail={"channel": archived})
+            return True
+
+    def moved(self, crisis_id: int, *, archived: str, at: int, posts: Callable[[MoveFacts], Posts]) -> bool:
+        """Leave the archived war room for a new one, which the set-up makes from scratch: the
+        old room is kept as a former war room (it still leads to the crisis) and the posts
+        `posts` says the move calls for are enqueued, all in one transaction. A compare-and-set
+        on the archived room: False when another worker got there first, so a retry, a double
+        click or a crash never gives two new war rooms."""
+        with self.store.write() as db:
+            if not _room_back(db, crisis_id, archived):
+                return False
+            db.execute(
+                "insert or ignore into war_rooms (channel_id, crisis_id, left_at) values (?, ?, ?)",
+                [archived, crisis_id, at],
+            )
+            db.execute(
+                """update crises set previous_channel_id = channel_id, previous_channel_name = channel_name,
+                       channel_id = null, channel_name = null, header_ts = null, checklist_ts = null,
+                       rendered_checklist = null, rendered_header = null where id = ?""",
+                [crisis_id],
+            )
+            db.execute("delete from setup_tasks where crisis_id = ?", [crisis_id])
+            event_id = record_event(db, crisis_id, at=at, actor=None, kind="war_room_moved", detail={"from": archived})
+            for key, where in posts(MoveFacts(event_id, archived)):
+                enqueue(db, key, where, now=at)
+            return True
 
     def open_crises(self) -> list[Crisis]:
         """Open crises, most severe first, then oldest first."""
@@ -148,7 +214,9 @@ class CrisisRepository:
         being worked on (or its worker died) nor waiting out a back-off. Failed ones wait for a
         person's retry."""
         rows = self.store.db["crises"].rows_where(
-            "status = ? and setup_state = ?", [Status.OPEN.value, SetupState.PENDING.value], order_by="id"
+            "status = ? and setup_state = ? and coalesce(setup_retry_at, 0) <= ?",
+            [Status.OPEN.value, SetupState.PENDING.value, now],
+            order_by="id",
         )
         return [self._crisis(r) for r in rows if _lease_free(r, now)]
 
@@ -195,7 +263,7 @@ class CrisisRepository:
 
     def claim_setup(self, crisis_id: int, *, now: int, lease_seconds: int) -> bool:
         """Take the set-up lease if it is free, expired or held by a process that died; False if
-        a live worker holds it."""
+        a live worker holds it. A back-off is no lease: a person's retry runs at once."""
         with self.store.write() as db:
             row = db.execute("select lease_until, lease_holder from crises where id = ?", [crisis_id]).fetchone()
             if row is None or not _lease_free({"lease_until": row[0], "lease_holder": row[1]}, now):
@@ -207,19 +275,37 @@ class CrisisRepository:
             return True
 
     def release_setup(
-        self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None
+        self, crisis_id: int, *, state: SetupState, error: str | None, retry_at: int | None = None, failures: int = 0
     ) -> None:
-        """End a set-up run; `retry_at` keeps the scheduler from retrying before then."""
+        """End a set-up run; `retry_at` keeps the scheduler from retrying before then, after
+        `failures` passing failures in a row."""
         with self.store.write() as db:
             db.execute(
-                "update crises set lease_until = ?, lease_holder = null, setup_state = ?, setup_error = ? where id = ?",
-                [retry_at, state.value, error, crisis_id],
+                """update crises set lease_until = null, lease_holder = null, setup_state = ?, setup_error = ?,
+                       setup_retry_at = ?, setup_failures = ? where id = ?""",
+                [state.value, error, retry_at, failures, crisis_id],
             )
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
         """Finished set-up tasks, each with the details it stored (ids, failed invitees...)."""
-        rows = self.store.db["setup_tasks"].rows_where("crisis_id = ?", [crisis_id])
+        rows = self.store.db["setup_tasks"].rows_where("crisis_id = ? and done_at is not null", [crisis_id])
         return {row["task"]: json.loads(row["detail"] or "{}") for row in rows}
+
+    def start_task(self, crisis_id: int, task: str, *, at: int) -> int | None:
+        """Record that a set-up task is about to call Slack. Returns when an earlier try at it
+        started, if one did and never finished: what it did may be in Slack already."""
+        with self.store.write() as db:
+            row = db.execute(
+                "select started_at from setup_tasks where crisis_id = ? and task = ? and done_at is null",
+                [crisis_id, task],
+            ).fetchone()
+            if row is not None:
+                return row[0]  # type: ignore[no-any-return]
+            db.execute(
+                "insert or ignore into setup_tasks (crisis_id, task, started_at) values (?, ?, ?)",
+                [crisis_id, task, at],
+            )
+            return None
 
     def task_done(
         self, crisis_id: int, task: str, *, at: int, lease_until: int, detail: dict | None = None, **columns: Any
@@ -234,8 +320,9 @@ class CrisisRepository:
                 [lease_until, *columns.values(), crisis_id],
             )
             db.execute(
-                "insert or replace into setup_tasks (crisis_id, task, done_at, detail) values (?, ?, ?, ?)",
-                [crisis_id, task, at, json.dumps(detail or {})],
+                """insert into setup_tasks (crisis_id, task, started_at, done_at, detail) values (?, ?, ?, ?, ?)
+                   on conflict (crisis_id, task) do update set done_at = excluded.done_at, detail = excluded.detail""",
+                [crisis_id, task, at, at, json.dumps(detail or {})],
             )
 
     def rendered(self, crisis_id: int, *, checklist: str | None = None, header: str | None = None) -> None:
@@ -274,10 +361,19 @@ class CrisisRepository:
         with self.store.write() as db:
             db.execute("update crises set checklist_ts = ? where id = ?", [ts, crisis_id])
 
-    def plan_channel_name(self, crisis_id: int, name: str) -> None:
-        """Remember the channel name about to be created, before asking Slack for it."""
+    def plan_channel_name(self, crisis_id: int, name: str) -> bool:
+        """Remember the channel name about to be created, before asking Slack for it, so a set-up
+        whose answer never came can find and adopt the channel. False when another crisis
+        planned that name and has no channel yet: it may be creating it right now, and two
+        crises must never adopt the same channel."""
         with self.store.write() as db:
+            planned = db.execute(
+                "select 1 from crises where channel_name = ? and channel_id is null and id != ?", [name, crisis_id]
+            ).fetchone()
+            if planned:
+                return False
             db.execute("update crises set channel_name = ? where id = ?", [name, crisis_id])
+            return True
 
     def set_reply_details(self, crisis_id: int, details: ReplyDetails, customer: str, *, actor: str, at: int) -> None:
         """Store what replies are filled with (and the customer's handle), on the record."""
@@ -315,13 +411,17 @@ class CrisisRepository:
         actor: str,
         at: int,
         posts: Callable[[OwnerChange], Posts] = lambda change: (),
+        request: str | None = None,
     ) -> Crisis | None:
         """Hand ownership over, enqueueing in the same transaction the posts `posts` says the
-        hand-over calls for; returns the updated crisis, or None if it was already theirs."""
+        hand-over calls for and settling the `request` that asked for it (storage.inbox);
+        returns the updated crisis, or None if it was already theirs."""
         with self.store.write() as db:
             crisis = self._by("id", crisis_id)
             if crisis is None or crisis.owner_id == new_owner:
                 return None
+            if request:
+                settle(db, request, now=at)
             db.execute("update crises set owner_id = ? where id = ?", [new_owner, crisis_id])
             self.add_participant(crisis_id, new_owner, Role.OWNER)
             event_id = record_event(
@@ -355,8 +455,21 @@ class CrisisRepository:
         return [r["user_id"] for r in rows]
 
 
+def _room_back(db: Database, crisis_id: int, archived: str) -> bool:
+    """Claim bringing back the archived war room of an open crisis (compare-and-set), and mark
+    its set-up unfinished so that what the room now needs is done, also after a crash."""
+    return (
+        db.execute(
+            "update crises set archived_room = null, setup_state = ?, setup_error = null"
+            " where id = ? and status = ? and archived_room = ?",
+            [SetupState.PENDING.value, crisis_id, Status.OPEN.value, archived],
+        ).rowcount
+        == 1
+    )
+
+
 def _lease_free(row: dict, now: int) -> bool:
-    """No lease, an expired one, or one whose holder died (after a retry back-off: no holder)."""
+    """No lease, an expired one, or one whose holder died."""
     return row["lease_until"] is None or row["lease_until"] < now or not alive(row["lease_holder"])
 
 
@@ -385,6 +498,7 @@ def crisis_from_row(row: dict) -> Crisis:
         closed_at=row["closed_at"],
         setup_state=SetupState(row["setup_state"]),
         setup_error=row["setup_error"],
+        setup_failures=row.get("setup_failures") or 0,
         reply=ReplyDetails(
             what_happened=row.get("reply_what_happened") or "",
             resolution=row.get("reply_resolution") or "",
@@ -394,4 +508,8 @@ def crisis_from_row(row: dict) -> Crisis:
             facts_link=row.get("reply_facts_link") or "",
             taken_down=bool(row.get("reply_taken_down")),
         ),
+        archived_room=row.get("archived_room"),
+        previous_channel_id=row.get("previous_channel_id"),
+        previous_channel_name=row.get("previous_channel_name"),
+        reopened_by=row.get("reopened_by"),
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.model import Draft, DraftState
 from storage.database import Store
+from storage.inbox import settle
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
@@ -14,8 +15,13 @@ class DraftRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def create(self, crisis_id: int, *, kind: str, language: str, text: str, author: str, at: int) -> Draft:
+    def create(
+        self, crisis_id: int, *, kind: str, language: str, text: str, author: str, at: int, request: str | None = None
+    ) -> Draft:
+        """Store a draft, settling the `request` (storage.inbox) that submitted it."""
         with self.store.write() as db:
+            if request:
+                settle(db, request, now=at)
             draft_id = db.execute(
                 """insert into drafts (crisis_id, kind, language, text, author_id, state, created_at)
                    values (?, ?, ?, ?, ?, ?, ?)""",
@@ -57,10 +63,12 @@ class DraftRepository:
         at: int,
         note: str | None = None,
         posts: Callable[[Draft], Posts] = lambda draft: (),
+        request: str | None = None,
     ) -> Draft | None:
         """Approve a pending draft or ask for changes, recorded on the crisis's timeline with the
-        posts `posts` says the decision calls for. None when it was already decided (two
-        approvers clicking at once make one decision)."""
+        posts `posts` says the decision calls for and settling the `request` that made it
+        (storage.inbox). None when it was already decided (two approvers clicking at once make
+        one decision)."""
         with self.store.write() as db:
             cursor = db.execute(
                 "update drafts set state = ?, decided_by = ?, decided_at = ?, note = ? where id = ? and state = ?",
@@ -68,6 +76,8 @@ class DraftRepository:
             )
             if cursor.rowcount != 1:
                 return None
+            if request:
+                settle(db, request, now=at)
             draft = self.get(draft_id)
             assert draft is not None
             for key, where in posts(draft):

@@ -1,4 +1,9 @@
-"""Claims on posts that must go out exactly once (nudges, digests), shared by every process."""
+"""Claims on posts that must go out exactly once (nudges, digests), shared by every process.
+
+A post is `pending` (enqueued with its cause), `sending` (claimed by a process), `retry` (an
+attempt failed for now, and may have reached Slack all the same), or settled: `sent`, `failed`
+(given up on) or `skipped`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from storage.liveness import alive, me
 
 class Claim(StrEnum):
     NEW = "new"  # nobody tried yet: the caller owns the post now
-    STALE = "stale"  # a claim older than the timeout: its process probably died mid-way
+    STALE = "stale"  # tried before (its process died mid-way, or it failed for now): it may be in Slack
     BUSY = "busy"  # another process is posting it right now
     DONE = "done"  # already posted (or given up on)
 
@@ -54,18 +59,17 @@ class Outbox:
                 )
                 return Claimed(Claim.NEW)
             state, claimed_at, claimed_by = row
-            if state == "pending":  # enqueued with its cause, never tried
-                db.execute(
-                    "update outbox set state = 'sending', claimed_at = ?, claimed_by = ? where key = ?",
-                    [now, me(), key],
-                )
-                return Claimed(Claim.NEW)
-            if state != "sending":
+            if state not in ("pending", "sending", "retry"):
                 return Claimed(Claim.DONE)
-            if claimed_at > now - stale_after and alive(claimed_by):
+            if state == "sending" and claimed_at > now - stale_after and alive(claimed_by):
                 return Claimed(Claim.BUSY)
-            db.execute("update outbox set claimed_at = ?, claimed_by = ? where key = ?", [now, me(), key])
-            return Claimed(Claim.STALE, claimed_at)
+            db.execute(
+                "update outbox set state = 'sending', claimed_at = ?, claimed_by = ?, error = null where key = ?",
+                [now, me(), key],
+            )
+            # Enqueued with its cause and never tried, or tried before by a process that died or
+            # that failed for now (and may have posted it all the same).
+            return Claimed(Claim.NEW) if state == "pending" else Claimed(Claim.STALE, claimed_at)
 
     def sent(self, key: str, *, ts: str, now: int) -> None:
         with self.store.write() as db:
@@ -101,23 +105,35 @@ class Outbox:
         return row[0] if row else None
 
     def unfinished(self, *, pending_before: int, sending_before: int, limit: int = 200) -> list[str]:
-        """Keys enqueued but not posted: pending since before `pending_before`, or claimed before
-        `sending_before` by a process that never finished (its claim is stale)."""
+        """Keys enqueued but not posted: pending since before `pending_before`, claimed before
+        `sending_before` by a process that never finished (its claim is stale), or failed for now."""
         rows = self.store.db.execute(
-            "select key, state, claimed_at, claimed_by from outbox where state in ('pending', 'sending') order by claimed_at"
+            "select key, state, claimed_at, claimed_by from outbox where state in ('pending', 'sending', 'retry')"
+            " order by claimed_at"
         )
         unfinished = [
             key
             for key, state, claimed_at, claimed_by in rows
-            if claimed_at < (pending_before if state == "pending" else sending_before) or not alive(claimed_by)
+            if state == "retry"
+            or claimed_at < (pending_before if state == "pending" else sending_before)
+            or not alive(claimed_by)
         ]
         return unfinished[:limit]
 
-    def release(self, key: str) -> None:
-        """Put back a post that failed for now: pending again, so the next attempt (its job, or
-        the sweep) makes it."""
+    def release(self, key: str, *, error: str) -> None:
+        """Put back a post that failed (Slack's `error`), for the next attempt (its job, or the
+        sweep). Its answer may have been lost after Slack posted it, so that attempt looks for
+        it first."""
         with self.store.write() as db:
-            db.execute("update outbox set state = 'pending' where key = ? and state = 'sending'", [key])
+            db.execute("update outbox set state = 'retry', error = ? where key = ? and state = 'sending'", [error, key])
+
+    def last_error(self, key: str) -> str | None:
+        """Slack's error code for the latest attempt at a post not made (None once it is posted,
+        or while an attempt is under way)."""
+        row = self.store.db.execute(
+            "select error from outbox where key = ? and state in ('retry', 'failed')", [key]
+        ).fetchone()
+        return row[0] if row else None
 
     def settled(self, keys: Iterable[str]) -> set[str]:
         """Which of these keys were posted, given up on or skipped (a post `pending` or `sending`

@@ -182,7 +182,71 @@ def _v6_reply_facts(db: Database) -> None:
     db["crises"].add_column("reply_taken_down", int)
 
 
-def _v7_updates(db: Database) -> None:
+def _v7_shown(db: Database) -> None:
+    # What the bot showed people, so a click or a submission is checked against the bot's own
+    # records instead of what its payload says: the open forms (where to answer the opener) and
+    # the messages showing a reply template (the only messages a template picker may change).
+    db["open_forms"].create(
+        {"view_id": str, "opener_id": str, "origin_channel_id": str, "response_url": str, "opened_at": int},
+        pk="view_id",
+        not_null={"opener_id", "opened_at"},
+    )
+    db["template_messages"].create(
+        {"channel_id": str, "ts": str, "crisis_id": int, "shown_at": int},
+        pk=("channel_id", "ts"),
+        not_null={"crisis_id", "shown_at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+
+
+def _v8_war_rooms_back(db: Database) -> None:
+    # A reopened crisis gets its archived war room back (unarchived with a user token) or moves
+    # on to a new one (a bot cannot unarchive); the rooms it left keep leading to it.
+    db["crises"].add_column("archived_room", str)  # its war room while closing has it archived
+    db["crises"].add_column("previous_channel_id", str)  # the archived war room the current one continues
+    db["crises"].add_column("previous_channel_name", str)
+    db["crises"].add_column("reopened_by", str)  # told how the war room came back
+    db["war_rooms"].create(
+        {"channel_id": str, "crisis_id": int, "left_at": int},
+        pk="channel_id",
+        not_null={"crisis_id", "left_at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db.execute(
+        """update crises set archived_room = channel_id
+           where status = 'closed' and channel_id is not null and exists (
+               select 1 from closures cl where cl.crisis_id = crises.id and cl.archived_at is not null
+                 and cl.id = (select max(id) from closures where crisis_id = crises.id))"""
+    )
+
+
+def _v9_exactly_once(db: Database) -> None:
+    # A set-up task is recorded when it starts, not only when it is done: one started and never
+    # done may have done its work in Slack (a crash, a lost answer), so its next try looks first.
+    db["setup_tasks"].add_column("started_at", int)
+    # A set-up's retry back-off is not a lease (a person's Retry runs at once), and it grows
+    # with each passing failure in a row.
+    db["crises"].add_column("setup_retry_at", int)
+    db["crises"].add_column("setup_failures", int, not_null_default=0)
+    # What people asked for, stored before the ack and settled by the change that carries it out.
+    db["inbox"].create(
+        {
+            "key": str,
+            "kind": str,
+            "payload": str,
+            "state": str,  # pending | running | done
+            "received_at": int,
+            "claimed_at": int,
+            "claimed_by": str,
+            "done_at": int,
+        },
+        pk="key",
+        not_null={"kind", "payload", "state", "received_at", "claimed_at"},
+    )
+    db["inbox"].create_index(["state"])
+
+
+def _v10_updates(db: Database) -> None:
     # Stakeholder updates: the owner's reports, each promising when the next one comes.
     db["updates"].create(
         {
@@ -254,7 +318,10 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v4_closures,
     _v5_recovery,
     _v6_reply_facts,
-    _v7_updates,
+    _v7_shown,
+    _v8_war_rooms_back,
+    _v9_exactly_once,
+    _v10_updates,
 ]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from bot.model import Status, Step, StepState, StepStatus
 from storage.database import Store
+from storage.inbox import settle
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
@@ -50,12 +51,14 @@ class StepRepository:
         at: int,
         reason: str | None = None,
         posts: Callable[[StepChange], Posts] = lambda change: (),
+        request: str | None = None,
     ) -> StepChange | None:
         """Move a step to `to` if the crisis is open and the step is in one of the `expect`ed
         states, recording the change on the timeline in the same transaction, and enqueue in
-        it the posts that `posts` says the change calls for. Returns the change, or None when
-        someone else changed it first (or the crisis was closed): two clicks at the same moment
-        make exactly one change."""
+        it the posts that `posts` says the change calls for; the `request` that asked for it
+        (storage.inbox) is settled with it. Returns the change, or None when someone else
+        changed it first (or the crisis was closed): two clicks at the same moment make exactly
+        one change."""
         settled = "select count(*) = 4 from steps where crisis_id = ? and state != 'pending'"
         with self.store.write() as db:
             row = db.execute(
@@ -65,6 +68,8 @@ class StepRepository:
             ).fetchone()
             if row is None or StepState(row[0]) not in expect:
                 return None
+            if request:
+                settle(db, request, now=at)
             before = bool(db.execute(settled, [crisis_id]).fetchone()[0])
             db.execute(
                 """update steps set state = ?, reason = ?, changed_by = ?, changed_at = ?, version = version + 1

@@ -3,9 +3,19 @@
 The bot talks to it over real HTTP through slack_sdk (SLACK_API_URL points here). It keeps
 channels, members, messages, pins, views and trigger ids, answers with Slack's ok/error shapes
 (`name_taken`, `already_in_channel`, `expired_trigger_id`, `is_archived`, 429 + Retry-After…),
-records every call, and lets a test inject faults. Requests Slack itself would reject as
-malformed (invalid blocks, a missing text fallback, unknown arguments) are answered with the
-error Slack gives *and* collected in `violations`, which the test fixture asserts is empty.
+records every call, and lets a test inject faults: an error answer, a process killed right
+after Slack did what was asked, or an answer lost after Slack did it (the connection drops, or
+the answer comes after the client gave up). Requests Slack itself would reject as malformed
+(invalid blocks, a missing text fallback, unknown arguments, `limit` over 999 on a list
+method) are answered with the error Slack gives *and* collected in `violations`, which the
+test fixture asserts is empty.
+
+It knows Slack's awkward truths: archiving removes every member, the bot included, and a bot
+token then cannot unarchive (`not_in_channel`): only a person's user token (USER_TOKEN, acting
+as TOKEN_USER) can, and whoever unarchives is the channel's only member afterwards. An invite
+of several people fails as a whole, with one error, when one of them cannot be added: someone
+in another workspace of the organisation (Enterprise Grid, `W…` ids) or an external person
+(Slack Connect).
 """
 
 from __future__ import annotations
@@ -28,10 +38,28 @@ from bot.slack.blockkit import BlockKitError, check_blocks
 
 TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-A0000001-test"
+USER_TOKEN = "xoxp-test-token"  # an admin's user token (SLACK_USER_TOKEN)
 BOT_USER = "UBOT0001"
+TOKEN_USER = "UADM0009"  # the person whose user token USER_TOKEN is
 TEAM = "T0000001"
+OTHER_TEAM = "T0000002"  # another workspace of the same Enterprise Grid organisation
+# What the user token may do: bring a war room back from the archive (or put it back), nothing else.
+USER_TOKEN_METHODS = frozenset(
+    {"conversations.unarchive", "conversations.invite", "conversations.leave", "conversations.archive"}
+)
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 JSON_ARGS = ("blocks", "view", "metadata", "attachments", "files")
+# Paginated list methods; Slack answers `invalid_limit` to a `limit` over 999.
+LIST_METHODS = frozenset(
+    {
+        "users.conversations",
+        "conversations.list",
+        "conversations.members",
+        "conversations.history",
+        "conversations.replies",
+    }
+)
+LIST_LIMIT = 999
 
 
 class SlackFault(Exception):
@@ -44,7 +72,8 @@ class SlackFault(Exception):
 class Call:
     method: str
     args: dict[str, Any]
-    at: float
+    at: float  # when it was answered
+    started: float  # when it arrived (a call is in flight from `started` to `at`)
 
 
 @dataclass
@@ -59,6 +88,9 @@ class Channel:
     purpose: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
     pins: list[str] = field(default_factory=list)
+    creator: str = ""
+    created: int = field(default_factory=lambda: int(time.time()))
+    former_members: set[str] = field(default_factory=set)  # who was in it when it was archived
 
 
 @dataclass
@@ -68,6 +100,17 @@ class Fault:
     times: int
     status: int
     headers: dict[str, str]
+    when: Callable[[dict[str, Any]], bool] | None
+
+
+@dataclass
+class LostAnswer:
+    """Slack did what was asked; the answer then never reaches the client (`late` is None: the
+    connection drops) or reaches it `late` seconds later, after the client's timeout."""
+
+    method: str
+    times: int
+    late: float | None
     when: Callable[[dict[str, Any]], bool] | None
 
 
@@ -85,14 +128,17 @@ class FakeSlack:
         self.used_triggers: set[str] = set()
         self.expired_triggers: set[str] = set()
         self._faults: list[Fault] = []
+        self._lost: list[LostAnswer] = []
         self.socket_mode_url = ""  # what apps.connections.open hands out
         self._kills: list[tuple[str, Callable[[dict[str, Any]], bool], Callable[[], int]]] = []
         self.uploads: dict[str, dict[str, Any]] = {}  # file id → name, bytes, where it was shared
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._caller = BOT_USER  # whose token the call being answered carries
         self.add_user(BOT_USER, name="crisisbot", is_bot=True)
         self.general = self.add_channel("general", members=set())
+        self.add_user(TOKEN_USER, name="admin")
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -130,10 +176,16 @@ class FakeSlack:
         tz: str = "Europe/Amsterdam",
         is_bot: bool = False,
         deleted: bool = False,
+        team: str = TEAM,
+        external: bool = False,
     ) -> str:
+        """A person (or bot) Slack knows. `team` other than TEAM: someone in another workspace
+        of the organisation (Grid ids start with W); `external`: a Slack Connect person from
+        another organisation."""
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team,
+            "is_stranger": external,
             "name": name or user_id.lower(),
             "real_name": name or user_id,
             "is_bot": is_bot,
@@ -147,9 +199,16 @@ class FakeSlack:
                     channel.members.add(user_id)
         return user_id
 
-    def add_channel(self, name: str, *, members: set[str], private: bool = False, archived: bool = False) -> Channel:
+    def add_channel(
+        self, name: str, *, members: set[str], private: bool = False, archived: bool = False, creator: str = ""
+    ) -> Channel:
         channel = Channel(
-            id=f"C{next(self._ids):08d}", name=name, is_private=private, members=set(members), archived=archived
+            id=f"C{next(self._ids):08d}",
+            name=name,
+            is_private=private,
+            members=set(members),
+            archived=archived,
+            creator=creator,
         )
         self.channels[channel.id] = channel
         return channel
@@ -168,6 +227,34 @@ class FakeSlack:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self._faults.append(Fault(method, error, times, status, headers, when))
 
+    def lose_answer(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        late: float | None = None,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Carry out the next `times` calls of `method` (matching `when`) as Slack does, then lose
+        the answer: the connection drops without one or, with `late`, it is sent `late` seconds
+        later, after the client's timeout. The client sees a connection error; Slack has the
+        message posted, the channel created."""
+        self._lost.append(LostAnswer(method, times, late, when))
+
+    def answer_lost(self, method: str, args: dict[str, Any], body: dict[str, Any]) -> LostAnswer | None:
+        """The rule that loses the answer to this call, if one applies (the call succeeded)."""
+        with self._lock:
+            for rule in self._lost:
+                if (
+                    rule.method == method
+                    and rule.times > 0
+                    and body.get("ok")
+                    and (rule.when is None or rule.when(args))
+                ):
+                    rule.times -= 1
+                    return rule
+        return None
+
     def kill_after(
         self, method: str, pid: Callable[[], int], when: Callable[[dict[str, Any]], bool] | None = None
     ) -> None:
@@ -176,6 +263,12 @@ class FakeSlack:
         self._kills.append((method, when or (lambda args: True), pid))
 
     # Reading what happened
+
+    @property
+    def kills_pending(self) -> int:
+        """How many `kill_after` rules have not fired yet."""
+        with self._lock:
+            return len(self._kills)
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -217,15 +310,17 @@ class FakeSlack:
     # Serving
 
     def handle(self, method: str, args: dict[str, Any], auth: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
+        started = time.time()
         if self.latency:
             time.sleep(self.latency)
         with self._changed:
-            self.calls.append(Call(method, args, time.time()))
+            self.calls.append(Call(method, args, time.time(), started))
             try:
-                expected = APP_TOKEN if method == "apps.connections.open" else TOKEN
-                if auth != f"Bearer {expected}":
-                    raise SlackFault("invalid_auth")
+                self._caller = self._authenticate(method, auth)
                 self._inject_fault(method, args)
+                if method in LIST_METHODS and int(args.get("limit") or 0) > LIST_LIMIT:
+                    self.violations.append(f"{method} with limit {args['limit']} (at most {LIST_LIMIT})")
+                    raise SlackFault("invalid_limit")
                 handler = getattr(self, "_" + method.replace(".", "_"), None)
                 if handler is None:
                     self.violations.append(f"unknown method {method}")
@@ -248,6 +343,19 @@ class FakeSlack:
             self._check_message(body, "response_url")
             self.responses.append({"url": f"{self.base}{path}", **body})
             self._changed.notify_all()
+
+    def _authenticate(self, method: str, auth: str | None) -> str:
+        """Whose token the call carries (the bot's, or TOKEN_USER's user token)."""
+        if method == "apps.connections.open":
+            if auth != f"Bearer {APP_TOKEN}":
+                raise SlackFault("invalid_auth")
+            return BOT_USER
+        callers = {f"Bearer {TOKEN}": BOT_USER, f"Bearer {USER_TOKEN}": TOKEN_USER}
+        if auth not in callers:
+            raise SlackFault("invalid_auth")
+        if callers[auth] == TOKEN_USER and method not in USER_TOKEN_METHODS:
+            self.violations.append(f"{method} called with the user token: it acts as a person")
+        return callers[auth]
 
     def _kill_if_asked(self, method: str, args: dict[str, Any]) -> None:
         for rule in list(self._kills):
@@ -284,9 +392,8 @@ class FakeSlack:
             raise SlackFault("channel_not_found")
         if writable and channel.archived:
             raise SlackFault("is_archived")
-        if member and BOT_USER not in channel.members:
-            # A private channel is invisible to those not in it; a public one says so.
-            raise SlackFault("channel_not_found" if channel.is_private else "not_in_channel")
+        if member and self._caller not in channel.members:
+            raise SlackFault("channel_not_found" if channel.is_private else "not_in_channel")  # Slack hides it
         return channel
 
     def _ts(self) -> str:
@@ -318,16 +425,17 @@ class FakeSlack:
         if any(c.name == name for c in self.channels.values()):
             raise SlackFault("name_taken")
         private = str(args.get("is_private")).lower() in ("true", "1")
-        channel = self.add_channel(name, members={BOT_USER}, private=private)
+        channel = self.add_channel(name, members={BOT_USER}, private=private, creator=BOT_USER)
+        return {"channel": {**self._conversation(channel), "is_channel": True}}
+
+    def _conversation(self, channel: Channel) -> dict[str, Any]:
         return {
-            "channel": {
-                "id": channel.id,
-                "name": name,
-                "is_private": private,
-                "is_channel": True,
-                "creator": BOT_USER,
-                "created": int(time.time()),
-            }
+            "id": channel.id,
+            "name": channel.name,
+            "is_private": channel.is_private,
+            "is_archived": channel.archived,
+            "creator": channel.creator,
+            "created": channel.created,
         }
 
     def _set_text(self, args: dict[str, Any], attribute: str) -> dict[str, Any]:
@@ -352,24 +460,42 @@ class FakeSlack:
         if len(users) > 100:
             self.violations.append("conversations.invite with more than 100 users")
             raise SlackFault("too_many_users")
-        errors = []
-        for user in users:
-            if user == BOT_USER:
-                errors.append({"user": user, "ok": False, "error": "cant_invite_self"})
-            elif user not in self.users or self.users[user]["deleted"]:
-                errors.append({"user": user, "ok": False, "error": "user_not_found"})
-            elif user in channel.members:
-                errors.append({"user": user, "ok": False, "error": "already_in_channel"})
-        if errors:
-            raise SlackFault(errors[0]["error"], errors=errors)
+        errors = [error for error in (self._invite_error(channel, user) for user in users) if error]
+        if errors:  # one person at fault fails the whole call, and Slack names one error
+            raise SlackFault(errors[0])
         channel.members.update(users)
         return {"channel": {"id": channel.id}}
 
+    def _limit(self, args: dict[str, Any], default: int = 100) -> int:
+        """A list method's `limit`: Slack answers `invalid_limit` past 999."""
+        limit = int(args.get("limit") or default)
+        if not 1 <= limit <= 999:
+            self.violations.append(f"limit={limit}: Slack allows 1 to 999")
+            raise SlackFault("invalid_limit")
+        return limit
+
+    def _invite_error(self, channel: Channel, user: str) -> str | None:
+        """Why Slack refuses to add this person to this channel (None: it would add them)."""
+        person = self.users.get(user)
+        if user == self._caller:
+            return "cant_invite_self"
+        if person is None or person["deleted"]:
+            return "user_not_found"
+        if user in channel.members:
+            return "already_in_channel"
+        if person["is_stranger"]:
+            return "no_external_invite_permission"
+        if person["team_id"] != TEAM:
+            return "org_user_not_in_team"
+        return None
+
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False, member=False)
+        if channel.is_private and BOT_USER not in channel.members:
+            raise SlackFault("channel_not_found")  # a private channel is invisible to a bot outside it
         members = sorted(channel.members)
         start = int(args.get("cursor") or 0)
-        limit = int(args.get("limit") or 100)
+        limit = self._limit(args)
         page = members[start : start + limit]
         cursor = str(start + limit) if start + limit < len(members) else ""
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
@@ -395,14 +521,18 @@ class FakeSlack:
         }
 
     def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._limit(args)
         mine = [
-            {"id": c.id, "name": c.name, "is_private": c.is_private, "is_archived": c.archived}
+            self._conversation(c)
             for c in self.channels.values()
             if BOT_USER in c.members
             and not c.is_im
             and not (c.archived and str(args.get("exclude_archived")).lower() in ("true", "1"))
         ]
-        return {"channels": mine, "response_metadata": {"next_cursor": ""}}
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        cursor = str(start + limit) if start + limit < len(mine) else ""
+        return {"channels": mine[start : start + limit], "response_metadata": {"next_cursor": cursor}}
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False)
@@ -427,13 +557,29 @@ class FakeSlack:
         if channel.archived:
             raise SlackFault("already_archived")
         channel.archived = True
+        channel.former_members, channel.members = channel.members, set()  # everyone, the bot too
         return {}
 
     def _conversations_unarchive(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A bot is never a member of an archived channel, so its token always gets
+        `not_in_channel`; a person's token unarchives (a private channel only if they were in
+        it) and makes them its only member."""
         channel = self._channel(args, writable=False, member=False)
+        if self._caller == BOT_USER and (channel.archived or BOT_USER not in channel.members):
+            raise SlackFault("not_in_channel")
         if not channel.archived:
             raise SlackFault("not_archived")
+        if channel.is_private and self._caller not in channel.former_members:
+            raise SlackFault("channel_not_found")
         channel.archived = False
+        channel.members = {self._caller}
+        return {}
+
+    def _conversations_leave(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, member=False)
+        if self._caller not in channel.members:
+            return {"not_in_channel": True}
+        channel.members.discard(self._caller)
         return {}
 
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -474,15 +620,7 @@ class FakeSlack:
         return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(args, writable=False, member=False)
-        return {
-            "channel": {
-                "id": channel.id,
-                "name": channel.name,
-                "is_archived": channel.archived,
-                "is_private": channel.is_private,
-            }
-        }
+        return {"channel": self._conversation(self._channel(args, writable=False, member=False))}
 
     def _im_for(self, user: str) -> Channel:
         if user not in self.users or self.users[user]["deleted"]:
@@ -568,7 +706,8 @@ class FakeSlack:
     def _store_view(self, view_id: str, args: dict[str, Any]) -> dict[str, Any]:
         view = dict(args.get("view") or {})
         try:
-            check_blocks(view.get("blocks") or [])
+            if self.validate:
+                check_blocks(view.get("blocks") or [])
         except BlockKitError as error:
             self.violations.append(f"view: {error}")
             raise SlackFault("invalid_arguments") from error
@@ -618,9 +757,14 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {}, f"OK - {len(raw)}".encode(), "text/plain")
                 return
             method = self.path.removeprefix("/api/").split("?")[0]
-            status, headers, body = fake.handle(
-                method, _parse(raw, self.headers.get("Content-Type", "")), self.headers.get("Authorization")
-            )
+            args = _parse(raw, self.headers.get("Content-Type", ""))
+            status, headers, body = fake.handle(method, args, self.headers.get("Authorization"))
+            lost = fake.answer_lost(method, args, body)
+            if lost is not None and lost.late is None:
+                self.close_connection = True  # no answer at all: the client sees the connection drop
+                return
+            if lost is not None:
+                time.sleep(lost.late)  # long after the client gave up waiting
             self._send(status, headers, json.dumps(body).encode(), "application/json")
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, content_type: str) -> None:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -97,7 +98,7 @@ class SlackSender:
             "user_id": user,
             "user_name": self.fake.users.get(user, {}).get("name", user.lower()),
             "command": command,
-            "text": text,
+            "text": slack_escaped(text),
             "api_app_id": "A0000001",
             "is_enterprise_install": "false",
             "response_url": self.fake.response_url(),
@@ -200,6 +201,21 @@ class SlackSender:
         return self.interaction(payload, headers)
 
 
+# What Slack leaves as it is in a command's text: mentions, channels, broadcasts and links it
+# recognised (`<@U…|name>`, `<#C…|name>`, `<!here>`, `<https://…|label>`).
+_SLACK_MARKUP = re.compile(r"(<(?:[@#!]|https?://|mailto:)[^<>]*>)")
+
+
+def slack_escaped(text: str) -> str:
+    """A command's text as Slack sends it: `&`, `<` and `>` that the person typed arrive as
+    `&amp;`, `&lt;` and `&gt;`, around the markup Slack itself made of mentions and links."""
+    parts = _SLACK_MARKUP.split(text)
+    return "".join(
+        part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for i, part in enumerate(parts)
+    )
+
+
 def find_element(blocks: list[dict[str, Any]], action_prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     for block in blocks:
         elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
@@ -249,4 +265,6 @@ def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
     if kind == "checkboxes":
         options = {o["value"]: o for o in element.get("options", [])}
         return {"type": kind, "selected_options": [options[v] for v in value or []]}
+    if kind == "url_text_input":  # Slack's client accepts only a web address; a forged payload anything
+        return {"type": kind, "value": value or None}
     return {"type": kind, "value": value}

@@ -178,11 +178,10 @@ def test_a_resent_close_closes_once(bot, fake, management):
     assert len([m for m in management.messages if "closed" in m["text"]]) == 1
 
 
-def test_reopening_unarchives_with_a_reason(bot, fake):
+def test_reopening_takes_a_reason_from_the_owner_or_an_admin(bot, fake, management):
     crisis = bot.open_crisis("Back again", user=ANA)
     settle_all(bot, fake, crisis)
-    close(bot, fake, crisis, archive=["archive"])
-    assert fake.channels[crisis.channel_id].archived
+    close(bot, fake, crisis)  # the war room stays as it is (see test_reopening for archived ones)
 
     assert "Say why" in bot.send.command(f"reopen {crisis.id}", user=ANA, channel=fake.general.id).json["text"]
     assert (
@@ -192,8 +191,10 @@ def test_reopening_unarchives_with_a_reason(bot, fake):
     bot.send.command(f"reopen <#{crisis.channel_id}|x> The story is back on TikTok", user=ANA, channel=fake.general.id)
     bot.settle()
     room = fake.channels[crisis.channel_id]
-    assert not room.archived and bot.services.crises.get(crisis.id).is_open
+    assert bot.services.crises.get(crisis.id).is_open and fake.count("conversations.create") == 1
     assert "reopened crisis" in room.messages[-1]["text"] and "TikTok" in room.messages[-1]["text"]
+    assert "reopened" in management.messages[-1]["text"] and f"<#{room.id}>" in management.messages[-1]["text"]
+    assert fake.responses[-1]["text"] == f"Crisis #{crisis.id} is open again."
     assert bot.services.timeline.events(crisis.id)[-1].detail == {"reason": "The story is back on TikTok"}
     find_element(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"], "crisis.step.undo#1")
 

@@ -26,6 +26,12 @@ def test_socket_mode_needs_no_signing_secret():
     assert config.socket_mode and config.signing_secret is None
 
 
+def test_the_user_token_is_optional_and_never_shown():
+    assert Config.from_env(GOOD).user_token is None
+    config = Config.from_env({**GOOD, "SLACK_USER_TOKEN": "xoxp-123-456-abc"})
+    assert config.user_token == "xoxp-123-456-abc" and "xoxp-123-456-abc" not in repr(config)
+
+
 def test_api_url_override_gets_a_trailing_slash():
     assert (
         Config.from_env({**GOOD, "SLACK_API_URL": "https://slack-gov.com/api"}).api_url == "https://slack-gov.com/api/"
@@ -41,6 +47,8 @@ def test_api_url_override_gets_a_trailing_slash():
         {"PORT": "0"},
         {"SLACK_API_URL": "slack.com"},
         {"LOG_LEVEL": "loud"},
+        {"SLACK_USER_TOKEN": "xoxb-a-bot-token"},
+        {"SLACK_USER_TOKEN": "xoxp-has spaces"},
         {"STAKEHOLDER_CHANNELS": "urgent=C0123"},
         {"STAKEHOLDER_CHANNELS": "critical=c0123"},
         {"STAKEHOLDER_CHANNELS": "high=C0123;high=C0456"},

@@ -10,8 +10,9 @@ import pytest
 import time_machine
 
 from bot import clock
-from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS
+from bot.publish.once import STALE_AFTER_SECONDS
 from bot.scheduler import tick
+from bot.slack.gateway import METADATA_TYPE
 from tests.conftest import ANA, BOB
 from tests.harness import Harness
 

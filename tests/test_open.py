@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
 from bot.model import SetupState, StepState
+from bot.scheduler import tick
 from tests.conftest import ANA, BOB, CAR, at_once
+from tests.fakeslack import BOT_USER, OTHER_TEAM
 from tests.slackclient import find_element
 
 
@@ -44,8 +52,8 @@ def test_open_creates_a_complete_war_room(bot, fake):
     assert channel.members == {"UBOT0001", ANA, BOB, CAR}
     assert fake.count("conversations.invite") == 1  # everyone in one call
 
-    header, checklist = channel.messages
-    assert (crisis.header_ts, crisis.checklist_ts) == (header["ts"], checklist["ts"])
+    assert len(channel.messages) == 2
+    header, checklist = fake.message(channel.id, crisis.header_ts), fake.message(channel.id, crisis.checklist_ts)
     assert channel.pins == [header["ts"]]
     header_text = str(header["blocks"])
     for expected in (
@@ -140,6 +148,39 @@ def test_invite_failure_keeps_the_crisis_and_explains_the_fix(bot, fake):
     assert len(list(bot.services.store.db["crises"].rows)) == 1
 
 
+def test_people_of_other_workspaces_and_organisations_keep_nobody_else_out(bot, fake):
+    grid = fake.add_user("W0GRID001", name="grid", team=OTHER_TEAM)  # Enterprise Grid: another workspace
+    partner = fake.add_user("UEXT00001", name="partner", external=True)  # Slack Connect: another organisation
+    crisis = bot.open_crisis("Grid and Connect", user=ANA, responders=[BOB, grid, CAR, partner])
+    channel = fake.channels[crisis.channel_id]
+    assert channel.members == {BOT_USER, ANA, BOB, CAR}  # everyone Slack allows got in
+    assert len(channel.messages) == 2 and channel.pins  # and the war room is complete
+
+    (report,) = [r for r in fake.responses if grid in r["text"]]  # the opener is told once
+    text = report["text"]
+    assert f"<@{grid}>: they are in another workspace of your organisation" in text
+    assert f"<@{partner}>: they are external and your workspace does not allow inviting external people" in text
+    assert "org_user_not_in_team" not in text and "no_external_invite_permission" not in text and "`" not in text
+    assert not any(grid in m["text"] for m in channel.messages + fake.dm_messages(BOB))  # nobody else is told
+
+
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        ("invitee_cant_see_channel", "cannot see this channel"),
+        ("user_team_not_in_channel", "this channel is not shared with"),
+        ("not_allowed_token_type", "invite them yourself"),
+    ],
+)
+def test_every_slack_connect_refusal_is_explained_in_plain_words(bot, fake, code, why):
+    partner = fake.add_user("UEXT00002", name="partner", external=True)
+    fake.fail("conversations.invite", code, times=10, when=lambda args: partner in args["users"])
+    crisis = bot.open_crisis("Connect", user=ANA, responders=[BOB, partner])
+    assert fake.channels[crisis.channel_id].members == {BOT_USER, ANA, BOB}
+    text = fake.responses[-1]["text"]
+    assert f"<@{partner}>" in text and why in text and code not in text
+
+
 def test_opening_anyway_opens_a_fresh_modal(bot, fake):
     fake.add_user("UGONE0009", deleted=True)
     bot.open_crisis("First", user=ANA, responders=["UGONE0009"])
@@ -168,12 +209,56 @@ def test_channel_creation_failure_is_reported_and_retry_creates_one_channel(bot,
     assert fake.count("conversations.create") == 2 and len(fake.channels[crisis.channel_id].messages) == 2
 
 
+def reports(fake):
+    return [r["text"] for r in fake.responses if "Crisis #" in r["text"] or r["text"].startswith("✅ War room")]
+
+
+def test_after_a_passing_slack_failure_set_up_tries_again_within_seconds_and_more_slowly_each_time(bot, fake):
+    fake.fail("conversations.create", "service_unavailable", times=2)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=True) as traveller:
+        crisis = bot.open_crisis("Slack hiccup", user=ANA)  # fails: the next try is due in seconds
+        assert crisis.setup_state is SetupState.PENDING
+        traveller.move_to(start + timedelta(seconds=6))
+        tick(bot.services)  # fails again: the next try waits a little longer
+        traveller.move_to(start + timedelta(seconds=12))
+        tick(bot.services)
+        assert fake.count("conversations.create") == 2
+        traveller.move_to(start + timedelta(seconds=30))
+        tick(bot.services)
+    assert bot.services.crises.get(crisis.id).setup_state is SetupState.DONE
+    (failed, ready) = reports(fake)  # the same failure twice is reported once
+    assert "could not create the war-room channel" in failed and ready.startswith("✅ War room")
+
+
+def test_retry_set_up_runs_at_once_after_a_passing_failure(bot, fake):
+    fake.fail("conversations.create", "service_unavailable")
+    crisis = bot.open_crisis("Retry now", user=ANA)
+    report = fake.responses[-1]
+    bot.send.click(
+        {"ts": "1.3", "blocks": report["blocks"], "channel": fake.general.id}, "crisis.setup.resume", user=ANA
+    )
+    bot.settle()
+    assert bot.services.crises.get(crisis.id).setup_state is SetupState.DONE
+    assert fake.responses[-1]["text"].startswith("✅ War room") and fake.responses[-1]["replace_original"] is True
+
+
 def test_rate_limits_are_retried_after_retry_after(bot, fake):
     fake.fail("conversations.invite", "ratelimited", status=429, retry_after=1)
     crisis = bot.open_crisis("Busy Slack", user=ANA, responders=[BOB])
     assert crisis.setup_state is SetupState.DONE
     invites = [c for c in fake.calls if c.method == "conversations.invite"]
     assert len(invites) == 2 and invites[1].at - invites[0].at >= 1.0
+
+
+def test_a_rate_limited_form_is_explained_at_once_not_retried_past_its_trigger(bot, fake):
+    fake.fail("views.open", "ratelimited", status=429, retry_after=30)  # the trigger dies after 3 s
+    bot.send.command("open Busy Slack", user=ANA, channel=fake.general.id)
+    bot.settle(timeout=5)
+    assert fake.count("views.open") == 1
+    assert (
+        "Slack is rate-limiting the bot" in fake.responses[-1]["text"] and "/crisis open" in fake.responses[-1]["text"]
+    )
 
 
 def test_slack_retries_never_create_a_second_crisis_or_channel(bot, fake):
@@ -224,3 +309,101 @@ def test_an_expired_trigger_is_explained(bot, fake):
 def test_private_war_room(bot, fake):
     crisis = bot.open_crisis("Quiet one", user=ANA, private=["private"])
     assert crisis.is_private and fake.channels[crisis.channel_id].is_private
+
+
+def field(view, block_id):
+    return next(b for b in view["blocks"] if b["block_id"] == block_id)["element"]
+
+
+def test_a_title_typed_with_markup_characters_is_escaped_once(bot, fake):
+    bot.send.command("open Q&A <script>", user=ANA, channel=fake.general.id)  # arrives as Q&amp;A &lt;script&gt;
+    bot.settle()
+    view = bot.last_view()
+    assert field(view, "title")["initial_value"] == "Q&A <script>"
+    bot.send.submit(view, {"category": "trolling"}, user=ANA)
+    bot.settle()
+    crisis = bot.services.crises.get(1)
+    assert crisis.title == "Q&A <script>" and crisis.channel_name.endswith("-q-a-script")
+    header = fake.message(crisis.channel_id, crisis.header_ts)
+    assert header["blocks"][0]["text"]["text"] == "🔥 Q&A <script>"  # plain text, as typed
+    assert "Q&amp;A &lt;script&gt;" in fake.channels[crisis.channel_id].topic  # mrkdwn: escaped once
+    answer = bot.send.command("lessons Q&A", user=ANA, channel=fake.general.id).json["text"]
+    assert "“Q&amp;A”" in answer
+
+
+def test_a_huge_title_while_a_set_up_is_unfinished_still_offers_both_ways(bot, fake):
+    fake.fail("conversations.create", "restricted_action")
+    bot.open_crisis("Blocked by settings", user=ANA)
+    huge = "Delivery " * 300  # 2,700 characters: more than a button's value holds
+    reply = bot.send.command(f"open {huge}", user=ANA, channel=fake.general.id)
+    assert reply.status == 200 and "not fully set up" in reply.json["text"], reply.json
+    offer = {"ts": "1.1", "blocks": reply.json["blocks"], "channel": fake.general.id}
+    bot.send.click(offer, "crisis.open.anyway", user=ANA)
+    bot.settle()
+    title = field(bot.last_view(), "title")["initial_value"]
+    assert title.startswith("Delivery Delivery") and len(title) <= 150
+
+
+def test_the_link_is_a_url_input_that_slack_checks_as_people_type(bot, fake):
+    bot.send.command("open Link check", user=ANA, channel=fake.general.id)
+    bot.settle()
+    view = bot.last_view()
+    assert field(view, "link")["type"] == "url_text_input"
+    forged = bot.send.submit(view, {"category": "trolling", "link": "javascript:alert(1)"}, user=ANA)
+    assert "https://" in forged.json["errors"]["link"]  # what Slack's client lets through is checked again
+    assert bot.send.submit(view, {"category": "trolling", "link": "https://x.com/a/status/1"}, user=ANA).body == ""
+    bot.settle()
+    assert bot.services.crises.get(1).link == "https://x.com/a/status/1"
+
+
+def test_set_up_runs_independent_tasks_at_once(bot, fake):
+    """Only the channel must come first: the header, checklist, topic, purpose, invitations and
+    the owner's DM are all in flight together, then the pin."""
+    fake.latency = 0.2
+    crisis = bot.open_crisis(user=ANA, owner=BOB)
+    calls = [c for c in fake.calls if c.args.get("channel") == crisis.channel_id or c.args.get("channel") == BOB]
+    create = next(c for c in fake.calls if c.method == "conversations.create")
+    after_create = [c for c in calls if c.started >= create.at]
+    first_wave = [c for c in after_create if c.started < create.at + fake.latency / 2]
+    assert {c.method for c in first_wave} >= {
+        "conversations.setTopic",
+        "conversations.setPurpose",
+        "conversations.invite",
+        "chat.postMessage",
+    }
+    assert sum(c.method == "chat.postMessage" for c in first_wave) >= 2  # header and checklist (and the DM)
+    pin = next(c for c in calls if c.method == "pins.add")
+    assert pin.started >= min(c.at for c in first_wave if c.method == "chat.postMessage")  # after the header
+
+
+def test_a_rate_limit_storm_during_twenty_opens_ends_with_twenty_complete_war_rooms(bot, fake):
+    """Twenty crises opened at once while Slack answers 429 to a burst of posts: the budget holds
+    every caller for Retry-After, and each war room gets its header and checklist exactly once."""
+    owners = [fake.add_user(f"UOWNER{i:03d}") or f"UOWNER{i:03d}" for i in range(20)]  # one DM each
+    for _ in range(20):
+        bot.send.command("open Storm", user=ANA, channel=fake.general.id)
+    bot.settle()
+    forms = [v for v in fake.views.values() if v.get("callback_id") == "crisis.open"]
+    assert len(forms) == 20
+    fake.fail("chat.postMessage", "ratelimited", times=15, status=429, retry_after=1)
+    threads = [
+        threading.Thread(
+            target=bot.send.submit,
+            args=(form, {"title": f"Storm {i}", "category": "trolling", "owner": owners[i]}),
+            kwargs={"user": ANA},
+        )
+        for i, form in enumerate(forms)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.settle(timeout=60)
+    crises = [bot.services.crises.get(row["id"]) for row in bot.services.store.db["crises"].rows]
+    assert len(crises) == 20 and all(c.setup_state is SetupState.DONE for c in crises), [c.setup_error for c in crises]
+    for crisis in crises:
+        room = fake.channels[crisis.channel_id]
+        top_level = [m for m in room.messages if not m.get("thread_ts")]
+        assert [m["ts"] for m in top_level].count(crisis.header_ts) == 1
+        assert len(top_level) == 2, [m["text"] for m in top_level]  # the header and the checklist, once each
+    assert sum(1 for c in fake.calls if c.method == "chat.postMessage") >= 15 + 40

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,9 +12,9 @@ import time_machine
 from bot import clock, publish
 from bot.flows import closing
 from bot.model import Step, StepState
-from bot.publish.once import METADATA_TYPE
 from bot.scheduler import tick
-from tests.conftest import ANA, BOB, DAN, in_thread
+from bot.slack.gateway import METADATA_TYPE
+from tests.conftest import ANA, BOB, CAR, DAN, in_thread
 from tests.fakeslack import BOT_USER, TOKEN
 from tests.harness import Harness
 from tests.processes import clean_env, start_app
@@ -135,6 +136,55 @@ def test_a_lease_held_by_a_live_worker_is_respected(bot, fake):
     assert [c.id for c in bot.services.crises.setups_to_resume(now=clock.now())] == [crisis.id]
 
 
+@contextmanager
+def dies_after_the_ack(bot):
+    """The bot acknowledges what it is sent, but the work it defers past the ack never runs, as
+    when the process dies right after acknowledging."""
+    defer = bot.services.defer
+    bot.services.defer = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        bot.services.defer = defer
+
+
+def recovered(bot):
+    """Minutes later: the scheduler finds what was acknowledged and never carried out."""
+    with later(6):
+        tick(bot.services)
+        tick(bot.services)
+
+
+def test_a_not_applicable_reason_acknowledged_before_a_crash_is_recorded_once(bot, fake):
+    crisis = bot.open_crisis("Skipped before the crash", user=ANA)
+    bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.skip#2", user=ANA)
+    bot.settle()
+    with dies_after_the_ack(bot):
+        reply = bot.send.submit(bot.last_view(), {"reason": "Not our fault: a troll"}, user=ANA)
+    assert reply.status == 200 and reply.body == "" and bot.services.steps.of(crisis.id)[1].state is StepState.PENDING
+    recovered(bot)
+    recovered(bot)
+    step = bot.services.steps.of(crisis.id)[1]
+    assert (step.state, step.reason) == (StepState.NOT_APPLICABLE, "Not our fault: a troll")
+    assert len([m for m in in_thread(fake, crisis) if m["text"].startswith("➖ Step 2")]) == 1
+
+
+def test_a_draft_acknowledged_before_a_crash_is_put_up_for_approval_once(bot, fake):
+    crisis = bot.open_crisis("Drafted before the crash", user=ANA, owner=BOB)
+    bot.send.command("template apology", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    template = [m for m in in_thread(fake, crisis) if m["blocks"]][-1]
+    bot.send.click(template, "crisis.template.edit", user=ANA, channel=crisis.channel_id)
+    bot.settle()
+    with dies_after_the_ack(bot):
+        reply = bot.send.submit(bot.last_view(), {"draft_text": "We are sorry. Sam"}, user=ANA)
+    assert reply.status == 200 and bot.services.drafts.for_crisis(crisis.id) == []
+    recovered(bot)
+    recovered(bot)
+    assert [d.text for d in bot.services.drafts.for_crisis(crisis.id)] == ["We are sorry. Sam"]
+    assert len([m for m in in_thread(fake, crisis) if "Draft reply for approval" in m["text"]]) == 1
+
+
 # The real process, killed by SIGKILL at the worst moment, then started again.
 
 
@@ -195,29 +245,76 @@ def wait_for(condition, timeout=20.0):
         time.sleep(0.1)
 
 
+def set_up(room) -> bool:
+    """The war room shows its pinned header and its checklist, and the owner has been told."""
+    return len(room.pins) == 1 and any("Checklist" in m["text"] for m in room.messages)
+
+
+def killed_during_set_up(fake, env, tmp_path, method, when=None):
+    """Open a crisis (owned by Bob) with the real process, SIGKILL it the moment Slack has done
+    `method` (matching `when`), start the bot again and wait until the restarted bot has
+    finished the war room; then let a few more scheduler ticks pass. Returns the war room."""
+    bot = Process(fake, env, tmp_path).start()
+    again = Process(fake, env, tmp_path)
+    try:
+        fake.kill_after(method, pid=bot.worker_pid, when=when)
+        bot.send.command("open Killed mid-set-up", user=ANA, channel=fake.general.id)
+        wait_for(lambda: fake.views)
+        fake.latency = 0.2  # the set-up's calls come well after the submission's ack went out
+        bot.send.submit(next(iter(fake.views.values())), {"category": "trolling", "owner": BOB}, user=ANA)
+        wait_for(lambda: not fake.kills_pending)
+        fake.latency = 0
+        bot.stop()  # the master would only start a fresh worker; stop it and start the bot again
+        again.start()
+        wait_for(lambda: (room := fake.channel_named("crisis-")) and set_up(room) and fake.dm_messages(BOB))
+        time.sleep(1.5)  # a few more scheduler ticks: nothing more may happen
+        return fake.channel_named("crisis-")
+    finally:
+        bot.stop()
+        again.stop()
+
+
 def test_killed_right_after_creating_the_channel_the_restarted_bot_finishes_with_one_war_room(
     fake, process_env, tmp_path
 ):
-    bot = Process(fake, process_env, tmp_path).start()
-    killed = Process(fake, process_env, tmp_path)
-    try:
-        fake.kill_after("conversations.create", pid=bot.worker_pid)
-        bot.send.command("open Killed mid-set-up", user=ANA, channel=fake.general.id)
-        wait_for(lambda: fake.views)
-        bot.send.submit(next(iter(fake.views.values())), {"category": "trolling"}, user=ANA)
-        wait_for(lambda: fake.channel_named("crisis-"))
-        bot.stop()  # the master would only start a fresh worker; stop it and start the bot again
-        killed.start()
-        room = fake.channel_named("crisis-")
-        wait_for(lambda: len(room.pins) == 1 and len(room.messages) >= 2)
-        time.sleep(1.5)  # a few more scheduler ticks: nothing more may happen
-        assert fake.count("conversations.create") == 1 and [
-            c.name for c in fake.channels.values() if c.name.startswith("crisis-")
-        ] == [room.name]
-        assert len([m for m in room.messages if "Checklist" in m["text"]]) == 1 and len(room.pins) == 1
-    finally:
-        bot.stop()
-        killed.stop()
+    room = killed_during_set_up(fake, process_env, tmp_path, "conversations.create")
+    assert fake.count("conversations.create") == 1 and [
+        c.name for c in fake.channels.values() if c.name.startswith("crisis-")
+    ] == [room.name]
+    assert len([m for m in room.messages if "Checklist" in m["text"]]) == 1 and len(room.pins) == 1
+
+
+def test_the_restarted_bot_finds_its_channel_among_more_than_a_page_of_channels(fake, process_env, tmp_path):
+    for n in range(1200):  # users.conversations answers at most 999 channels a page
+        fake.add_channel(f"team-{n}", members={BOT_USER})
+    room = killed_during_set_up(fake, process_env, tmp_path, "conversations.create")
+    assert (
+        fake.count("conversations.create") == 1
+        and len([c for c in fake.channels.values() if c.name.startswith("crisis-")]) == 1
+    )
+    assert set_up(room) and len(fake.dm_messages(BOB)) == 1
+
+
+def war_room_posts(fake, room):
+    """The header, checklist and owner's DM that set-up posted, each as a list of copies."""
+    headers = [m for m in room.messages if m["text"].startswith("Crisis #")]
+    checklists = [m for m in room.messages if m["text"].startswith("Checklist of crisis")]
+    return headers, checklists, [m for m in fake.dm_messages(BOB) if "You are the owner" in m["text"]]
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        lambda args: args["text"].startswith("Crisis #"),  # the header
+        lambda args: args["text"].startswith("Checklist of crisis"),
+        lambda args: args["channel"] == BOB,  # the owner's DM
+    ],
+    ids=["header", "checklist", "owner's DM"],
+)
+def test_killed_right_after_a_set_up_post_the_restarted_bot_posts_it_once(fake, process_env, tmp_path, posted):
+    room = killed_during_set_up(fake, process_env, tmp_path, "chat.postMessage", when=posted)
+    headers, checklists, dms = war_room_posts(fake, room)
+    assert (len(headers), len(checklists), len(dms)) == (1, 1, 1) and room.pins == [headers[0]["ts"]]
 
 
 def test_killed_after_posting_the_closing_summary_the_restarted_bot_finishes_once(fake, process_env, tmp_path):
@@ -254,6 +351,59 @@ def test_killed_after_posting_the_closing_summary_the_restarted_bot_finishes_onc
     finally:
         bot.stop()
         again.stop()
+
+
+def killed_after_the_ack(fake, env, tmp_path, method, send, carried_out):
+    """Open a crisis, then have the real process acknowledge what `send(process, crisis)` sends
+    and SIGKILL it at its first call of `method`, before it hears back; start the bot again,
+    wait until `carried_out(crisis)` and let a few more scheduler ticks pass. Returns the
+    crisis and the acknowledgement."""
+    harness = Harness.start(fake, env)
+    crisis = harness.open_crisis("Killed after the ack", user=ANA)
+    harness.stop()
+    bot = Process(fake, env, tmp_path).start()
+    again = Process(fake, env, tmp_path)
+    try:
+        fake.kill_after(method, pid=bot.worker_pid)
+        fake.latency = 0.2  # the bot's first Web API call comes well after its ack went out
+        reply = send(bot, crisis)
+        wait_for(lambda: not fake.kills_pending)
+        fake.latency = 0
+        bot.stop()
+        again.start()
+        wait_for(lambda: carried_out(crisis))  # the restarted bot's scheduler finds the request
+        time.sleep(1.5)  # a few more scheduler ticks: nothing more may happen
+        return crisis, reply
+    finally:
+        bot.stop()
+        again.stop()
+
+
+def test_a_click_acknowledged_right_before_the_bot_was_killed_is_carried_out(fake, process_env, tmp_path):
+    def click_done(bot, crisis):
+        fake.channels[crisis.channel_id].members.add(CAR)  # she joined by herself: checking her asks Slack
+        return bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.done#1", user=CAR)
+
+    crisis, reply = killed_after_the_ack(
+        fake, process_env, tmp_path, "conversations.members", click_done, lambda crisis: notes(fake, crisis)
+    )
+    assert reply.status == 200
+    assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 Acknowledge — done by <@{CAR}>"]
+    assert "1 of 4 done" in str(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"])
+
+
+def test_a_command_acknowledged_right_before_the_bot_was_killed_is_carried_out(fake, process_env, tmp_path):
+    def hand_over(bot, crisis):
+        return bot.send.command(f"owner <@{BOB}|bob>", user=ANA, channel=crisis.channel_id)
+
+    def announced(crisis):
+        return [m for m in fake.channels[crisis.channel_id].messages if f"<@{BOB}> now owns this crisis" in m["text"]]
+
+    crisis, reply = killed_after_the_ack(fake, process_env, tmp_path, "users.info", hand_over, announced)
+    assert reply.status == 200
+    room = fake.channels[crisis.channel_id]
+    assert len(announced(crisis)) == 1
+    assert BOB in room.members and len([m for m in fake.dm_messages(BOB) if "handed crisis" in m["text"]]) == 1
 
 
 def test_a_retried_submission_after_a_restart_is_still_recognised(fake, process_env, tmp_path):

@@ -58,6 +58,7 @@ def select(message, action_prefix, label):
 
 def test_the_command_shows_the_filled_template_in_the_thread(bot, fake):
     crisis = bot.open_crisis("Late parcels", user=ANA, customer_handle="@jane_doe")
+    fake.channels[crisis.channel_id].members.add(BOB)  # joined by himself: only people in the war room see replies
     reply = bot.send.command("template apology nl", user=BOB, channel=crisis.channel_id)
     assert reply.status == 200 and reply.body == ""
     bot.settle()
@@ -78,7 +79,7 @@ def test_the_command_shows_the_filled_template_in_the_thread(bot, fake):
 
 
 def test_language_comes_from_the_crisis_then_the_person_then_the_default(bot, fake):
-    russian = bot.open_crisis("Russian crisis", user=ANA, language="ru")
+    russian = bot.open_crisis("Russian crisis", user=ANA, language="ru", responders=[BOB])
     bot.send.click(fake.message(russian.channel_id, russian.checklist_ts), "crisis.step.template#1", user=BOB)
     bot.settle()
     assert "Русский" in last_template(fake, russian)["blocks"][0]["text"]["text"]

@@ -11,6 +11,7 @@ from bot.model import Category, NewCrisis, NewUpdate, NextUpdate, Severity, Step
 from storage import schema
 from storage.crises import CrisisRepository
 from storage.database import Store, connect
+from storage.inbox import Handled, Inbox, settle
 from storage.seen_requests import SeenRequests
 from storage.steps import StepRepository
 from storage.updates import Audience, FollowerRepository, UpdateRepository
@@ -40,6 +41,45 @@ def test_migrating_twice_changes_nothing(store):
     again = Store(store.path)
     assert again.db.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
     again.close()
+
+
+def test_war_rooms_archived_before_the_upgrade_are_known_to_be_archived(tmp_path):
+    """Crises closed with an archived war room before version 7 still get it back on reopening."""
+    db = connect(tmp_path / "old.db")
+    for migration in schema.MIGRATIONS[:6]:
+        migration(db)
+    db.execute("PRAGMA user_version = 6")
+    for crisis, channel, archived_at in ((1, "C1", 100), (2, "C2", None)):
+        db["crises"].insert(
+            {
+                "id": crisis,
+                "request_key": f"k{crisis}",
+                "title": "T",
+                "category": "trolling",
+                "severity": "low",
+                "owner_id": "UA1",
+                "opener_id": "UA1",
+                "opened_at": 1,
+                "status": "closed",
+                "channel_id": channel,
+            }
+        )
+        db["closures"].insert(
+            {
+                "crisis_id": crisis,
+                "closed_by": "UA1",
+                "closed_at": 50,
+                "lessons": "L",
+                "archive": 1,
+                "archived_at": archived_at,
+            }
+        )
+    db.conn.commit()
+    db.close()
+    upgraded = Store(tmp_path / "old.db")
+    crises = CrisisRepository(upgraded)
+    assert (crises.get(1).archived_room, crises.get(2).archived_room) == ("C1", None)
+    upgraded.close()
 
 
 def test_a_newer_database_is_refused(tmp_path):
@@ -147,3 +187,30 @@ def test_a_follower_choice_is_remembered_and_replaced(store):
     assert followers.choose(crisis.id, "UC3", following=True, at=1) is None
     assert followers.choose(crisis.id, "UC3", following=False, at=2) is True
     assert followers.choices(crisis.id) == {"UC3": False}
+
+
+def test_a_channel_name_another_set_up_may_be_creating_is_not_planned_twice(store):
+    crises = CrisisRepository(store)
+    first, _ = crises.create(_new(), request_key="a", at=1)
+    second, _ = crises.create(_new(), request_key="b", at=1)
+    assert crises.plan_channel_name(first.id, "crisis-x")
+    assert not crises.plan_channel_name(second.id, "crisis-x")  # the first may be creating it right now
+    assert crises.plan_channel_name(first.id, "crisis-x")  # its own plan, again after a crash
+
+
+def test_a_request_is_settled_once_by_the_change_that_carries_it_out(store):
+    inbox = Inbox(store)
+    assert inbox.accept("trigger:1", "step", {"args": {}}, now=1)
+    assert not inbox.accept("trigger:1", "step", {"args": {}}, now=1)  # Slack sent it again
+    assert inbox.claim("trigger:1", now=2, stale_after=300).kind == "step"
+    assert inbox.claim("trigger:1", now=3, stale_after=300) is None  # this live process has it
+    with store.write() as db:
+        settle(db, "trigger:1", now=4)
+    with pytest.raises(Handled), store.write() as db:  # a second try at the change is rolled back
+        db.execute("insert into deliveries (key, seen_at) values ('rolled back', 5)")
+        settle(db, "trigger:1", now=5)
+    assert store.db.execute("select count(*) from deliveries").fetchone()[0] == 0
+    assert (
+        inbox.claim("trigger:1", now=9999, stale_after=300) is None
+        and inbox.unfinished(now=9999, stale_after=300) == []
+    )

@@ -13,8 +13,8 @@ import pytest
 import time_machine
 
 from bot.flows.export import post_mortem
-from bot.publish.once import METADATA_TYPE
 from bot.scheduler import tick
+from bot.slack.gateway import METADATA_TYPE
 from tests.conftest import ANA, BOB, CAR, DAN, at_once
 from tests.fakeslack import BOT_USER
 from tests.harness import Harness

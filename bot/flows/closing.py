@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import lessons
+from bot.flows import access, lessons
 from bot.flows import updates as stakeholder_updates
 from bot.flows.opening import Invalid
-from bot.model import Closure, Crisis, FollowUpState, StepState, StepStatus
+from bot.model import Closure, Crisis, FollowUpState, Role, StepState, StepStatus
 from bot.publish import keys
 from bot.publish.renders import refresh_checklist, refresh_header
 from bot.rules.closing import CloseRefusal
@@ -138,7 +138,7 @@ def validate(values: dict[str, Any], *, forced: bool) -> CloseRequest | Invalid:
 def may_close(services: Services, crisis: Crisis, actor: str) -> str | None:
     """Why `actor` may not close or reopen this crisis (None when they may): the owner and the
     members of CRISIS_ADMINS may."""
-    if actor == crisis.owner_id or services.directory.includes(services.config.admins, actor):
+    if access.owner_or_admin(services, crisis, actor):
         return None
     return f"Only the owner, {user(crisis.owner_id)}, or a crisis admin can close or reopen crisis #{crisis.id}."
 
@@ -231,9 +231,18 @@ def archive_when_summarised(services: Services, closure: Closure) -> bool:
         return False
     if not stakeholder_updates.final_settled_in_room(services, closure):
         return False
+    _remember_members(services, crisis)
     services.slack.archive(crisis.channel_id)
     services.closures.archived(closure.id, at=clock.now())
     return True
+
+
+def _remember_members(services: Services, crisis: Crisis) -> None:
+    """Archiving removes everyone from the war room: remember who was in it, so that reopening
+    invites them all again (also those who joined by themselves and never clicked anything)."""
+    known = services.crises.participants(crisis.id) | {services.slack.bot_user_id}
+    for member in sorted(services.slack.members(crisis.channel_id) - known):  # type: ignore[arg-type]
+        services.crises.add_participant(crisis.id, member, Role.MEMBER)
 
 
 def finish_archives(services: Services, *, now: int) -> int:
@@ -247,52 +256,26 @@ def finish_archives(services: Services, *, now: int) -> int:
     return archived
 
 
-REOPEN_REASON_MAX = 1000  # the reason goes on the record and into the war room's announcement
-
-
-def reopen_refusal(services: Services, crisis: Crisis, actor: str, reason: str, *, in_war_room: bool) -> str | None:
-    """Why `actor` may not reopen this crisis with this reason (None when they may): the owner
-    or an admin, with a reason that says why."""
-    refusal = may_close(services, crisis, actor)
-    if len(reason) > REOPEN_REASON_MAX:
-        return f"Keep the reason under {REOPEN_REASON_MAX} characters."
-    if refusal or not reason:
-        return refusal or (
-            f"Say why crisis #{crisis.id} is reopened: `/crisis reopen {'' if in_war_room else f'{crisis.id} '}reason`."
-        )
-    return None
-
-
-def reopen(services: Services, crisis: Crisis, *, actor: str, reason: str) -> str:
-    """Reopen a closed crisis (unarchiving its war room); returns what to tell the actor."""
-    if crisis.is_open:
-        return f"Crisis #{crisis.id} is open already."
-    posts = publish.Enqueued(publish.for_reopen)
-    if not services.closures.reopen(crisis.id, by=actor, at=clock.now(), reason=reason, posts=posts):
-        return f"Crisis #{crisis.id} is open already."
-    problems: list[str] = []
-    channel = crisis.channel_id or ""
-    attempt(problems, "unarchive the war room", lambda: services.slack.unarchive(channel))
-    attempt(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
-    refresh_checklist(services, crisis.id)
-    publish.deliver_reporting(services, posts.posts, lambda key: "announce it in the war room", problems)
-    if problems:
-        return f"Crisis #{crisis.id} is open again, but " + " ".join(problems)
-    return f"Crisis #{crisis.id} is open again."
-
-
-def finish_followup(services: Services, followup_id: int, *, actor: str) -> str | None:
-    """Mark a follow-up done: its owner, the crisis owner or an admin may. Returns a private
-    answer, or None when it went through (the DM updates in place)."""
+def finish_followup(
+    services: Services, followup_id: int, *, actor: str, reply_url: str | None = None, request: str | None = None
+) -> str | None:
+    """Mark a follow-up done: its owner, the crisis owner or an admin may; `request` is the
+    stored request it carries out (bot.flows.inbox). Returns a private answer, or None when it
+    went through and the DM whose button was pressed (its `reply_url`) shows it done."""
     followup = services.closures.followup(followup_id)
     crisis = services.crises.of(followup)
     if followup is None or crisis is None:
         return "That follow-up no longer exists."
     if actor != followup.owner_id and may_close(services, crisis, actor):
         return f"Only {user(followup.owner_id)}, the crisis owner or an admin can mark this follow-up done."
-    if (
-        followup.state is FollowUpState.DONE
-        or services.closures.finish_followup(followup_id, by=actor, at=clock.now()) is None
-    ):
+    done = None
+    if followup.state is FollowUpState.OPEN:
+        done = services.closures.finish_followup(followup_id, by=actor, at=clock.now(), request=request)
+    if done is None:
         return "This follow-up was already marked done."
+    if reply_url:
+        try:
+            services.slack.respond(reply_url, views.followup_message(crisis, done), replace_original=True)
+        except SlackError as error:
+            log.warning("follow-up %s: could not update its DM: %s", followup_id, error)
     return None

@@ -2,7 +2,8 @@
 
 It is due at DIGEST_TIME in DIGEST_TZ (zoneinfo, so daylight saving is right). Each day's digest
 is one key in the outbox (bot.publish), so a restart, two running copies or a crash after
-posting never send it twice. A digest missed while the bot was down goes out once when it is
+posting never send it twice. The day is settled only once Slack has the digest: one Slack
+refuses (the bot is not in DIGEST_CHANNEL yet) is tried again on every tick. A digest missed while the bot was down goes out once when it is
 back, marked late: only the latest missed day's, never one per missed day (and on a fresh
 install, which missed nothing, the first digest is the next one on time).
 """
@@ -18,6 +19,7 @@ from bot.publish import keys
 from bot.publish.once import post_once
 from bot.services import Services
 from bot.slack.blockkit import Message
+from bot.slack.gateway import SlackError
 from bot.views import digest as views
 from bot.views.digest import Digest
 
@@ -93,25 +95,32 @@ def send_due(services: Services, *, now: int) -> int:
     if services.outbox.settled([key]):
         return 0
     late = now - slot.timestamp() > LATE_AFTER_SECONDS
-    if late and services.outbox.last_sent_at(keys.DIGEST_PREFIX, before=key) is None:
+    tried = services.outbox.last_error(key) is not None  # and Slack refused it: not missed, just late
+    if late and not tried and services.outbox.last_sent_at(keys.DIGEST_PREFIX, before=key) is None:
         return 0  # a fresh install missed nothing: its first digest is the next one on time
     digest = gather(services, now=now, day=slot.date(), late=late)
     if digest.quiet and config.digest_quiet == "skip":
         services.outbox.skip(key, config.digest_channel, now=now)
         return 0
-    return int(post_once(services, key, config.digest_channel, render(services, digest)) is not None)
+    posted = post_once(services, key, config.digest_channel, render(services, digest), keep_trying=True)
+    return int(posted is not None)
 
 
-def send_today(services: Services) -> str:
+def send_today(services: Services) -> tuple[bool, str]:
     """Post today's digest now (`python app.py digest --send`) unless today's went out already.
-    Returns what happened, in words for the person at the command line."""
+    Returns whether it is in Slack (or being posted by another copy of the bot), and what
+    happened in words for the person at the command line."""
     now = clock.now()
     day = today(services, now)
     key = keys.digest(day)
     assert services.config.digest_channel
     if services.outbox.settled([key]):
-        return f"The digest for {day} was posted already."
+        return True, f"The digest for {day} was posted already."
     digest = gather(services, now=now, day=day)
-    if post_once(services, key, services.config.digest_channel, render(services, digest)) is None:
-        return f"The digest for {day} was not posted: see the log (is the bot in DIGEST_CHANNEL?)."
-    return f"The digest for {day} was posted."
+    if post_once(services, key, services.config.digest_channel, render(services, digest), keep_trying=True):
+        return True, f"The digest for {day} was posted."
+    error = services.outbox.last_error(key)
+    if error is None:
+        return True, f"The digest for {day} is being posted by another copy of the bot right now."
+    reason = SlackError("chat.postMessage", error).explain()
+    return False, f"The digest for {day} was not posted: {reason}. Is the bot in DIGEST_CHANNEL?"

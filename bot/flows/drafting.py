@@ -14,6 +14,7 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot import clock, publish
+from bot.flows import access
 from bot.flows.opening import normalise_link
 from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
 from bot.services import Services
@@ -135,17 +136,55 @@ def template_message(services: Services, crisis: Crisis, kind: Kind, requested: 
     return views.template_message(crisis, rendered, sorted(services.templates.languages()), note=remark)
 
 
-def show(services: Services, crisis: Crisis, kind: Kind, requested: str | None, user_id: str) -> None:
-    """Post the filled template in the checklist's thread."""
-    message = template_message(services, crisis, kind, requested, user_id)
-    publish.show(services, crisis.channel_id or "", message, thread_ts=crisis.checklist_ts)
+def reply_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
+    """Why `actor` may not see or work on this crisis's replies (they carry its customer and
+    details): only people in its war room may. None when they may."""
+    return access.member_refusal(services, crisis, actor, doing="work on its replies")
+
+
+def draft_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
+    """Why `actor` may not draft a reply for this crisis now: it must be open, and theirs to work on."""
+    if not crisis.is_open:
+        return "This crisis is closed: its replies can no longer be drafted."
+    return reply_refusal(services, crisis, actor)
+
+
+def show(services: Services, crisis: Crisis, kind: Kind | None, requested: str | None, user_id: str) -> str | None:
+    """Post the filled template (the kind the crisis needs next if none is given) in the
+    checklist's thread, and record that message as showing this crisis's reply: only such
+    messages are ever rewritten by a picker or a details form. Returns a refusal, or None."""
+    refusal = reply_refusal(services, crisis, user_id)
+    if refusal:
+        return refusal
+    message = template_message(services, crisis, kind or next_kind(services, crisis), requested, user_id)
+    channel = crisis.channel_id or ""
+    ts = publish.show(services, channel, message, thread_ts=crisis.checklist_ts)
+    services.shown.template_posted(crisis.id, channel_id=channel, ts=ts, at=clock.now())
+    return None
+
+
+def shown_refusal(services: Services, crisis: Crisis, *, channel: str, ts: str) -> str | None:
+    """Why the message (channel, ts) is not one to rewrite with this crisis's reply: the bot's
+    own record must say it shows one, in the crisis's war room. None when it is."""
+    if channel and channel == crisis.channel_id and ts and services.shown.template_crisis(channel, ts) == crisis.id:
+        return None
+    return (
+        f"I only rewrite the replies I showed for crisis #{crisis.id}, and this message is not one of them, "
+        "so I left it as it is. `/crisis template` in the war room shows a fresh one."
+    )
 
 
 def switch(
     services: Services, crisis: Crisis, kind: Kind, language: str, user_id: str, *, channel: str, ts: str
-) -> None:
-    """Another language or kind, in the same message."""
+) -> str | None:
+    """Another language or kind (or the details just saved), in the same message: the message
+    clicked or named, once the bot's records say it shows this crisis's reply. Returns a
+    refusal, or None."""
+    refusal = reply_refusal(services, crisis, user_id) or shown_refusal(services, crisis, channel=channel, ts=ts)
+    if refusal:
+        return refusal
     services.slack.update(channel, ts, template_message(services, crisis, kind, language, user_id))
+    return None
 
 
 def draft_text(services: Services, crisis: Crisis, kind: Kind, language: str, user_id: str) -> str:
@@ -203,27 +242,52 @@ def details_form(
     )
 
 
-def submit_draft(services: Services, crisis: Crisis, kind: Kind, language: str, text: str, *, author: str) -> Draft:
-    """Store the draft, then post it in the war room for the owner's approval."""
+def submit_draft(
+    services: Services,
+    crisis_id: int,
+    kind: Kind,
+    language: str,
+    text: str,
+    *,
+    author: str,
+    request: str | None = None,
+) -> str | None:
+    """Store the draft (settling the stored `request` that submitted it, bot.flows.inbox), then
+    post it in the war room for the owner's approval. Returns what to tell the author when it
+    could not be posted, None when it was."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return "That crisis no longer exists."
     draft = services.drafts.create(
-        crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now()
+        crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now(), request=request
     )
     channel = crisis.channel_id or ""
-    ts = publish.show(
-        services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
-    )
+    try:
+        ts = publish.show(
+            services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
+        )
+    except SlackError as error:
+        return f"Your draft is saved, but I could not post it for approval: {error.explain()}."
     services.drafts.posted(draft.id, channel_id=channel, ts=ts)
-    return draft
+    return None
 
 
 def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: str) -> str | None:
     """Why `actor` may not approve (or send back) this draft; None when they may.
 
-    The owner and the members of CRISIS_APPROVERS decide; nobody approves their own draft,
-    unless they are the only person in the crisis."""
+    The owner and the members of CRISIS_APPROVERS decide; nobody approves their own draft
+    while anyone else could: another approver, or another person in the war room (who could be
+    handed ownership), whether the bot has seen them act there or not."""
     if not (actor == crisis.owner_id or services.directory.includes(services.config.approvers, actor)):
         return f"Only the owner, {user(crisis.owner_id)}, or an approver can decide on replies."
-    if actor == draft.author_id and services.crises.participants(crisis.id) - {actor}:
+    if actor != draft.author_id:
+        return None
+    try:
+        others = bool(services.directory.people(services.config.approvers) - {actor})
+        others = others or access.someone_else_is_in(services, crisis, actor)
+    except SlackError as error:
+        return error.could_not("check who else could approve it") + " Try again."
+    if others:
         return (
             "You drafted this reply, so someone else must approve it: the owner, an approver, "
             "or hand ownership over with `/crisis owner @someone`."
@@ -231,9 +295,18 @@ def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: st
     return None
 
 
-def decide(services: Services, draft_id: int, *, actor: str, approve: bool, note_text: str | None = None) -> str | None:
-    """Approve a draft or send it back. Returns a private answer for the actor, or None when it
-    went through (the draft message says so for everyone)."""
+def decide(
+    services: Services,
+    draft_id: int,
+    *,
+    actor: str,
+    approve: bool,
+    note_text: str | None = None,
+    request: str | None = None,
+) -> str | None:
+    """Approve a draft or send it back; `request` is the stored request it carries out
+    (bot.flows.inbox). Returns a private answer for the actor, or None when it went through
+    (the draft message says so for everyone)."""
     draft = services.drafts.get(draft_id)
     crisis = services.crises.of(draft)
     if draft is None or crisis is None:
@@ -243,7 +316,9 @@ def decide(services: Services, draft_id: int, *, actor: str, approve: bool, note
         return refusal
     to = DraftState.APPROVED if approve else DraftState.CHANGES_REQUESTED
     posts = publish.Enqueued(publish.for_approval(services))
-    decided = services.drafts.decide(draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None, posts=posts)
+    decided = services.drafts.decide(
+        draft.id, to, by=actor, at=clock.now(), note=clean(note_text) or None, posts=posts, request=request
+    )
     if decided is None:
         current = services.drafts.get(draft.id)
         return f"This draft was already decided by {user(current.decided_by if current else None)}."

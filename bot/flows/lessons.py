@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from bot.model import Closure, Crisis
 from bot.rules.permissions import may_see
@@ -29,24 +30,30 @@ def searchable(*texts: str) -> str:
 
 def search(services: Services, words: str, *, viewer: str) -> list[tuple[Crisis, Closure]]:
     """The lessons that best match `words` (all of them first, then any of them); the latest
-    lessons when no words are given. Private crises only for the people in them."""
+    lessons when no words are given. Private crises only for the people in them.
+
+    What `viewer` may not see is dropped before anything is decided (whether to fall back to any
+    word, what fills the five places), so the answer is the same as if those lessons did not
+    exist: nobody can probe a private lesson word by word."""
     terms = re.findall(r"\w+", searchable(words))[:MAX_TERMS]
     if not terms:
-        closures = services.closures.latest_lessons(limit=RESULTS * 2)
-    else:
-        closures = services.closures.search(" ".join(terms), limit=RESULTS * 2, any_term=False)
-        if not closures:
-            closures = services.closures.search(" ".join(terms), limit=RESULTS * 2, any_term=True)
-    return _visible(services, closures, viewer)[:RESULTS]
+        return _visible(services, services.closures.latest_lessons(), viewer, RESULTS)
+    query = " ".join(terms)
+    found = _visible(services, services.closures.search(query, any_term=False), viewer, RESULTS)
+    return found or _visible(services, services.closures.search(query, any_term=True), viewer, RESULTS)
 
 
 def for_new_crisis(services: Services, crisis: Crisis) -> list[tuple[Crisis, Closure]]:
     """Up to three lessons of the latest closed crises of the same kind (none private)."""
     closures = services.closures.of_category(crisis.category.value, excluding=crisis.id, limit=PAST_LESSONS * 3)
-    return _visible(services, closures, viewer=None)[:PAST_LESSONS]
+    return _visible(services, closures, None, PAST_LESSONS)
 
 
-def _visible(services: Services, closures: list[Closure], viewer: str | None) -> list[tuple[Crisis, Closure]]:
+def _visible(
+    services: Services, closures: Iterable[Closure], viewer: str | None, limit: int
+) -> list[tuple[Crisis, Closure]]:
+    """The first `limit` closures `viewer` may see, with their crises, in the order given
+    (read lazily: a search that matches thousands stops at the first `limit` visible)."""
     found = []
     for closure in closures:
         crisis = services.crises.get(closure.crisis_id)
@@ -55,4 +62,6 @@ def _visible(services: Services, closures: list[Closure], viewer: str | None) ->
         ):
             continue
         found.append((crisis, closure))
+        if len(found) == limit:
+            break
     return found

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot import clock
 from bot.model import Category, Crisis, NewCrisis, Platform, Severity
 from bot.services import Services
-from bot.slack.ids import USER_ID, Field, OpenContext
+from bot.slack.ids import USER_ID, Field
 from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_RESPONDERS, TITLE_MAX
 from bot.words.locales import language
 from bot.words.text import clean, one_line
@@ -93,6 +94,12 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
     )
 
 
+def requested_title(text: str) -> str:
+    """What followed `/crisis open`, as the title the form starts with: one line, cut to what
+    a title holds (it also travels in the "Open a new crisis" button, whose value holds 2,000)."""
+    return one_line(text)[:TITLE_MAX]
+
+
 def may_open(services: Services, user_id: str) -> str | None:
     """Why this person may not open a crisis (None when they may): when CRISIS_RESPONDERS is
     set, only its people and user groups may."""
@@ -132,21 +139,33 @@ def _choice(enum: type, value: Any) -> Any:
         return None
 
 
-def submit(
-    services: Services, values: dict[str, Any], *, opener_id: str, request_key: str, context: OpenContext, at: int
-) -> Crisis | Invalid:
-    """Validate a submission and store the crisis; the same `request_key` (the modal's view id)
-    always yields the crisis stored the first time, so a retried submission opens nothing new."""
+def form_opened(
+    services: Services, view_id: str, *, opener_id: str, origin_channel: str | None, response_url: str | None
+) -> None:
+    """Remember where `/crisis open` ran, for the form Slack just opened: the set-up report goes
+    there. Kept by the bot, never carried in the form, so no submission can aim it elsewhere."""
+    services.shown.form_opened(
+        view_id, opener_id=opener_id, origin_channel_id=origin_channel, response_url=response_url, at=clock.now()
+    )
+
+
+def submit(services: Services, values: dict[str, Any], *, opener_id: str, view_id: str, at: int) -> Crisis | Invalid:
+    """Validate a submission and store the crisis; the same view always yields the crisis
+    stored the first time, so a retried submission opens nothing new. Where to answer the
+    opener comes from the bot's record of the form, when it was opened for this person."""
     outcome = validate(values, opener_id=opener_id)
     if isinstance(outcome, Invalid):
         return outcome
+    form = services.shown.form(view_id)
+    if form is not None and form.opener_id != opener_id:
+        form = None
     try:
         crisis, _ = services.crises.create(
             outcome,
-            request_key=request_key,
+            request_key=f"view:{view_id}",
             at=at,
-            origin_channel_id=context.origin_channel,
-            response_url=context.response_url,
+            origin_channel_id=form.origin_channel_id if form else None,
+            response_url=form.response_url if form else None,
         )
     except sqlite3.OperationalError:  # the disk is full, or the database stayed locked past the timeout
         log.exception("could not store a new crisis")

@@ -6,6 +6,7 @@ import logging
 import re
 
 from bot import clock, publish
+from bot.flows import access
 from bot.model import Crisis
 from bot.publish import keys
 from bot.services import Services
@@ -24,10 +25,14 @@ def parse_user(text: str) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
-def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str) -> str:
-    """Make `new_owner` the owner: stored first with its announcement and DM enqueued, then the
-    new owner invited, the pinned header updated, the note and the DM delivered (exactly once,
-    also after a crash). Returns what to tell the actor."""
+def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str, request: str | None = None) -> str:
+    """Make `new_owner` the owner: stored first with its announcement and DM enqueued (settling
+    the stored `request` that asked for it, bot.flows.inbox), then the new owner invited, the
+    pinned header updated, the note and the DM delivered (exactly once, also after a crash).
+    Only the owner or a crisis admin hands a crisis over: whoever owns it may force-close and
+    archive it. Returns what to tell the actor."""
+    if not access.owner_or_admin(services, crisis, actor):
+        return f"Only the owner, {user(crisis.owner_id)}, or a crisis admin can hand crisis #{crisis.id} over."
     if not crisis.is_open:
         return f"Crisis #{crisis.id} is closed; reopen it before handing it over."
     if new_owner == crisis.owner_id:
@@ -40,7 +45,7 @@ def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str)
         return f"{user(new_owner)} cannot own a crisis: pick a person with an active account."
 
     posts = publish.Enqueued(publish.for_handover)
-    updated = services.crises.set_owner(crisis.id, new_owner, actor=actor, at=clock.now(), posts=posts)
+    updated = services.crises.set_owner(crisis.id, new_owner, actor=actor, at=clock.now(), posts=posts, request=request)
     if updated is None:
         return f"{user(new_owner)} already owns crisis #{crisis.id}."
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 
 from bot import clock, publish
-from bot.model import Crisis, Role, Step
+from bot.flows import access
+from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move, Refusal
 from bot.services import Services
 from bot.slack.gateway import SlackError
-from bot.words.text import channel
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +23,18 @@ CAS_ATTEMPTS = 3
 
 
 def move_step(
-    services: Services, crisis_id: int, step: Step, move: Move, *, actor: str, reason: str | None = None
+    services: Services,
+    crisis_id: int,
+    step: Step,
+    move: Move,
+    *,
+    actor: str,
+    reason: str | None = None,
+    request: str | None = None,
 ) -> str | None:
-    """Apply one click (or not-applicable submission). Returns what to tell the actor privately,
-    or None when the change went through (the thread note and the checklist say it all)."""
+    """Apply one click (or not-applicable submission); `request` is the stored request it
+    carries out (bot.flows.inbox), settled with the change. Returns what to tell the actor
+    privately, or None when the change went through (the thread note and the checklist say it all)."""
     refusal = may_change(services, crisis_id, actor)
     if refusal:
         return refusal
@@ -44,6 +52,7 @@ def move_step(
             at=clock.now(),
             reason=decision.reason,
             posts=publish.for_step_change,
+            request=request,
         )
         if changed is not None:
             break
@@ -86,21 +95,4 @@ def may_change(services: Services, crisis_id: int, actor: str) -> str | None:
             f"Crisis #{crisis.id} is closed, so its checklist no longer changes. "
             "`/crisis reopen` in its war room reopens it."
         )
-    try:
-        member = is_member(services, crisis, actor)
-    except SlackError as error:
-        return error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again."
-    if not member:
-        return f"Only people in {channel(crisis.channel_id)} can change its checklist: join the channel first."
-    return None
-
-
-def is_member(services: Services, crisis: Crisis, user: str) -> bool:
-    """In the war room: someone the bot invited or saw there before, else per Slack (and then
-    remembered, so their next click costs no Web API call)."""
-    if user in services.crises.participants(crisis.id):
-        return True
-    if crisis.channel_id is None or user not in services.slack.members(crisis.channel_id):
-        return False
-    services.crises.add_participant(crisis.id, user, Role.MEMBER)
-    return True
+    return access.member_refusal(services, crisis, actor, doing="change its checklist")

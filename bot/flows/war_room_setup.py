@@ -1,7 +1,10 @@
-"""Setting up a crisis's war room in Slack, as a sequence of tasks that can be resumed.
+"""Setting up a crisis's war room in Slack, as a graph of tasks that can be resumed.
 
-Each task's completion is stored with what it produced (the channel id, a message ts) in one
-transaction, and a lease lets one worker at a time run the sequence. Running it again, from
+Each task's start is stored before it calls Slack, and its completion with what it produced
+(the channel id, a message ts) in one transaction; a lease lets one worker at a time run the
+graph. A task started and never finished may have done its work in Slack all the same
+(the process died, Slack's answer was lost): its next try looks for what Slack has (the
+channel by its planned name, a message by its key) and adopts it. Running it again, from
 the opener's "Retry set-up" button, from `/crisis open` or from the scheduler after a crash,
 only does what is left: one crisis never gets two channels, headers or checklists.
 
@@ -13,27 +16,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import lessons
+from bot.flows import access, lessons
 from bot.model import Crisis, SetupState
+from bot.publish import keys
 from bot.publish.renders import checklist_key, header_key
 from bot.rules.updates import shown_promise
 from bot.services import Services
+from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import war_room as views
 from bot.words.slugs import channel_name
-from bot.words.text import user
+from bot.words.text import channel, user
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 180
-RETRY_AFTER_SECONDS = 300  # after a passing Slack failure, the scheduler tries again this much later
+# After the first, second, third and every later passing Slack failure in a row, the scheduler
+# tries again this many seconds later: a crisis cannot wait minutes for its war room.
+RETRY_STEPS_SECONDS = (5, 15, 30, 60)
 NAME_ATTEMPTS = 20
 
 
@@ -47,64 +55,111 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def _create_channel(services: Services, crisis: Crisis) -> Outcome:
-    if crisis.channel_name:  # an earlier attempt planned this name: did it die right after creating it?
-        found = services.slack.own_channel(crisis.channel_name)
-        if found and services.crises.by_channel(found) is None:
-            return Outcome(columns={"channel_id": found, "channel_name": crisis.channel_name})
+@dataclass(frozen=True)
+class Attempt:
+    """One try at one task: the crisis as stored now, and `earlier`, when an earlier try at the
+    same task started and never finished (its process died, Slack's answer was lost): what
+    that try did may be in Slack already."""
+
+    services: Services
+    crisis: Crisis
+    task: str
+    earlier: int | None
+
+    def post(self, to: str, message: Message) -> str:
+        """Post the task's message once: it carries the task's key, so the one an earlier try
+        posted is found and adopted instead of posted again. Returns its ts."""
+        key = keys.setup(self.crisis.id, self.task)
+        return publish.show(self.services, to, message, key=key, posted_since=self.earlier)
+
+
+def _create_channel(a: Attempt) -> Outcome:
+    """Create the war room, or adopt the one Slack created for an earlier attempt whose answer
+    never came (the process died, the connection dropped): creating is never blindly repeated,
+    since the repeat would only hit `name_taken` and open a second channel."""
+    services, crisis = a.services, a.crisis
+    if crisis.channel_name:  # an earlier attempt planned this name: did Slack create it then?
+        adopted = _adopt(services, crisis.channel_name)
+        if adopted:
+            return adopted
     opened_on = datetime.fromtimestamp(crisis.opened_at, UTC).date()
     for attempt in range(1, NAME_ATTEMPTS + 1):
         name = channel_name(crisis.title, opened_on, attempt)
-        services.crises.plan_channel_name(crisis.id, name)
+        if not services.crises.plan_channel_name(crisis.id, name):
+            continue  # another crisis's set-up is creating a channel with this name
         try:
             created = services.slack.create_channel(name, private=crisis.is_private)
         except SlackError as error:
             if error.code == "name_taken":
                 continue
+            adopted = _adopt(services, name) if error.unanswered else None
+            if adopted:
+                return adopted
             raise
         return Outcome(columns={"channel_id": created["id"], "channel_name": created["name"]})
     raise SlackError("conversations.create", "name_taken")
 
 
-def _describe_channel(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.set_topic(crisis.channel_id, views.topic(crisis))  # type: ignore[arg-type]
-    services.slack.set_purpose(crisis.channel_id, views.purpose(crisis))  # type: ignore[arg-type]
+def _adopt(services: Services, name: str) -> Outcome | None:
+    """The channel called `name` the bot created, if Slack has it and no crisis has taken it."""
+    found = services.slack.created_channel(name)
+    if found is None or services.crises.by_channel(found) is not None:
+        return None
+    return Outcome(columns={"channel_id": found, "channel_name": name})
+
+
+def _set_topic(a: Attempt) -> Outcome:
+    a.services.slack.set_topic(a.crisis.channel_id, views.topic(a.crisis))  # type: ignore[arg-type]
     return Outcome()
 
 
-def _invite(services: Services, crisis: Crisis) -> Outcome:
-    people = [crisis.owner_id, *services.crises.responders(crisis.id), crisis.opener_id]
+def _set_purpose(a: Attempt) -> Outcome:
+    a.services.slack.set_purpose(a.crisis.channel_id, views.purpose(a.crisis))  # type: ignore[arg-type]
+    return Outcome()
+
+
+def _invite(a: Attempt) -> Outcome:
+    """Everyone in the crisis: the owner, the responders and the opener first, then whoever
+    else is part of it (a reopened crisis's war room gets back everyone who was in it)."""
+    crisis, services = a.crisis, a.services
+    people = [
+        crisis.owner_id,
+        *services.crises.responders(crisis.id),
+        crisis.opener_id,
+        *sorted(services.crises.participants(crisis.id)),
+    ]
     failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
     problems = [SlackError("conversations.invite", code).could_not(f"invite {user(u)}") for u, code in failed.items()]
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
-def _post_header(services: Services, crisis: Crisis) -> Outcome:
-    ts = publish.show(services, crisis.channel_id, views.header(crisis))  # type: ignore[arg-type]
-    shown = {"rendered_header": header_key(crisis, all_settled=False), "rendered_promise": shown_promise(None, 0)}
+def _post_header(a: Attempt) -> Outcome:
+    ts = a.post(a.crisis.channel_id, views.header(a.crisis))  # type: ignore[arg-type]
+    shown = {"rendered_header": header_key(a.crisis, all_settled=False), "rendered_promise": shown_promise(None, 0)}
     return Outcome(columns={"header_ts": ts, **shown})
 
 
-def _pin_header(services: Services, crisis: Crisis) -> Outcome:
-    services.slack.pin(crisis.channel_id, crisis.header_ts)  # type: ignore[arg-type]
+def _pin_header(a: Attempt) -> Outcome:
+    a.services.slack.pin(a.crisis.channel_id, a.crisis.header_ts)  # type: ignore[arg-type]
     return Outcome()
 
 
-def _post_checklist(services: Services, crisis: Crisis) -> Outcome:
-    version = services.steps.version(crisis.id)
-    ts = publish.show(services, crisis.channel_id, views.checklist(crisis, services.steps.of(crisis.id)))  # type: ignore[arg-type]
-    return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, crisis)})
+def _post_checklist(a: Attempt) -> Outcome:
+    steps = a.services.steps
+    version = steps.version(a.crisis.id)
+    ts = a.post(a.crisis.channel_id, views.checklist(a.crisis, steps.of(a.crisis.id)))  # type: ignore[arg-type]
+    return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, a.crisis)})
 
 
-def _past_lessons(services: Services, crisis: Crisis) -> Outcome:
-    found = lessons.for_new_crisis(services, crisis)
+def _past_lessons(a: Attempt) -> Outcome:
+    found = lessons.for_new_crisis(a.services, a.crisis)
     if found:
-        publish.show(services, crisis.channel_id, closing_views.past_lessons(crisis, found))  # type: ignore[arg-type]
+        a.post(a.crisis.channel_id, closing_views.past_lessons(a.crisis, found))  # type: ignore[arg-type]
     return Outcome(detail={"shown": [c.id for c, _ in found]})
 
 
-def _tell_owner(services: Services, crisis: Crisis) -> Outcome:
-    publish.show(services, crisis.owner_id, views.owner_notice(crisis))
+def _tell_owner(a: Attempt) -> Outcome:
+    a.post(a.crisis.owner_id, views.owner_notice(a.crisis))
     return Outcome()
 
 
@@ -113,12 +168,13 @@ class Task:
     name: str
     what: str  # completes "I could not …" for the opener
     needs: tuple[str, ...]
-    run: Callable[[Services, Crisis], Outcome]
+    run: Callable[[Attempt], Outcome]
 
 
 TASKS: tuple[Task, ...] = (
     Task("channel", "create the war-room channel", (), _create_channel),
-    Task("topic", "set the channel's topic", ("channel",), _describe_channel),
+    Task("topic", "set the channel's topic", ("channel",), _set_topic),
+    Task("purpose", "set the channel's purpose", ("channel",), _set_purpose),
     Task("invite", "invite everyone", ("channel",), _invite),
     Task("header", "post the crisis header", ("channel",), _post_header),
     Task("pin", "pin the header", ("header",), _pin_header),
@@ -134,48 +190,131 @@ class Run(Enum):
     BUSY = "busy"  # another worker holds the lease and is setting it up now
 
 
+def resume_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
+    """Why `actor` may not run what is left of this crisis's set-up: its report goes to whoever
+    asks, so only the opener (whose Retry button it is), the owner or a crisis admin may."""
+    if actor == crisis.opener_id or access.owner_or_admin(services, crisis, actor):
+        return None
+    return (
+        f"Only {user(crisis.opener_id)}, who opened crisis #{crisis.id}, its owner or a crisis admin "
+        "can finish setting up its war room."
+    )
+
+
 def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
     """Run what is left of a crisis's set-up and tell the opener how it went: through
     `reply_url` (replacing the message whose Retry button was clicked) when given, else where
-    they ran /crisis open, else by DM."""
-    if not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
+    they ran /crisis open, else by DM. A passing failure is tried again by the scheduler after
+    a back-off of seconds; a person's retry runs at once, whatever the back-off."""
+    before = services.crises.get(crisis_id)
+    if before is None or not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
         return Run.BUSY
-    problems: list[str] = []
-    transient = False
-    worked = False
+    progress = _Progress()
     try:
-        for task in TASKS:
-            crisis = services.crises.get(crisis_id)
-            done = services.crises.tasks_done(crisis_id)
-            if crisis is None or task.name in done or any(n not in done for n in task.needs):
-                continue
-            worked = True
-            try:
-                outcome = task.run(services, crisis)
-            except SlackError as error:
-                log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
-                problems.append(error.could_not(task.what))
-                transient = transient or error.transient
-                continue
-            if outcome.problems:
-                problems.extend(outcome.problems)
-                continue
-            now = clock.now()
-            services.crises.task_done(
-                crisis_id, task.name, at=now, lease_until=now + LEASE_SECONDS, detail=outcome.detail, **outcome.columns
-            )
+        _run_tasks(services, crisis_id, progress)
     finally:
-        state = SetupState.DONE if not problems else SetupState.PENDING if transient else SetupState.FAILED
-        retry_at = clock.now() + RETRY_AFTER_SECONDS if state is SetupState.PENDING else None
-        services.crises.release_setup(crisis_id, state=state, error=" ".join(problems) or None, retry_at=retry_at)
-    if not worked:
+        problems = progress.problems
+        state = SetupState.DONE if not problems else SetupState.PENDING if progress.transient else SetupState.FAILED
+        failures = before.setup_failures + 1 if state is SetupState.PENDING else 0
+        services.crises.release_setup(
+            crisis_id, state=state, error=" ".join(problems) or None, retry_at=_retry_at(failures), failures=failures
+        )
+    if not progress.worked:
         return Run.NOTHING_LEFT
-    _report(services, crisis_id, problems, reply_url)
+    if reply_url or not problems or " ".join(problems) != before.setup_error:  # the same failure is told once
+        _report(services, crisis_id, problems, reply_url)
     return Run.DONE
 
 
+def retry(services: Services, crisis_id: int, *, actor: str, reply_url: str | None) -> str | None:
+    """A person's "Retry set-up": run what is left now, whatever the back-off. Returns what to
+    tell them when nothing ran (the set-up report, through `reply_url`, says the rest)."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return "That crisis no longer exists."
+    refusal = resume_refusal(services, crisis, actor)
+    if refusal:
+        return refusal
+    run = set_up(services, crisis.id, reply_url=reply_url)
+    if run is Run.BUSY:
+        return f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."
+    if run is Run.NOTHING_LEFT:
+        return f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."
+    return None
+
+
+def _retry_at(failures: int) -> int | None:
+    """When the scheduler tries again after this many passing failures in a row (None: never)."""
+    if not failures:
+        return None
+    return clock.now() + RETRY_STEPS_SECONDS[min(failures, len(RETRY_STEPS_SECONDS)) - 1]
+
+
+@dataclass
+class _Progress:
+    worked: bool = False  # some task ran (else everything had been done already)
+    transient: bool = False  # some failure may pass if tried again later
+    problems: list[str] = field(default_factory=list)
+
+
+def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
+    """Run every task as soon as the tasks it needs are done, the independent ones at once:
+    the war room is ready after three round trips to Slack (channel; header, checklist, topic,
+    purpose, invitations and the DM together; then the pin and the lessons), not eight. Each
+    task's start is stored before it runs and its completion the moment it finishes; one that
+    fails holds back only the tasks that need it."""
+    finished = set(services.crises.tasks_done(crisis_id))
+    failed: set[str] = set()
+    running: dict[Future[Outcome], Task] = {}
+    while True:
+        crisis = services.crises.get(crisis_id)  # with what the finished tasks stored
+        if crisis is None:
+            break
+        started = set(running.values())
+        for task in TASKS:
+            if task.name in finished or task.name in failed or task in started:
+                continue
+            if all(n in finished for n in task.needs):
+                earlier = services.crises.start_task(crisis_id, task.name, at=clock.now())
+                running[services.calls.submit(task.run, Attempt(services, crisis, task.name, earlier))] = task
+                progress.worked = True
+        if not running:
+            break
+        completed, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in completed:
+            task = running.pop(future)
+            if _finished(services, crisis_id, task, future, progress):
+                finished.add(task.name)
+            else:
+                failed.add(task.name)
+
+
+def _finished(services: Services, crisis_id: int, task: Task, future: Future[Outcome], progress: _Progress) -> bool:
+    """Store a task that succeeded, or say in plain words why it did not."""
+    try:
+        outcome = future.result()
+    except SlackError as error:
+        log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
+        progress.problems.append(error.could_not(task.what))
+        progress.transient = progress.transient or error.transient
+        return False
+    except Exception:
+        log.exception("crisis %s: set-up task %s failed", crisis_id, task.name)
+        progress.problems.append(f"I could not {task.what}: something went wrong on our side.")
+        return False
+    if outcome.problems:
+        progress.problems.extend(outcome.problems)
+        return False
+    now = clock.now()
+    services.crises.task_done(
+        crisis_id, task.name, at=now, lease_until=now + LEASE_SECONDS, detail=outcome.detail, **outcome.columns
+    )
+    return True
+
+
 def _report(services: Services, crisis_id: int, problems: list[str], reply_url: str | None) -> None:
-    """Tell the opener where they ran /crisis open (or by DM), and record it on the timeline."""
+    """Tell the opener (or the reopener) where they ran the command (or by DM), and record it on
+    the timeline."""
     crisis = services.crises.get(crisis_id)
     assert crisis is not None
     kind = "setup_failed" if problems else "war_room_ready"
@@ -190,6 +329,6 @@ def _report(services: Services, crisis_id: int, problems: list[str], reply_url: 
         except SlackError as error:  # response_urls expire after 30 minutes and 5 uses
             log.info("crisis %s: response_url failed (%s)", crisis_id, error.code)
     try:
-        publish.show(services, crisis.opener_id, message)
+        publish.show(services, crisis.reopened_by or crisis.opener_id, message)
     except SlackError as error:
         log.error("crisis %s: could not tell the opener about set-up: %s", crisis_id, error)

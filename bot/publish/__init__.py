@@ -12,14 +12,16 @@ stakeholder update's cards are edited the same way (`updates`, swept by `sweep_u
     the message from the stored state) → once (claim, post with the key in metadata, mark sent)
 """
 
-from bot.publish.once import METADATA_TYPE, STALE_AFTER_SECONDS, post_once
+from bot.publish.once import STALE_AFTER_SECONDS, post_once
 from bot.publish.posts import (
     Enqueued,
+    answer,
     deliver,
     deliver_reporting,
     for_approval,
     for_closure,
     for_handover,
+    for_move,
     for_reopen,
     for_step_change,
     show,
@@ -29,17 +31,20 @@ from bot.publish.renders import checklist_key, header_key, refresh_checklist, re
 from bot.publish.renders import sweep as sweep_renders
 from bot.publish.updates import for_update, settle_card, unreachable
 from bot.publish.updates import sweep as sweep_updates
+from bot.slack.gateway import METADATA_TYPE
 
 __all__ = [
     "Enqueued",
     "METADATA_TYPE",
     "STALE_AFTER_SECONDS",
+    "answer",
     "checklist_key",
     "deliver",
     "deliver_reporting",
     "for_approval",
     "for_closure",
     "for_handover",
+    "for_move",
     "for_reopen",
     "for_step_change",
     "for_update",

@@ -13,7 +13,9 @@ MANAGEMENT = "closure"  # closure:<closure id>: the short closure note, in the m
 FOLLOWUP = "followup"  # followup:<follow-up id>: the DM to a follow-up's owner
 HANDOVER = "handover"  # handover:<event id>: who owns the crisis now, in the war room
 HANDOVER_DM = "owner"  # owner:<event id>: the DM telling the new owner
-REOPENED = "reopened"  # reopened:<event id>: why the crisis was reopened, in the war room
+REOPENED = "reopened"  # reopened:<event id>: why the crisis was reopened, in its war room once that is back
+REOPENING = "reopening"  # reopening:<event id>: the short reopening note, in the management channel
+CONTINUED = "continued"  # continued:<event id>: the story so far, in a new war room continuing an archived one
 TICK_OFFER = "approved"  # approved:<draft id>: "mark the step done?" once a reply is approved
 UPDATE_CARD = "card"  # card:<card id>: a channel's "latest update" card, edited in place by later updates
 UPDATE_POST = "update"  # update:<update post id>: an update in its card's thread, or in a follower's DM
@@ -46,3 +48,9 @@ def ack_nudge(crisis_id: int) -> str:
 def stall_nudge(crisis_id: int, quiet_since: int) -> str:
     """One reminder per quiet spell: a new change starts a new spell, with a new key."""
     return f"nudge:{crisis_id}:stall:{quiet_since}"
+
+
+def setup(crisis_id: int, task: str) -> str:
+    """The message a war-room set-up task posts (header, checklist, owner's DM, past lessons),
+    looked for by this key when an earlier try may have posted it."""
+    return f"setup:{crisis_id}:{task}"

@@ -22,3 +22,8 @@ class Later:
 
 
 LATER: Final = Later()
+
+
+class NotReady(Exception):
+    """Where the post goes does not exist yet (a reopened crisis's war room is being brought
+    back from the archive, or set up anew): the post stays pending and goes out once it does."""

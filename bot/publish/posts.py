@@ -17,7 +17,7 @@ from bot.model import Crisis, Draft, DraftState, StepState
 from bot.publish import keys, record
 from bot.publish import updates as update_posts
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
-from bot.publish.outgoing import Later, Post
+from bot.publish.outgoing import Later, NotReady, Post
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
@@ -27,7 +27,7 @@ from bot.views import drafts as draft_views
 from bot.views import updates as update_views
 from bot.views import war_room as war_room_views
 from storage.closures import ClosureFacts, ReopenFacts
-from storage.crises import OwnerChange
+from storage.crises import MoveFacts, OwnerChange
 from storage.outbox import Posts
 from storage.steps import StepChange
 from storage.timeline import Event
@@ -41,6 +41,15 @@ def _event(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[No
     event = services.timeline.event(event_id)
     crisis = services.crises.of(event)
     return (event, crisis) if event and crisis else (None, None)
+
+
+def _once_back(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[None, None]:
+    """Like `_event`, for posts about a reopening: they wait until the crisis has a working
+    war room again, so they go to, and link, the room the team is in."""
+    event, crisis = _event(services, event_id)
+    if crisis is not None and (crisis.archived_room or not crisis.channel_id or not crisis.checklist_ts):
+        raise NotReady
+    return event, crisis
 
 
 def _step_note(services: Services, event_id: int) -> Post | None:
@@ -131,10 +140,29 @@ def _handover_dm(services: Services, event_id: int) -> Post | None:
 
 
 def _reopened(services: Services, event_id: int) -> Post | None:
-    event, crisis = _event(services, event_id)
+    event, crisis = _once_back(services, event_id)
     if event is None or crisis is None or not crisis.channel_id:
         return None
     return Post(crisis.channel_id, closing_views.reopened(crisis, event.actor or "", event.detail.get("reason") or ""))
+
+
+def _reopening(services: Services, event_id: int) -> Post | None:
+    event, crisis = _once_back(services, event_id)
+    if event is None or crisis is None or not services.config.digest_channel:
+        return None
+    reason = event.detail.get("reason") or ""
+    return Post(services.config.digest_channel, closing_views.management_reopened(crisis, event.actor or "", reason))
+
+
+def _continued(services: Services, event_id: int) -> Post | None:
+    event, crisis = _once_back(services, event_id)
+    if event is None or crisis is None or not crisis.channel_id:
+        return None
+    closure = services.closures.latest(crisis.id)
+    message = closing_views.continued(
+        crisis, event.detail["from"], record.story(services, crisis), closure.lessons if closure else None
+    )
+    return Post(crisis.channel_id, message)
 
 
 def _tick_offer(services: Services, draft_id: int) -> Post | None:
@@ -171,9 +199,23 @@ def for_handover(change: OwnerChange) -> Posts:
     return note + [(keys.key(keys.HANDOVER_DM, change.event_id), change.new_owner)]
 
 
-def for_reopen(facts: ReopenFacts) -> Posts:
-    """What a reopening publishes: why, in the war room (once it is unarchived)."""
-    return [(keys.key(keys.REOPENED, facts.event_id), facts.channel)] if facts.channel else []
+def for_reopen(management_channel: str | None) -> Callable[[ReopenFacts], Posts]:
+    """What a reopening publishes: why, in the war room, and a note to management (both once
+    the war room is back, wherever it is then)."""
+
+    def posts(facts: ReopenFacts) -> Posts:
+        found = [(keys.key(keys.REOPENED, facts.event_id), facts.channel)] if facts.channel else []
+        if management_channel:
+            found.append((keys.key(keys.REOPENING, facts.event_id), management_channel))
+        return found
+
+    return posts
+
+
+def for_move(facts: MoveFacts) -> Posts:
+    """What moving on from an archived war room publishes: the story so far, in the new room
+    (the outbox row names the old one: the new one does not exist yet)."""
+    return [(keys.key(keys.CONTINUED, facts.event_id), facts.previous_channel)]
 
 
 class Enqueued:
@@ -208,27 +250,54 @@ BUILDERS: dict[str, Callable[[Services, int], Post | Later | None]] = {
     keys.HANDOVER: _handover,
     keys.HANDOVER_DM: _handover_dm,
     keys.REOPENED: _reopened,
+    keys.REOPENING: _reopening,
+    keys.CONTINUED: _continued,
     keys.TICK_OFFER: _tick_offer,
     **update_posts.BUILDERS,
 }
 
 
-def show(services: Services, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+def show(
+    services: Services,
+    channel: str,
+    message: Message,
+    *,
+    thread_ts: str | None = None,
+    key: str | None = None,
+    posted_since: int | None = None,
+) -> str:
     """Post what no stored change calls for: a template someone asked to see, a draft put up for
-    approval, a war-room set-up task's message (the set-up's task table records its ts and so
-    makes it once). Returns the ts; raises SlackError for the caller to explain."""
-    return services.slack.post(channel, message, thread_ts=thread_ts)
+    approval, a war-room set-up task's message (the set-up's task table records its ts, and
+    its `key` finds the one an earlier try posted `posted_since`, so it is made once). Returns
+    the ts; raises SlackError for the caller to explain."""
+    return services.slack.post(channel, message, thread_ts=thread_ts, key=key, posted_since=posted_since)
+
+
+def answer(services: Services, user_id: str, reply_url: str | None, message: Message) -> None:
+    """A private answer to the person who asked: through their request's response_url when it
+    has one, else by DM. Failing to answer is logged, never raised: what they asked for is done."""
+    try:
+        if reply_url:
+            services.slack.respond(reply_url, message)
+        else:
+            services.slack.post(user_id, message)
+    except SlackError as error:
+        log.warning("could not answer %s: %s", user_id, error)
 
 
 def deliver(services: Services, key: str) -> str | None:
     """Post what `key` stands for unless it went out already; returns the ts when this call
     posted it. A post whose subject no longer exists is settled as failed; one that cannot be
-    made yet stays pending."""
+    made yet (its war room is not back, or its thread's first message is not posted) stays
+    pending."""
     parsed = keys.parse(key)
     builder = BUILDERS.get(parsed[0]) if parsed else None
     if parsed is None or builder is None:
         return None
-    post = builder(services, parsed[1])
+    try:
+        post = builder(services, parsed[1])
+    except NotReady:
+        return None
     if isinstance(post, Later):
         return None
     if post is None:

@@ -10,23 +10,27 @@ from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import closing as views
 from bot.views.updates import record_line
-from bot.words.text import mrkdwn, user, when
+from bot.words.text import channel, mrkdwn, user, when
 from storage.timeline import Event
 
 
 def summary(services: Services, crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
     to_acknowledge, to_resolve = services.crises.response_times([crisis.id]).get(crisis.id, (None, None))
-    timeline = [line for line in (timeline_line(e) for e in services.timeline.events(crisis.id)) if line]
     return views.closing_summary(
         crisis,
         closure,
         services.steps.of(crisis.id),
-        timeline,
+        story(services, crisis),
         followups,
         to_acknowledge=to_acknowledge,
         to_resolve=to_resolve,
         updates=record_line(update_rules.record(services.updates.of(crisis.id), until=closure.closed_at)),
     )
+
+
+def story(services: Services, crisis: Crisis) -> list[str]:
+    """The crisis's story so far, a line per event worth one."""
+    return [line for line in (timeline_line(e) for e in services.timeline.events(crisis.id)) if line]
 
 
 def timeline_line(event: Event) -> str | None:
@@ -44,6 +48,10 @@ def timeline_line(event: Event) -> str | None:
         "reply_changes_requested": lambda: f"{at} {who} asked for changes to a {d.get('kind')} reply",
         "closed": lambda: f"{at} closed by {who}" + (" (steps still open)" if d.get("forced") else ""),
         "reopened": lambda: f"{at} reopened by {who}",
+        "war_room_unarchived": lambda: f"{at} war room unarchived",
+        "war_room_moved": lambda: (
+            f"{at} war room continued in a new channel; the archived one is {channel(d.get('from'))}"
+        ),
         "followup_done": lambda: f"{at} follow-up done by {who}",
         "update_posted": lambda: (
             f"{at} final update sent"

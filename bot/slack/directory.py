@@ -26,6 +26,14 @@ class Directory:
             return True
         return any(user in self._members(group) for group in people if group.startswith("S"))
 
+    def people(self, people: Iterable[str]) -> set[str]:
+        """Everyone a list names: its user ids and the members of its user groups."""
+        named = set(people)
+        found = {p for p in named if not p.startswith("S")}
+        for group in named - found:
+            found |= self._members(group)
+        return found
+
     def _members(self, group: str) -> frozenset[str]:
         with self._lock:
             cached = self._groups.get(group)

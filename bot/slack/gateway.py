@@ -1,31 +1,43 @@
 """The one place the bot calls Slack's Web API.
 
-Rate limits (HTTP 429 with Retry-After) and dropped connections are retried by slack_sdk's own
-retry handlers; every other error becomes a SlackError carrying Slack's error code, which the
-flows handle by name and explain to people in plain words. Errors that cannot succeed on retry
-(`name_taken`, `is_archived`, …) are never retried.
+Calls are made with the bot token; the optional user token (SLACK_USER_TOKEN) only ever
+unarchives a war room, which a bot token cannot do. Rate limits (HTTP 429 with Retry-After) and
+broken connections are retried by slack_sdk with the handlers of bot.slack.retries, which never
+resend a call Slack may have carried out unless it is harmless to repeat. A post is not: when its
+answer is lost, the gateway looks for it in the channel by the key every post carries in its
+message metadata before posting again. Every other error becomes a SlackError carrying Slack's
+error code, which the flows handle by name and explain to people in plain words. Errors that
+cannot succeed on retry (`name_taken`, `is_archived`, …) are never retried.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
+from bot.config import Config
 from bot.slack.blockkit import Message, modal
+from bot.slack.budget import RateBudget
+from bot.slack.retries import BrokenConnections, RateLimits, deadline, unsent
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
+TRIGGER_SECONDS = 3  # a trigger_id dies 3 s after the click: views.open is never retried past that
 INVITE_BATCH = 100  # conversations.invite takes at most 100 user ids per call
+LIST_LIMIT = 999  # list methods answer `invalid_limit` to more per page
+METADATA_TYPE = "crisis_bot_post"  # the message metadata every post carries its key in
+CLOCK_SKEW_SECONDS = 60  # Slack's clock and ours may differ: look this much further back for a post
 
 # What Slack's error codes mean for the person who asked, in plain words.
 _EXPLANATIONS = {
@@ -37,6 +49,14 @@ _EXPLANATIONS = {
     "cant_invite_self": "the bot cannot invite itself",
     "user_is_restricted": "that person is a guest who cannot be added to new channels",
     "ura_max_channels": "that guest cannot join more channels",
+    "user_is_ultra_restricted": "that person is a single-channel guest",
+    "user_disabled": "that person's account is deactivated",
+    # Enterprise Grid and Slack Connect: caused by the person, not by the channel or the bot.
+    "org_user_not_in_team": "they are in another workspace of your organisation (an admin can add them to this one)",
+    "no_external_invite_permission": "they are external and your workspace does not allow inviting external people",
+    "invitee_cant_see_channel": "they are external and cannot see this channel until it is shared with their organisation",
+    "user_team_not_in_channel": "this channel is not shared with their workspace or organisation",
+    "not_allowed_token_type": "Slack lets only a person, not a bot, invite them: invite them yourself",
     "is_archived": "the channel is archived",
     "not_archived": "the channel is not archived",
     "not_in_channel": "the bot is not a member of that channel",
@@ -52,6 +72,7 @@ _EXPLANATIONS = {
     "too_long": "the text is too long for Slack",
     "invalid_blocks": "Slack rejected the message layout",
     "connection_error": "Slack could not be reached",
+    "connection_lost": "Slack's answer never arrived (it may have gone through)",
 }
 # conversations.invite errors caused by one of the people invited, not by the channel or the bot.
 PERSON_ERRORS = frozenset(
@@ -65,15 +86,29 @@ PERSON_ERRORS = frozenset(
         "user_is_ultra_restricted",
         "ura_max_channels",
         "user_disabled",
+        "org_user_not_in_team",
+        "no_external_invite_permission",
+        "invitee_cant_see_channel",
+        "user_team_not_in_channel",
+        "not_allowed_token_type",
     }
 )
 TRANSIENT = frozenset(
-    {"ratelimited", "connection_error", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+    {
+        "ratelimited",
+        "connection_error",
+        "connection_lost",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
 )
 
 
 class SlackError(Exception):
-    """A Web API call failed; `code` is Slack's error code (or `connection_error`)."""
+    """A Web API call failed; `code` is Slack's error code, or `connection_error` (Slack never
+    got the request) or `connection_lost` (the connection broke after it was sent)."""
 
     def __init__(self, method: str, code: str, response: dict[str, Any] | None = None) -> None:
         super().__init__(f"{method}: {code}")
@@ -86,8 +121,16 @@ class SlackError(Exception):
         """True when trying again later may succeed."""
         return self.code in TRANSIENT
 
+    @property
+    def unanswered(self) -> bool:
+        """True when Slack may have done what was asked although no answer came: look before
+        doing it again."""
+        return self.code == "connection_lost"
+
     def explain(self) -> str:
-        return _EXPLANATIONS.get(self.code, f"Slack answered `{self.code}`")
+        if self.code in _EXPLANATIONS:
+            return _EXPLANATIONS[self.code]
+        return "Slack had a passing problem on its side" if self.transient else f"Slack answered `{self.code}`"
 
     def could_not(self, what: str) -> str:
         """The sentence every flow tells a person when a Slack call failed: what could not be
@@ -107,34 +150,61 @@ def attempt(problems: list[str], what: str, call: Callable[[], object]) -> bool:
         return False
 
 
-def build_client(token: str, base_url: str) -> WebClient:
-    """A WebClient that honours Retry-After on 429 and retries dropped connections."""
+def build_client(config: Config, budget: RateBudget, *, token: str | None = None) -> WebClient:
+    """A WebClient (with the bot token, unless another `token` is given) that honours
+    Retry-After on 429, telling the budget so every caller waits for Slack's time, and retries
+    broken connections where that can do nothing twice (bot.slack.retries)."""
     return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=15,
+        token=token or config.bot_token,
+        base_url=config.api_url,
+        timeout=config.slack_timeout_seconds,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            RateLimits(budget, max_retry_count=RATE_LIMIT_RETRIES),
+            BrokenConnections(max_retry_count=CONNECTION_RETRIES),
         ],
     )
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, budget: RateBudget, user_client: WebClient | None = None) -> None:
         self.client = client
+        self.budget = budget  # Slack's rate tiers, shared by every thread of the process
+        self.user_client = user_client  # SLACK_USER_TOKEN's: only `unarchive` uses it
 
-    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        """Call a WebClient method by its Python name, mapping every failure to SlackError."""
+    @classmethod
+    def connect(cls, config: Config) -> SlackGateway:
+        """The gateway of one process: the bot's client and, when configured, the person's,
+        both paced by one budget."""
+        budget = RateBudget()
+        user_client = build_client(config, budget, token=config.user_token) if config.user_token else None
+        return cls(build_client(config, budget), budget, user_client)
+
+    @property
+    def can_unarchive(self) -> bool:
+        """Whether a person's token is configured: a bot token cannot unarchive a channel."""
+        return self.user_client is not None
+
+    def _call(
+        self, method: str, *, as_person: bool = False, within: float | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Call a WebClient method by its Python name (with the user token if `as_person`),
+        mapping every failure to SlackError. With `within`, retries that would end more than
+        that many seconds from now are not made."""
         api_method = method.replace("_", ".", 1)
+        client = self.user_client if as_person else self.client
+        due = None if within is None else time.monotonic() + within
+        if not self.budget.take(api_method, kwargs.get("channel"), deadline=due):
+            raise SlackError(api_method, "ratelimited")  # Slack asked us to wait longer than the call may
         try:
-            return getattr(self.client, method)(**kwargs).data  # type: ignore[no-any-return]
+            with deadline(within):
+                return getattr(client, method)(**kwargs).data  # type: ignore[no-any-return]
         except SlackApiError as error:
             data = error.response.data if isinstance(error.response.data, dict) else {}
             raise SlackError(api_method, data.get("error", "unknown_error"), data) from error
         except (SlackClientError, OSError) as error:
-            log.warning("Slack call %s failed to connect: %s", api_method, error)
-            raise SlackError(api_method, "connection_error") from error
+            lost = isinstance(error, OSError) and not unsent(error)
+            log.warning("Slack call %s failed %s: %s", api_method, "unanswered" if lost else "to connect", error)
+            raise SlackError(api_method, "connection_lost" if lost else "connection_error") from error
 
     @cached_property
     def bot_user_id(self) -> str:
@@ -143,6 +213,8 @@ class SlackGateway:
     # Channels
 
     def create_channel(self, name: str, *, private: bool) -> dict[str, Any]:
+        """Create a channel. Never resent: after a lost answer (`connection_lost`) Slack may have
+        created it, and `created_channel` finds it."""
         return self._call("conversations_create", name=name, is_private=private)["channel"]  # type: ignore[no-any-return]
 
     def set_topic(self, channel: str, topic: str) -> None:
@@ -153,37 +225,45 @@ class SlackGateway:
 
     def invite(self, channel: str, users: Iterable[str]) -> dict[str, str]:
         """Invite people, at most 100 per call; returns {user: error code} for those who could
-        not be added (`already_in_channel` counts as added). When a batch fails because of a
-        person, its people are invited one by one, so one bad id keeps nobody else out."""
+        not be added (`already_in_channel` counts as added)."""
         wanted = [u for u in dict.fromkeys(users) if u and u != self.bot_user_id]
         failed: dict[str, str] = {}
         for start in range(0, len(wanted), INVITE_BATCH):
-            batch = wanted[start : start + INVITE_BATCH]
-            try:
-                self._call("conversations_invite", channel=channel, users=",".join(batch))
-            except SlackError as error:
-                if error.code not in PERSON_ERRORS:
-                    raise
-                if len(batch) > 1:
-                    for user in batch:
-                        failed.update(self.invite(channel, [user]))
-                elif error.code != "already_in_channel":
-                    failed[batch[0]] = error.code
+            self._invite_finding_refusals(channel, wanted[start : start + INVITE_BATCH], failed)
         return failed
 
-    def own_channel(self, name: str) -> str | None:
-        """The id of the (unarchived) channel called `name` that the bot is in, if any."""
+    def _invite_finding_refusals(self, channel: str, batch: list[str], failed: dict[str, str]) -> None:
+        """Slack refuses a whole call for one person's sake (someone in another workspace of
+        the organisation, an external person) and names one error, not the person. So a
+        refused batch is halved until each person at fault is alone: one bad id keeps nobody
+        else out, and finding k of them among n takes about 2k·log2(n) calls, not n."""
+        try:
+            self._call("conversations_invite", channel=channel, users=",".join(batch))
+        except SlackError as error:
+            if error.code not in PERSON_ERRORS:
+                raise
+            if len(batch) == 1:
+                if error.code != "already_in_channel":
+                    failed[batch[0]] = error.code
+                return
+            middle = len(batch) // 2
+            for half in (batch[:middle], batch[middle:]):
+                self._invite_finding_refusals(channel, half, failed)
+
+    def created_channel(self, name: str) -> str | None:
+        """The id of the unarchived channel called `name` that the bot created and is in, if
+        any: after a crash or a lost answer, the channel conversations.create may have made."""
         cursor = None
         while True:
             page = self._call(
                 "users_conversations",
                 types="public_channel,private_channel",
                 exclude_archived=True,
-                limit=1000,
+                limit=LIST_LIMIT,
                 cursor=cursor,
             )
             for channel in page.get("channels", []):
-                if channel.get("name") == name:
+                if channel.get("name") == name and channel.get("creator") == self.bot_user_id:
                     return str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -197,16 +277,35 @@ class SlackGateway:
                 raise
 
     def unarchive(self, channel: str) -> None:
-        """Unarchive, and rejoin a public channel if archiving removed the bot from it."""
+        """Bring an archived channel back with the user token. Archiving removed every member,
+        the bot too, and a bot token gets `not_in_channel`; unarchiving makes the token's person
+        the only member, so they bring the bot in (it joins a public channel itself) and leave,
+        and a private crisis gains no onlooker. If the bot cannot get in, the channel is
+        archived again rather than left open and empty. Safe to repeat after a crash half-way."""
         try:
-            self._call("conversations_unarchive", channel=channel)
+            self._call("conversations_unarchive", as_person=True, channel=channel)
         except SlackError as error:
             if error.code != "not_archived":
                 raise
         try:
+            self._bring_the_bot_in(channel)
+        except SlackError:
+            self._call("conversations_archive", as_person=True, channel=channel)
+            raise
+        self._call("conversations_leave", as_person=True, channel=channel)
+
+    def _bring_the_bot_in(self, channel: str) -> None:
+        try:
             self._call("conversations_join", channel=channel)
+            return
         except SlackError as error:
-            if error.code not in ("method_not_supported_for_channel_type", "already_in_channel"):
+            if error.code != "method_not_supported_for_channel_type":  # a private channel
+                raise
+        try:
+            self._call("conversations_invite", as_person=True, channel=channel, users=self.bot_user_id)
+        except SlackError as error:
+            # The person left already, which they do only once the bot is in (a repeat).
+            if error.code not in ("already_in_channel", "not_in_channel"):
                 raise
 
     def upload(self, channel: str, *, filename: str, title: str, content: str, comment: str) -> None:
@@ -219,7 +318,7 @@ class SlackGateway:
         members: set[str] = set()
         cursor = None
         while True:
-            page = self._call("conversations_members", channel=channel, limit=1000, cursor=cursor)
+            page = self._call("conversations_members", channel=channel, limit=LIST_LIMIT, cursor=cursor)
             members.update(page.get("members", []))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -234,17 +333,46 @@ class SlackGateway:
         *,
         thread_ts: str | None = None,
         broadcast: bool = False,
-        metadata: dict[str, Any] | None = None,
+        key: str | None = None,
+        posted_since: int | None = None,
     ) -> str:
-        """Post a message and return its ts (a reply in the thread of `thread_ts`, also shown in
-        the channel with `broadcast`). Never uses link_names or parse=full."""
-        extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
+        """Post a message (in the thread of `thread_ts`, also shown in the channel with
+        `broadcast`) and return its ts. Never uses link_names or parse=full.
+
+        The post carries `key` (or a fresh one) in its message metadata. Posting is never
+        repeated blindly: when Slack's answer is lost the message may be there all the same, so
+        it is looked for by its key first and adopted if found. `posted_since` says an earlier
+        attempt (a process that died, an answer lost before) may have posted it since then:
+        it is looked for before anything is posted."""
+        key = key or f"post:{uuid.uuid4().hex}"
+        if posted_since is not None:
+            found = self._find_posted(channel, key, since=posted_since, thread_ts=thread_ts)
+            if found:
+                return found
+        for _ in range(CONNECTION_RETRIES):
+            started = int(time.time())
+            try:
+                return self._post_message(channel, message, thread_ts=thread_ts, broadcast=broadcast, key=key)
+            except SlackError as error:
+                if not error.unanswered:
+                    raise
+                found = self._look_again(error, channel, key, since=started, thread_ts=thread_ts)
+                if found:
+                    return found
+        return self._post_message(channel, message, thread_ts=thread_ts, broadcast=broadcast, key=key)
+
+    def _post_message(
+        self, channel: str, message: Message, *, thread_ts: str | None, broadcast: bool = False, key: str
+    ) -> str:
+        extra: dict[str, Any] = {
+            "unfurl_links": False,
+            "unfurl_media": False,
+            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"key": key}},
+        }
         if thread_ts:
             extra["thread_ts"] = thread_ts
             if broadcast:
                 extra["reply_broadcast"] = True
-        if metadata:
-            extra["metadata"] = metadata
         try:
             return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
         except SlackError as error:
@@ -253,22 +381,33 @@ class SlackGateway:
         self._call("conversations_join", channel=channel)  # a public channel the bot was never invited to
         return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
 
-    def find_posted(
-        self, channel: str, event_type: str, key: str, *, since: int, thread_ts: str | None = None
-    ) -> str | None:
-        """The ts of a message posted since `since` (in the thread of `thread_ts`, if given) whose
-        metadata carries `key`, if any. `channel` may be a user id: their DM with the bot."""
+    def _look_again(self, lost: SlackError, channel: str, key: str, *, since: int, thread_ts: str | None) -> str | None:
+        """After a lost answer: the ts of the post if Slack has it. If even looking fails, the
+        lost answer is what the caller hears: the post may be there."""
+        try:
+            return self._find_posted(channel, key, since=since, thread_ts=thread_ts)
+        except SlackError:
+            raise lost from None
+
+    def _find_posted(self, channel: str, key: str, *, since: int, thread_ts: str | None = None) -> str | None:
+        """The ts of a message posted since `since` (by this machine's clock; in the thread of
+        `thread_ts`, if given) whose metadata carries `key`, if any. `channel` may be a user id:
+        their DM with the bot."""
         if channel.startswith(("U", "W")):
             channel = self._call("conversations_open", users=channel)["channel"]["id"]
         method, where = ("conversations_replies", {"ts": thread_ts}) if thread_ts else ("conversations_history", {})
+        oldest = str(since - CLOCK_SKEW_SECONDS)
         cursor = None
         for _ in range(10):  # 10 pages of 200: far more than a channel gets in minutes
             page = self._call(
-                method, channel=channel, oldest=str(since), limit=200, include_all_metadata=True, cursor=cursor, **where
+                method, channel=channel, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor, **where
             )
             for message in page.get("messages", []):
                 metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get("key") == key:
+                if (
+                    metadata.get("event_type") == METADATA_TYPE
+                    and (metadata.get("event_payload") or {}).get("key") == key
+                ):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -298,8 +437,10 @@ class SlackGateway:
     # Modals
 
     def open_view(self, trigger_id: str, view: View | dict[str, Any]) -> dict[str, Any]:
-        """Open a modal: a View is validated here; a dict must come from blockkit.modal()."""
-        return self._call("views_open", trigger_id=trigger_id, view=_modal(view))["view"]  # type: ignore[no-any-return]
+        """Open a modal: a View is validated here; a dict must come from blockkit.modal(). A
+        rate limit that outlasts the trigger fails at once, so the person hears why."""
+        opened = self._call("views_open", within=TRIGGER_SECONDS, trigger_id=trigger_id, view=_modal(view))
+        return opened["view"]  # type: ignore[no-any-return]
 
     def update_view(self, view_id: str, view: View | dict[str, Any], *, hash: str | None = None) -> None:
         """Replace a modal; with `hash`, only if it is still the version the person saw

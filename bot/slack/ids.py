@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.model import Step
+from bot.templates import Kind
+
 SEPARATOR = "#"
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")  # Slack user ids; anything else is not a person
 
@@ -47,6 +50,7 @@ class Action(StrEnum):
 
     @classmethod
     def parse(cls, action_id: str) -> Action:
+        """The action of an action_id; ValueError for one the bot does not (or no longer) use."""
         return cls(action_id.split(SEPARATOR, 1)[0])
 
     @classmethod
@@ -106,6 +110,32 @@ class Field(StrEnum):
     EVERYONE = "notify_everyone"
 
 
+class Unreadable(ValueError):
+    """A button value or private_metadata the bot cannot have written: not its JSON, a key it
+    does not use, a value of the wrong type or outside what it ever puts there. The bot wrote
+    each of them, but a payload can carry anything, so nothing in one is trusted unchecked."""
+
+
+_ID_MAX = 2**63 - 1  # SQLite's integers
+_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,4}")  # the shape of a language tag (a folder name)
+_TS = re.compile(r"\d{1,12}\.\d{1,9}")  # a Slack message ts
+
+
+def _check(ok: bool, what: str) -> None:
+    if not ok:
+        raise Unreadable(what)
+
+
+def _is_int(value: object) -> bool:
+    """An integer as JSON has it: never a bool, a float such as 2.0, or a string."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _row_id(value: object, what: str) -> None:
+    """A database id: a positive integer SQLite can hold."""
+    _check(_is_int(value) and 0 < value <= _ID_MAX, f"{what} is not an id: {value!r}")  # type: ignore[operator]
+
+
 @dataclass(frozen=True)
 class StepRef:
     """What a checklist button (or the not-applicable modal) refers to."""
@@ -113,26 +143,42 @@ class StepRef:
     crisis: int
     step: int
 
+    def __post_init__(self) -> None:
+        _row_id(self.crisis, "crisis")
+        _check(_is_int(self.step) and self.step in {s.value for s in Step}, f"no step {self.step!r}")
+
 
 @dataclass(frozen=True)
 class CrisisRef:
     crisis: int
 
+    def __post_init__(self) -> None:
+        _row_id(self.crisis, "crisis")
+
 
 @dataclass(frozen=True)
 class TemplateRef:
-    """A template shown for a crisis; `channel`/`ts` locate the message showing it, if any."""
+    """A template shown for a crisis; `ts` is the message showing it in the war room, if any
+    (never trusted on its own: the bot's record of what it showed says whether it is one)."""
 
     crisis: int
     kind: str
     language: str
-    channel: str = ""
     ts: str = ""
+
+    def __post_init__(self) -> None:
+        _row_id(self.crisis, "crisis")
+        _check(isinstance(self.kind, str) and self.kind in {k.value for k in Kind}, f"no kind {self.kind!r}")
+        _check(isinstance(self.language, str) and _TAG.fullmatch(self.language) is not None, "not a language tag")
+        _check(isinstance(self.ts, str) and (self.ts == "" or _TS.fullmatch(self.ts) is not None), "not a ts")
 
 
 @dataclass(frozen=True)
 class DraftRef:
     draft: int
+
+    def __post_init__(self) -> None:
+        _row_id(self.draft, "draft")
 
 
 @dataclass(frozen=True)
@@ -142,23 +188,33 @@ class CloseRef:
     crisis: int
     forced: bool = False
 
+    def __post_init__(self) -> None:
+        _row_id(self.crisis, "crisis")
+        _check(isinstance(self.forced, bool), f"forced is not true or false: {self.forced!r}")
+
 
 @dataclass(frozen=True)
 class FollowUpRef:
     followup: int
 
+    def __post_init__(self) -> None:
+        _row_id(self.followup, "follow-up")
+
 
 @dataclass(frozen=True)
 class OpenContext:
-    """Where `/crisis open` was run, so the bot can answer the opener there."""
+    """What the "Open a new crisis" button opens the form with. Where to answer the opener is
+    never carried along: the bot records it when the form opens (storage.shown)."""
 
-    origin_channel: str | None = None
-    response_url: str | None = None
     title: str = ""
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.title, str), "the title is not text")
 
 
 # What each button (its value) and each modal (its private_metadata) refers to, so a request's
 # subject is parsed in one place (handlers.plumbing.Subject) and never re-parsed by a listener.
+# The open form carries nothing (None): the bot's record of the form says what it is for.
 ACTION_REFS: dict[Action, type] = {
     Action.STEP_DONE: StepRef,
     Action.STEP_UNDO: StepRef,
@@ -182,8 +238,8 @@ ACTION_REFS: dict[Action, type] = {
     Action.FOLLOW_PICK: CrisisRef,
     Action.UNFOLLOW: CrisisRef,
 }
-CALLBACK_REFS: dict[Callback, type] = {
-    Callback.OPEN_CRISIS: OpenContext,
+CALLBACK_REFS: dict[Callback, type | None] = {
+    Callback.OPEN_CRISIS: None,
     Callback.SKIP_STEP: StepRef,
     Callback.DRAFT_REPLY: TemplateRef,
     Callback.REPLY_DETAILS: TemplateRef,
@@ -199,9 +255,14 @@ def dump(value: Any) -> str:
 
 
 def load(cls: type, raw: str | None) -> Any:
-    """Parse what `dump` wrote; unknown or missing keys are a ValueError, never a crash later."""
+    """Parse what `dump` wrote. Anything else (unknown or missing keys, wrong types, values the
+    bot never writes) is Unreadable, here, never a crash later."""
     try:
         data = json.loads(raw or "{}")
+        if not isinstance(data, dict):
+            raise Unreadable(f"not an object: {raw!r}")
         return cls(**data)
+    except Unreadable:
+        raise
     except (TypeError, ValueError) as error:
-        raise ValueError(f"unreadable {cls.__name__}: {raw!r}") from error
+        raise Unreadable(f"unreadable {cls.__name__}: {raw!r}") from error

@@ -182,9 +182,7 @@ def closing_summary(
                 block_id="forced", text=f"⚠️ *Closed with steps still open:* {mrkdwn(closure.force_reason, 1000)}"
             )
         )
-    shown = timeline[-TIMELINE_LINES:]
-    earlier = f"_…{len(timeline) - len(shown)} earlier events_\n" if len(timeline) > len(shown) else ""
-    blocks.append(SectionBlock(block_id="timeline", text=cut(f"*Timeline*\n{earlier}" + "\n".join(shown), 2900)))
+    blocks.append(_timeline(timeline))
     if closure.root_cause:
         blocks.append(SectionBlock(block_id="cause", text=f"*Root cause*\n{mrkdwn(closure.root_cause, 2800)}"))
     blocks.append(SectionBlock(block_id="lessons", text=f"*Lessons learned*\n{mrkdwn(closure.lessons, 2800)}"))
@@ -194,6 +192,13 @@ def closing_summary(
     goodwill = f"offered: {mrkdwn(closure.goodwill, 300)}" if closure.goodwill else "none offered"
     blocks.append(context(f"Goodwill gesture: {goodwill}", "`/crisis export` posts this crisis as a post-mortem file."))
     return Message(text=f"Crisis #{crisis.id} closed: {mrkdwn(crisis.title, 300)}", blocks=blocks)
+
+
+def _timeline(timeline: list[str]) -> SectionBlock:
+    """The latest lines of a crisis's story, saying how many earlier ones there are."""
+    shown = timeline[-TIMELINE_LINES:]
+    earlier = f"_…{len(timeline) - len(shown)} earlier events_\n" if len(timeline) > len(shown) else ""
+    return SectionBlock(block_id="timeline", text=cut(f"*Timeline*\n{earlier}" + "\n".join(shown), 2900))
 
 
 def _step_line(status: StepStatus) -> str:
@@ -262,6 +267,34 @@ def followup_message(crisis: Crisis, followup: FollowUp) -> Message:
 def reopened(crisis: Crisis, actor: str, reason: str) -> Message:
     text = f"🔁 {user(actor)} reopened crisis #{crisis.id}: {mrkdwn(reason, 1000)}\nThe checklist is live again; close it with `/crisis close` when it is over."
     return Message.section(text)
+
+
+def management_reopened(crisis: Crisis, actor: str, reason: str) -> Message:
+    """The short reopening note for the management channel, where the closure note linked the
+    war room: it links the one the crisis is in now. A private crisis shows no details."""
+    if crisis.is_private:
+        return Message.section(f"🔁 A private crisis (owner {user(crisis.owner_id)}) was reopened.")
+    continues = f" (continuing {channel(crisis.previous_channel_id)})" if crisis.previous_channel_id else ""
+    text = (
+        f"🔁 *Crisis #{crisis.id} reopened* by {user(actor)}: {mrkdwn(crisis.title, 300)} · owner "
+        f"{user(crisis.owner_id)} · war room {channel(crisis.channel_id)}{continues}\n*Why:* {mrkdwn(reason, 1000)}"
+    )
+    return Message(text=text, blocks=[SectionBlock(block_id="note", text=cut(text, 2900))])
+
+
+def continued(crisis: Crisis, previous: str, story: list[str], lesson: str | None) -> Message:
+    """The first word in a new war room that continues an archived one (a bot cannot unarchive
+    it): where the earlier conversation is, and the story so far."""
+    head = (
+        f"📦 This war room continues {channel(previous)}, which stays archived: everything said "
+        f"there can still be read there. The story of crisis #{crisis.id} so far:"
+    )
+    blocks: list = [SectionBlock(block_id="continues", text=head), _timeline(story)]
+    if lesson:
+        blocks.append(
+            SectionBlock(block_id="lesson", text=f"*Lesson learnt at closing*\n{mrkdwn(first_sentence(lesson), 600)}")
+        )
+    return Message(text=f"This war room continues {channel(previous)}: the story of crisis #{crisis.id}", blocks=blocks)
 
 
 def lessons_found(words: str, found: list[tuple[Crisis, Closure]]) -> Message:

@@ -3,11 +3,13 @@ status, refusals, the working and notice modals."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.model import Crisis, StepStatus, Update
-from bot.slack.blockkit import Message
+from bot.slack.blockkit import Message, modal
 from bot.slack.ids import Action, OpenContext, dump
 from bot.views import war_room
 from bot.views.common import context
@@ -63,12 +65,18 @@ def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
     return Message(text=f"{len(crises)} open crises", blocks=blocks)
 
 
-def status(crisis: Crisis, steps: list[StepStatus], *, latest: Update | None = None, now: int = 0) -> Message:
+def status(
+    crisis: Crisis, steps: list[StepStatus], *, asked_in: str | None, latest: Update | None = None, now: int = 0
+) -> Message:
     """The header (with the promise of the next stakeholder update after `latest`) and the
-    checklist together, read-only (ticking happens in the war room)."""
+    checklist together, read-only (ticking happens in the war room). Asked in an earlier war
+    room of the crisis, it points to the one the crisis is in now."""
     header = war_room.header(crisis, latest=latest, now=now)
     checklist = war_room.checklist(crisis, steps, interactive=False)
     blocks = list(header.blocks) + list(checklist.blocks)
+    if asked_in and crisis.channel_id and asked_in != crisis.channel_id:
+        moved = f"➡️ This is an earlier war room of crisis #{crisis.id}: it continues in {channel(crisis.channel_id)}."
+        blocks.insert(0, SectionBlock(block_id="moved", text=moved))
     if crisis.setup_error:
         blocks.append(SectionBlock(block_id="setup", text=f"⚠️ Set-up did not finish: {crisis.setup_error}"))
     return Message(text=header.text, blocks=blocks)
@@ -87,6 +95,38 @@ def working_modal() -> View:
 def notice_modal(message: Message) -> View:
     """A modal that only says something (why the form cannot be used, for instance)."""
     return View(type="modal", title="Crisis Room", close="OK", blocks=list(message.blocks)[:100])
+
+
+def cannot_read(*, form: bool) -> str:
+    """For a button value or form the bot cannot have written (changed, or from a bug)."""
+    if form:
+        return (
+            "This form is out of date or was changed, so I cannot tell what it is for, and nothing was saved. "
+            "Close it and open it again from the war room."
+        )
+    return (
+        "This button is out of date or was changed, so I cannot tell what it is for, and nothing was done. "
+        "Use the buttons on the latest messages in the war room; `/crisis status` there shows where it stands."
+    )
+
+
+def no_longer_available(*, form: bool) -> str:
+    """For an action_id or callback_id the bot does not (or no longer) use."""
+    what, nothing = ("form", "saved") if form else ("button", "done")
+    return (
+        f"That {what} is no longer available (it belongs to an older version of Crisis Room), so nothing was "
+        f"{nothing}. Use the latest messages in the war room, or `/crisis help`."
+    )
+
+
+def gone(thing: str, *, form: bool) -> str:
+    """For a crisis, draft or follow-up a button or form names that does not exist."""
+    return f"That {thing} no longer exists, so nothing was {'saved' if form else 'done'}."
+
+
+def notice_form(text: str) -> dict[str, Any]:
+    """What replaces a submitted form that cannot be used, as its response_action view."""
+    return modal(notice_modal(note(text)))
 
 
 def unfinished_setup(crises: list[Crisis], title: str) -> Message:

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextObject,
     StaticSelectElement,
+    UrlInputElement,
     UserMultiSelectElement,
     UserSelectElement,
 )
@@ -36,22 +37,17 @@ CUSTOMER_MAX = 100
 MAX_RESPONDERS = 99  # plus the owner and the opener: one conversations.invite call
 
 
-PRIVATE_METADATA_MAX = 3000
 _PLACEHOLDER_USER = "U00000000"
 
 
-def open_crisis_modal(*, opener_id: str, context: ids.OpenContext) -> dict[str, Any]:
-    """The validated form as a dict; `context.title` (what followed `/crisis open`) pre-fills
-    the title and the opener is the default owner."""
+def open_crisis_modal(*, opener_id: str, title: str) -> dict[str, Any]:
+    """The validated form as a dict; `title` (what followed `/crisis open`) pre-fills the title
+    and the opener is the default owner. The form carries nothing in private_metadata: where to
+    answer the opener is the bot's own record (bot.flows.opening.form_opened)."""
     view = copy.deepcopy(_form())
-    metadata = ids.dump(context)
-    if len(metadata) > PRIVATE_METADATA_MAX:
-        metadata = ids.dump(ids.OpenContext(origin_channel=context.origin_channel, response_url=context.response_url))
-    view["private_metadata"] = metadata
     blocks = {block["block_id"]: block for block in view["blocks"]}
-    title = context.title[:TITLE_MAX]
-    if title:
-        blocks[Field.TITLE.value]["element"]["initial_value"] = title
+    if title[:TITLE_MAX]:
+        blocks[Field.TITLE.value]["element"]["initial_value"] = title[:TITLE_MAX]
     if not ids.USER_ID.fullmatch(opener_id):
         raise BlockKitError(f"not a user id: {opener_id!r}")
     blocks[Field.OWNER.value]["element"]["initial_user"] = opener_id
@@ -67,7 +63,6 @@ def _form() -> dict[str, Any]:
             title="Open a crisis",
             submit="Open war room",
             close="Cancel",
-            private_metadata="{}",
             blocks=[
                 text_input(
                     Field.TITLE.value,
@@ -83,7 +78,12 @@ def _form() -> dict[str, Any]:
                     multiline=True,
                     placeholder="Who posted what, where, and how far it has spread",
                 ),
-                text_input(Field.LINK.value, "Link to the post", LINK_MAX, placeholder="https://…"),
+                InputBlock(
+                    block_id=Field.LINK.value,
+                    label="Link to the post",
+                    optional=True,
+                    element=UrlInputElement(action_id=Field.LINK.value, placeholder="https://…"),
+                ),
                 _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
                 text_input(
                     Field.CUSTOMER.value,

@@ -37,7 +37,11 @@ def topic(crisis: Crisis) -> str:
 
 
 def purpose(crisis: Crisis) -> str:
-    return cut(f"War room of crisis #{crisis.id} ({crisis.category.label}): {escape(crisis.title)}", TOPIC_LIMIT)
+    """Says which archived war room this one continues, for whoever comes from that one."""
+    continues = f", continuing #{crisis.previous_channel_name}" if crisis.previous_channel_name else ""
+    return cut(
+        f"War room of crisis #{crisis.id} ({crisis.category.label}){continues}: {escape(crisis.title)}", TOPIC_LIMIT
+    )
 
 
 def header(
@@ -70,9 +74,10 @@ def header(
     if crisis.description:
         blocks.append(SectionBlock(block_id="what", text=f"*What happened*\n{mrkdwn(crisis.description, 2900)}"))
     status = "Open" if crisis.is_open else "Closed"
+    continues = f" · continues {channel(crisis.previous_channel_id)}" if crisis.previous_channel_id else ""
     blocks.append(
         context(
-            f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}",
+            f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}{continues}",
         )
     )
     if crisis.is_open:
@@ -225,8 +230,13 @@ def owner_notice(crisis: Crisis, *, handed_over_by: str | None = None) -> Messag
 
 
 def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Message:
-    """What the opener is told once the war room is set up, or what failed and how to fix it."""
+    """What the opener (or reopener) is told once the war room is set up, or what failed and
+    how to fix it."""
     room = channel(crisis.channel_id, fallback="its war room")
+    if not problems and crisis.reopened_by:
+        continues = f", continuing {channel(crisis.previous_channel_id)}" if crisis.previous_channel_id else ""
+        text = f"✅ Crisis #{crisis.id} {bold(crisis.title, 500)} is open again in {room}{continues}. Owner: {user(crisis.owner_id)}."
+        return Message.section(text)
     if not problems:
         text = f"✅ War room {room} is ready for crisis #{crisis.id}: {bold(crisis.title, 500)}. Owner: {user(crisis.owner_id)}."
         return Message.section(text)

@@ -49,6 +49,16 @@ def escape(text: str) -> str:
     return _BROADCASTS.sub(lambda m: "@\u2060" + m.group(1), text)
 
 
+_SLACK_ENTITIES = re.compile("&(amp|lt|gt);")
+
+
+def unescape(text: str) -> str:
+    """Undo, once, Slack's escaping of what a person typed in a command: it arrives with `&`,
+    `<` and `>` as `&amp;`, `&lt;` and `&gt;`, and `escape` escapes it again wherever it is
+    shown, so without this "Q&A" would show as "Q&amp;A" and slug to "q-amp-a"."""
+    return _SLACK_ENTITIES.sub(lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text)
+
+
 def mrkdwn(text: str | None, limit: int = 3000) -> str:
     """User text ready for a mrkdwn field of at most `limit` characters."""
     escaped = escape(clean(text))
