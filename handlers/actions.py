@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import closing, drafting, following, opening, step_changes, updates
+from bot.flows import access, closing, drafting, opening, step_changes
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -215,7 +215,7 @@ def _followup_done(services: Services, who: Interaction) -> None:
 
 def _post_update(services: Services, who: Interaction) -> None:
     crisis = who.crisis
-    refusal = updates.may_post(services, crisis, who.user_id) if crisis else "That crisis no longer exists."
+    refusal = access.update_refusal(services, crisis, who.user_id) if crisis else "That crisis no longer exists."
     if refusal or crisis is None:
         tell(services, who, notices.note(refusal or ""))
         return
@@ -223,11 +223,11 @@ def _post_update(services: Services, who: Interaction) -> None:
 
 
 def _follow(services: Services, who: Interaction) -> None:
-    defer_answer(services, who, following.follow, services, who.crisis, who.user_id)
+    accept(services, who, "follow", crisis=who.ref.crisis, following=True)
 
 
 def _unfollow(services: Services, who: Interaction) -> None:
-    defer_answer(services, who, following.unfollow, services, who.crisis, who.user_id)
+    accept(services, who, "follow", crisis=who.ref.crisis, following=False)
 
 
 HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {

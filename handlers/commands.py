@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
 from bot.flows import (
+    access,
     closing,
     digest,
     drafting,
@@ -222,7 +223,7 @@ def _update(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    refusal = updates.may_post(services, crisis, who.user_id)
+    refusal = access.update_refusal(services, crisis, who.user_id)
     if refusal:
         reply(ack, notices.note(refusal))
         return

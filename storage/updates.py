@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.model import NewUpdate, NextUpdate, Status, Update, UpdateCard
 from storage.database import Store
+from storage.inbox import settle
 from storage.outbox import Posts, enqueue
 from storage.timeline import record_event
 
@@ -298,10 +299,15 @@ class FollowerRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def choose(self, crisis_id: int, user_id: str, *, following: bool, at: int) -> bool | None:
-        """Record that `user_id` follows (or unfollows) the crisis; returns their previous
-        explicit choice (None when they had made none)."""
+    def choose(
+        self, crisis_id: int, user_id: str, *, following: bool, at: int, request: str | None = None
+    ) -> bool | None:
+        """Record that `user_id` follows (or unfollows) the crisis, settling the `request` that
+        asked for it (storage.inbox); returns their previous explicit choice (None when they had
+        made none)."""
         with self.store.write() as db:
+            if request:
+                settle(db, request, now=at)
             row = db.execute(
                 "select following from followers where crisis_id = ? and user_id = ?", [crisis_id, user_id]
             ).fetchone()

@@ -19,7 +19,7 @@ from tests.conftest import ANA, BOB, CAR, DAN, at_once
 from tests.fakeslack import BOT_USER
 from tests.harness import Harness
 from tests.slackclient import find_element
-from tests.test_recovery import Process, wait_for
+from tests.test_recovery import Process, dies_after_the_ack, recovered, wait_for
 
 UPDATE = {
     "update_status": "Contained",
@@ -202,6 +202,32 @@ def test_followers_follow_from_everywhere_and_unfollow_from_the_dm(bot, fake, ro
     bot.send.submit(bot.last_view(), {"lessons": "Answer the first evening, not the next morning."}, user=ANA)
     bot.settle()
     find_element(management.messages[-1]["blocks"], f"crisis.follow#{crisis.id}")
+
+
+def test_a_follow_click_acknowledged_before_a_crash_is_recorded_once(bot, fake):
+    crisis = bot.open_crisis("Followed before the crash", user=ANA)
+    header = fake.message(crisis.channel_id, crisis.header_ts)
+    with dies_after_the_ack(bot):
+        reply = bot.send.click(header, f"crisis.follow#{crisis.id}", user=DAN)
+    assert reply.status == 200 and bot.services.followers.choices(crisis.id) == {}
+    recovered(bot)
+    recovered(bot)
+    assert bot.services.followers.choices(crisis.id) == {DAN: True}
+    assert len([r for r in fake.responses if r["text"].startswith(f"You now follow crisis #{crisis.id}")]) == 1
+
+
+def test_a_private_crisis_is_followed_only_by_the_people_in_its_war_room(bot, fake):
+    crisis = bot.open_crisis("Quiet recall", user=ANA, private=["private"])
+    fake.channels[crisis.channel_id].members.add(CAR)  # joined the private war room through Slack
+    header = fake.message(crisis.channel_id, crisis.header_ts)
+    bot.send.click(header, f"crisis.follow#{crisis.id}", user=CAR)
+    bot.settle()
+    assert fake.responses[-1]["text"].startswith(f"You now follow crisis #{crisis.id}")
+    bot.send.click({**header, "channel": fake.general.id}, f"crisis.follow#{crisis.id}", user=DAN)  # a forged click
+    bot.settle()
+    refusal = fake.responses[-1]["text"]
+    assert "private" in refusal and "Quiet recall" not in refusal
+    assert bot.services.followers.choices(crisis.id) == {CAR: True}
 
 
 def test_only_the_owner_and_responders_post_updates(bot, fake):

@@ -18,6 +18,7 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot import clock, publish
+from bot.flows import access
 from bot.flows.opening import Invalid
 from bot.model import Closure, Crisis, NewUpdate, NextUpdate
 from bot.publish import keys
@@ -32,11 +33,6 @@ from storage.updates import Audience, UpdatePost
 log = logging.getLogger(__name__)
 
 FINAL_SWEEP_SECONDS = 24 * 3600  # closings this recent get their final update after a crash
-
-
-def may_post(services: Services, crisis: Crisis, actor: str) -> str | None:
-    """Why `actor` may not post an update for this crisis now (None when they may)."""
-    return rules.may_post(crisis, services.crises.responders(crisis.id), actor)
 
 
 def followers(services: Services, crisis: Crisis) -> list[str]:
@@ -116,7 +112,7 @@ def submit(
 ) -> tuple[int, bool] | Invalid:
     """Store the update with where it goes, before the form closes. Returns its id and whether
     this call stored it (a resent form returns the update stored the first time)."""
-    refusal = may_post(services, crisis, actor)
+    refusal = access.update_refusal(services, crisis, actor)  # the crisis the form names, as stored now
     if refusal:
         return Invalid({Field.UPDATE_STATUS.value: refusal})
     try:
