@@ -220,12 +220,14 @@ class UpdateRepository:
         """Cards with something left to do, of crises open (or closed since `closed_since`):
         not known to be posted nor failed, posted in the war room but not pinned, failed but not
         reported, or showing an older update than the latest one if that is older than
-        `quiet_since` (a younger one may still be on its way)."""
+        `quiet_since` (a younger one may still be on its way). A war room's card counts only
+        while it is the crisis's war room (a reopened crisis may have moved on to a new one)."""
         rows = self.store.db.query(
             """select k.* from update_cards k join crises c on c.id = k.crisis_id
                join updates u on u.crisis_id = k.crisis_id
                  and u.number = (select max(number) from updates where crisis_id = k.crisis_id)
                where (c.status = 'open' or c.closed_at >= ?) and u.at < ?
+                 and (k.room = 0 or k.channel_id = c.channel_id)
                  and ((k.ts is null and k.error is null) or (k.room = 1 and k.ts is not null and k.pinned = 0)
                       or (k.error is not null and k.reported = 0)
                       or (k.ts is not null and coalesce(k.shown_update, 0) != u.id))""",

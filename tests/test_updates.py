@@ -19,6 +19,7 @@ from tests.conftest import ANA, BOB, CAR, DAN, at_once
 from tests.fakeslack import BOT_USER
 from tests.harness import Harness
 from tests.slackclient import find_element
+from tests.test_closing import close, settle_all
 from tests.test_recovery import Process, dies_after_the_ack, recovered, wait_for
 
 UPDATE = {
@@ -481,6 +482,38 @@ def test_closing_sends_the_final_update_and_the_record_says_how_the_updates_went
     export = post_mortem(bot.services, bot.services.crises.get(crisis.id))
     assert "## Stakeholder updates" in export and "2 posted, about every 40 minutes, 1 late." in export
     assert "### Update 1: First &lt;b&gt;" in export and "final update sent when the crisis closed" in export
+
+
+def test_a_reopened_crisis_in_a_new_war_room_reports_there_and_leaves_the_archived_one_alone(bot, fake, rooms):
+    crisis = bot.open_crisis("Back for more", user=ANA, responders=[BOB])
+    post_update(bot, crisis)
+    settle_all(bot, fake, crisis)
+    close(bot, fake, crisis, archive=["archive"])
+    old = fake.channels[crisis.channel_id]
+    (old_card,) = [m for m in top(old) if "Latest stakeholder update" in texts(m)]
+    assert old.archived and "Update 2: Closed" in texts(fake.message(old.id, old_card["ts"]))
+    edits = [c for c in fake.calls_to("chat.update") if c["channel"] == old.id]
+
+    reply = bot.send.command(f"reopen {crisis.id} It is trending again", user=ANA, channel=fake.general.id)
+    assert reply.status == 200
+    bot.settle()
+    reopened = bot.services.crises.get(crisis.id)
+    assert reopened.is_open and reopened.channel_id != old.id  # no user token: a new war room continues it
+    header = texts(fake.message(reopened.channel_id, reopened.header_ts))
+    assert "crisis.update#" in header and "crisis.follow#" in header
+
+    post_update(bot, reopened, update_status="Trending again")
+    room = fake.channels[reopened.channel_id]
+    (card,) = [m for m in top(room) if "Latest stakeholder update" in texts(m)]
+    assert card["ts"] in room.pins and "Update 3: Trending again" in texts(card)
+    (stakeholder_card,) = top(rooms[1])  # the same card, edited, with the new update in its thread
+    assert "Update 3: Trending again" in texts(fake.message(rooms[1].id, stakeholder_card["ts"]))
+    assert len(thread(rooms[1], stakeholder_card["ts"])) == 3
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=5), tick=True):
+        tick(bot.services)
+        tick(bot.services)
+    assert "Update 2: Closed" in texts(fake.message(old.id, old_card["ts"]))  # the archived room keeps its record
+    assert [c for c in fake.calls_to("chat.update") if c["channel"] == old.id] == edits  # nor edits it
 
 
 # The real process, restarted (and killed) while promises fall due and updates go out.

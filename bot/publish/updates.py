@@ -15,7 +15,7 @@ import logging
 from bot.model import Crisis, Update, UpdateCard
 from bot.publish import keys
 from bot.publish.once import post_once
-from bot.publish.outgoing import LATER, Later, Post
+from bot.publish.outgoing import LATER, Later, NotReady, Post
 from bot.publish.renders import RENDER_ATTEMPTS, refresh_header
 from bot.rules.updates import shown_promise
 from bot.services import Services
@@ -56,6 +56,7 @@ def _card(services: Services, card_id: int) -> Post | None:
     first = services.updates.first_for_card(card_id)
     if card is None or crisis is None or first is None:
         return None
+    _wait_for_the_room(crisis, card.channel_id)
     return Post(card.channel_id, views.card(crisis, report(services, crisis, first), room=card.room, now=first.at))
 
 
@@ -67,6 +68,7 @@ def _update_post(services: Services, post_id: int) -> Post | Later | None:
         return None
     if post.card_id is None:
         return Post(post.channel, views.follower_dm(crisis, report(services, crisis, update), now=update.at))
+    _wait_for_the_room(crisis, post.channel)
     card_key = keys.key(keys.UPDATE_CARD, post.card_id)
     thread = services.outbox.sent_ts(card_key)
     if thread is None:  # its card is not posted: failed for good (nothing to post), or not yet
@@ -75,6 +77,13 @@ def _update_post(services: Services, post_id: int) -> Post | Later | None:
     everyone = update.notify_everyone and card is not None and not card.room
     message = views.thread_reply(crisis, report(services, crisis, update), everyone=everyone, now=update.at)
     return Post(post.channel, message, thread_ts=thread, broadcast=everyone)
+
+
+def _wait_for_the_room(crisis: Crisis, channel: str) -> None:
+    """A reopened crisis's archived war room takes no messages until it is back (bot.flows.
+    reopening): what goes there stays pending until then, like the reopening's own posts."""
+    if crisis.is_open and crisis.archived_room == channel:
+        raise NotReady
 
 
 BUILDERS = {keys.UPDATE_CARD: _card, keys.UPDATE_POST: _update_post}
@@ -116,6 +125,8 @@ def _render_card(services: Services, card_id: int) -> None:
         latest = services.updates.latest(crisis.id) if crisis else None
         if card is None or crisis is None or latest is None or card.ts is None or card.shown_update == latest.id:
             return
+        if card.room and (card.channel_id != crisis.channel_id or crisis.archived_room == card.channel_id):
+            return  # a war room the crisis moved on from, or one not back from the archive yet
         message = views.card(crisis, report(services, crisis, latest), room=card.room, now=latest.at)
         try:
             services.slack.update(card.channel_id, card.ts, message)
