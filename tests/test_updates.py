@@ -217,6 +217,21 @@ def test_a_follow_click_acknowledged_before_a_crash_is_recorded_once(bot, fake):
     assert len([r for r in fake.responses if r["text"].startswith(f"You now follow crisis #{crisis.id}")]) == 1
 
 
+def test_an_update_acknowledged_before_a_crash_is_delivered_by_the_scheduler_once(bot, fake, rooms):
+    crisis = bot.open_crisis("Sent before the crash", user=ANA, responders=[BOB])
+    form = update_form(bot, crisis)
+    with dies_after_the_ack(bot):
+        assert bot.send.submit(form, UPDATE, user=ANA).body == ""
+    assert bot.services.updates.latest(crisis.id).status == "Contained" and update_dms(fake, BOB) == []
+    recovered(bot)
+    recovered(bot)
+    assert len(update_dms(fake, BOB)) == 1
+    (card,) = top(rooms[1])
+    assert len(thread(rooms[1], card["ts"])) == 1
+    room = fake.channels[crisis.channel_id]
+    assert len([m for m in top(room) if "Latest stakeholder update" in texts(m)]) == 1
+
+
 def test_a_private_crisis_is_followed_only_by_the_people_in_its_war_room(bot, fake):
     crisis = bot.open_crisis("Quiet recall", user=ANA, private=["private"])
     fake.channels[crisis.channel_id].members.add(CAR)  # joined the private war room through Slack
