@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
-from handlers import actions, commands, submissions
+from handlers import actions, commands, events, hooks, submissions
 from handlers.plumbing import install_middleware
 
 log = logging.getLogger("crisis")
@@ -74,6 +75,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     commands.register(app)
     actions.register(app)
     submissions.register(app)
+    events.register(app)
     return Bot(app, services, Scheduler(services, config.scheduler_seconds))
 
 
@@ -88,14 +90,18 @@ class _BoltTokenWarning(logging.Filter):
 _TOKEN_WARNING = _BoltTokenWarning()
 
 
-def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Slack's requests at POST /slack/events, and GET /healthz for load balancers."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+def wsgi_app(bot: Bot) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """Slack's requests at POST /slack/events, mentions at POST /hooks/mentions, and
+    GET /healthz for load balancers."""
+    slack = SlackRequestHandler(bot.app, path="/slack/events")
+    mentions = hooks.application(bot.services)
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
+        if environ.get("PATH_INFO") == hooks.PATH:
+            return mentions(environ, start_response)
         return slack(environ, start_response)
 
     return application
@@ -126,6 +132,8 @@ def main(argv: list[str]) -> int:
 
         log.info("starting in Socket Mode")
         bot.scheduler.start()
+        if config.mentions_webhook_secret:
+            serve_hooks(bot, config.port)
         SocketModeHandler(bot.app, config.app_token).start()
     else:
         bot.close()  # it proved the token and migrated the database; each worker builds its own
@@ -163,6 +171,20 @@ def digest_command(config: Config, argv: list[str]) -> int:
         services.shutdown()
 
 
+def serve_hooks(bot: Bot, port: int) -> None:
+    """In Socket Mode nothing else listens on PORT: serve POST /hooks/mentions (and
+    GET /healthz) there from a background thread, one thread per request."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIServer, make_server
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    server = make_server("0.0.0.0", port, wsgi_app(bot), server_class=Server)
+    threading.Thread(target=server.serve_forever, name="hooks", daemon=True).start()
+    log.info("mentions webhook on port %s at POST %s", port, hooks.PATH)
+
+
 class HttpServer(BaseApplication):
     """gunicorn, configured from our Config rather than its command line. Each worker process
     builds its own app after the fork, so no SQLite connection or thread crosses a fork."""
@@ -190,7 +212,7 @@ class HttpServer(BaseApplication):
     def load(self) -> Callable:
         self.bot = create_app(self.config)
         self.bot.scheduler.start()  # one per worker: every job claims its work in the database
-        return wsgi_app(self.bot.app)
+        return wsgi_app(self.bot)
 
     def _worker_exit(self, server: object, worker: object) -> None:
         """Let deferred work finish before the worker goes (gunicorn waits graceful_timeout)."""

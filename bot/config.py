@@ -58,6 +58,15 @@ class Config:
     stakeholder_channels: dict[str, tuple[str, ...]]
     update_reminder_minutes: int
     delivery_threads: int
+    listening_channel: str | None = None
+    watch_keywords: tuple[str, ...] = ()
+    watch_feeds: tuple[str, ...] = ()
+    mentions_webhook_secret: str | None = None
+    feed_poll_minutes: int = 5
+    spike_factor: float = 3.0
+    spike_min_mentions: int = 20
+    baseline_hours: int = 24
+    calm_hours: int = 6
 
     @property
     def socket_mode(self) -> bool:
@@ -138,6 +147,21 @@ class Config:
             stakeholder_channels=get.channels_by_severity("STAKEHOLDER_CHANNELS"),
             update_reminder_minutes=get.integer("UPDATE_REMINDER_MINUTES", 10, 1, 240),
             delivery_threads=get.integer("DELIVERY_THREADS", 50, 1, 256),
+            listening_channel=get.optional(
+                "LISTENING_CHANNEL",
+                pattern=r"[CG][A-Z0-9]{2,}",
+                meaning="the id of the channel your listening tools post to, such as C0123456789",
+            ),
+            watch_keywords=get.words("WATCH_KEYWORDS"),
+            watch_feeds=get.addresses("WATCH_FEEDS"),
+            mentions_webhook_secret=get.optional(
+                "MENTIONS_WEBHOOK_SECRET", pattern=r"\S{16,256}", meaning="a random secret of at least 16 characters"
+            ),
+            feed_poll_minutes=get.integer("FEED_POLL_MINUTES", 5, 1, 24 * 60),
+            spike_factor=get.number("SPIKE_FACTOR", 3.0, 1.1, 100.0),
+            spike_min_mentions=get.integer("SPIKE_MIN_MENTIONS", 20, 1, 1_000_000),
+            baseline_hours=get.integer("BASELINE_HOURS", 24, 1, 30 * 24),
+            calm_hours=get.integer("CALM_HOURS", 6, 1, 7 * 24),
         )
 
 
@@ -235,6 +259,31 @@ class _Reader:
             raise ConfigError(
                 f"{name} must be an IANA time zone such as Europe/Amsterdam or Asia/Jakarta (got {value!r})."
             ) from None
+
+    def words(self, name: str) -> tuple[str, ...]:
+        """Comma-separated keywords or phrases, each at most 100 characters."""
+        words = tuple(dict.fromkeys(part.strip() for part in (self._raw(name) or "").split(",") if part.strip()))
+        if any(len(w) > 100 for w in words):
+            raise ConfigError(f"{name} must list keywords of at most 100 characters each, comma-separated.")
+        return words
+
+    def addresses(self, name: str) -> tuple[str, ...]:
+        """Comma-separated http(s) addresses (feeds)."""
+        urls = tuple(dict.fromkeys(part.strip() for part in (self._raw(name) or "").split(",") if part.strip()))
+        bad = [u for u in urls if not re.fullmatch(r"https?://[^\s/]+\S*", u) or len(u) > 2000]
+        if bad:
+            raise ConfigError(
+                f"{name} must list feed addresses starting with https://, comma-separated (got {bad[0]!r})."
+            )
+        return urls
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if not re.fullmatch(r"\d+(\.\d+)?", value) or not low <= float(value) <= high:
+            raise ConfigError(f"{name} must be a number from {low:g} to {high:g} (got {value!r}).")
+        return float(value)
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self._raw(name)

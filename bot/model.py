@@ -173,6 +173,8 @@ class NewCrisis:
     customer_handle: str = ""
     responders: tuple[str, ...] = ()
     is_private: bool = False
+    keywords: tuple[str, ...] = ()  # what to count in the listening channel, feeds and the webhook
+    feeds: tuple[str, ...] = ()  # RSS/Atom addresses polled for this crisis
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ class Crisis:
     closed_at: int | None = None
     setup_state: SetupState = SetupState.PENDING
     setup_error: str | None = None
+    keywords: tuple[str, ...] = ()
     setup_failures: int = 0  # passing Slack failures in a row, for the retry back-off
     reply: ReplyDetails = field(default_factory=lambda: ReplyDetails())
     archived_room: str | None = None  # its war room, while closing has it archived
@@ -378,3 +381,50 @@ class UpdateCard:
     pinned: bool = False
     error: str | None = None  # Slack's reason it could not be posted; the channel is not tried again
     reported: bool = False  # the owner was told about `error`
+
+
+WATCH = 0  # the scope of the brand watch (WATCH_KEYWORDS, WATCH_FEEDS); any other scope is a crisis id
+
+
+class Source(StrEnum):
+    """Where a mention came from."""
+
+    LISTENING = "listening"  # a message in LISTENING_CHANNEL (a listening tool's alert, a forwarded e-mail)
+    FEED = "feed"  # an RSS or Atom feed entry
+    WEBHOOK = "webhook"  # POST /hooks/mentions
+
+    @property
+    def label(self) -> str:
+        return {"listening": "Listening channel", "feed": "Feeds", "webhook": "Webhook"}[self.value]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One mention of the brand (or, with `weight` N, a count a tool reported for a window),
+    counted for one scope. `key` identifies it at its source, so it is never counted twice."""
+
+    scope: int
+    key: str
+    at: int
+    source: Source
+    platform: Platform
+    author: str = ""
+    text: str = ""
+    link: str = ""
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An RSS or Atom feed polled for a crisis (or, `crisis_id` None, for the brand watch)."""
+
+    id: int
+    crisis_id: int | None
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll_at: int = 0
+    failures: int = 0
+    failing_since: int | None = None
+    last_error: str | None = None
+    last_ok_at: int | None = None

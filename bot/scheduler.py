@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, inbox, nudges, promises, reopening, updates, war_room_setup
+from bot.flows import closing, digest, feeds, inbox, nudges, promises, reopening, updates, volume, war_room_setup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,13 @@ JOBS: tuple[Callable[..., int], ...] = (
     closing.finish_archives,
     publish.sweep_renders,
     publish.sweep_updates,
+    feeds.poll_due,
+    publish.sweep_volume,
     nudges.send_due,
     promises.send_due,
+    feeds.tell_broken,
+    volume.watch_spikes,
+    volume.calm_due,
     digest.send_due,
 )
 

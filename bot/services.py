@@ -17,11 +17,14 @@ from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
 from storage.database import Store
 from storage.drafts import DraftRepository
+from storage.feeds import FeedRepository
 from storage.inbox import Inbox
+from storage.mentions import MentionRepository
 from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
 from storage.shown import Shown
+from storage.spikes import SpikeRepository
 from storage.steps import StepRepository
 from storage.timeline import Timeline
 from storage.updates import FollowerRepository, UpdateRepository
@@ -46,6 +49,9 @@ class Services:
     reports: Reports
     updates: UpdateRepository
     followers: FollowerRepository
+    mentions: MentionRepository
+    feeds: FeedRepository
+    spikes: SpikeRepository
     templates: Templates
     directory: Directory
     renders: SingleFlight
@@ -95,6 +101,9 @@ class Services:
             reports=Reports(store),
             updates=UpdateRepository(store),
             followers=FollowerRepository(store),
+            mentions=MentionRepository(store),
+            feeds=FeedRepository(store),
+            spikes=SpikeRepository(store),
             templates=Templates(config.templates_dir),
             directory=Directory(slack),
             renders=SingleFlight(),

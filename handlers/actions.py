@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import access, closing, drafting, opening, step_changes
+from bot.flows import access, closing, drafting, opening, step_changes, volume
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -22,7 +22,7 @@ from bot.views import drafts as draft_views
 from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
-from handlers.commands import open_close_modal, open_modal, open_update_modal
+from handlers.commands import open_close_modal, open_modal, open_tracking_modal, open_update_modal, share_chart
 from handlers.plumbing import (
     Interaction,
     accept,
@@ -57,7 +57,27 @@ def _open_anyway(services: Services, who: Interaction) -> None:
     if refusal:
         tell(services, who, notices.note(refusal))
         return
-    services.defer_urgent(open_modal, services, who, who.ref.title)
+    services.defer_urgent(open_modal, services, who, ids.OpenContext(title=who.ref.title))
+
+
+def _open_from_spike(services: Services, who: Interaction) -> None:
+    refusal = opening.may_open(services, who.user_id)
+    if refusal:
+        tell(services, who, notices.note(refusal))
+        return
+    services.defer_urgent(_open_prefilled, services, who, who.ref.spike)
+
+
+def _open_prefilled(services: Services, who: Interaction, spike_id: int) -> None:
+    open_modal(services, who, volume.prefill(services, spike_id))
+
+
+def _volume_chart(services: Services, who: Interaction) -> None:
+    services.defer(share_chart, services, who, who.ref.crisis)
+
+
+def _tracking(services: Services, who: Interaction) -> None:
+    services.defer_urgent(open_tracking_modal, services, who, who.ref.crisis)
 
 
 def _step_done(services: Services, who: Interaction) -> None:
@@ -252,4 +272,7 @@ HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {
     Action.FOLLOW: _follow,
     Action.FOLLOW_PICK: _follow,
     Action.UNFOLLOW: _unfollow,
+    Action.VOLUME_CHART: _volume_chart,
+    Action.TRACKING: _tracking,
+    Action.OPEN_FROM_SPIKE: _open_from_spike,
 }

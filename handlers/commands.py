@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk.models.views import View
 
-from bot import clock
+from bot import clock, publish
 from bot.flows import (
     access,
     closing,
@@ -20,14 +21,18 @@ from bot.flows import (
     opening,
     ownership,
     reopening,
+    tracking,
     updates,
+    volume,
 )
 from bot.model import Crisis
 from bot.services import Services
+from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import notices
+from bot.views import volume as volume_views
 from bot.views.open_form import open_crisis_modal
 from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
@@ -36,6 +41,7 @@ from handlers.plumbing import (
     defer_answer,
     guarded,
     open_view_or_explain,
+    open_when_ready,
     services_of,
     subject_of,
     tell,
@@ -63,10 +69,11 @@ def reply(ack: Ack, message: Message) -> None:
     ack(response_type="ephemeral", **message.to_kwargs())
 
 
-def open_modal(services: Services, who: Interaction, title: str) -> None:
-    """Open the open-crisis modal on this interaction's trigger (valid 3 s, once), and have the
-    flow remember where this request came from, to answer the opener there."""
-    modal = open_crisis_modal(opener_id=who.user_id, title=title)
+def open_modal(services: Services, who: Interaction, prefill: ids.OpenContext) -> None:
+    """Open the open-crisis modal on this interaction's trigger (valid 3 s, once), starting
+    with what `prefill` says (a title, or a spike's evidence), and have the flow remember where
+    this request came from, to answer the opener there."""
+    modal = open_crisis_modal(opener_id=who.user_id, prefill=prefill)
     opened = open_view_or_explain(services, who, modal, again="Please run `/crisis open` again.")
     if opened is not None:
         opening.form_opened(
@@ -85,7 +92,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
         reply(ack, notices.unfinished_setup(unfinished, title))
         return
     ack()
-    services.defer_urgent(open_modal, services, who, title)
+    services.defer_urgent(open_modal, services, who, ids.OpenContext(title=title))
 
 
 def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -93,9 +100,8 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, notices.note(NOT_IN_WAR_ROOM))
         return
-    latest = services.updates.latest(crisis.id)
-    steps = services.steps.of(crisis.id)
-    reply(ack, notices.status(crisis, steps, asked_in=who.channel_id, latest=latest, now=clock.now()))
+    header = publish.renders.header(services, crisis)
+    reply(ack, notices.status(crisis, services.steps.of(crisis.id), header, asked_in=who.channel_id))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -258,6 +264,48 @@ def _choose(ack: Ack, services: Services, who: Interaction, text: str, choice: C
     reply(ack, notices.note(choice(services, crisis, who.user_id)))
 
 
+def _volume(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = who.crisis  # the war room's
+    if crisis is None:
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        return
+    ack()
+    services.defer(share_chart, services, who, crisis.id)
+
+
+def share_chart(services: Services, who: Interaction, crisis_id: int) -> None:
+    """Post the volume chart in the war room; a failure is told to the person who asked."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is None:
+        return
+    try:
+        volume.post_chart(services, crisis)
+    except SlackError as error:
+        tell(services, who, notices.note(error.could_not("post the volume chart")))
+
+
+def _keywords(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = who.crisis  # the war room's
+    if crisis is None:
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        return
+    ack()
+    services.defer_urgent(open_tracking_modal, services, who, crisis.id)
+
+
+def open_tracking_modal(services: Services, who: Interaction, crisis_id: int) -> None:
+    """The keywords-and-feeds form, for people in the war room of an open crisis."""
+
+    def build() -> View | Message:
+        crisis = services.crises.get(crisis_id)
+        refusal = tracking.may_change(services, crisis, who.user_id)  # may ask Slack who is in the room
+        if refusal or crisis is None:
+            return notices.note(refusal or "That crisis no longer exists.")
+        return volume_views.tracking_modal(crisis, services.feeds.of(crisis.id))
+
+    open_when_ready(services, who, build)
+
+
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, notices.help_message())
 
@@ -276,5 +324,7 @@ SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "update": _update,
     "follow": _follow,
     "unfollow": _unfollow,
+    "volume": _volume,
+    "keywords": _keywords,
     "help": _help,
 }

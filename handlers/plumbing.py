@@ -136,8 +136,8 @@ class Subject:
     @cached_property
     def problem(self) -> str | None:
         """Why nothing this request asks can be done, in plain words: a button or form the bot
-        does not have (any more), a value it cannot read, or a crisis, draft or follow-up that
-        does not exist. None when the request can go on to its listener."""
+        does not have (any more), a value it cannot read, or a crisis, draft, follow-up or spike
+        alert that does not exist. None when the request can go on to its listener."""
         try:
             ref = self.ref
         except ids.Unreadable:
@@ -147,6 +147,8 @@ class Subject:
         named = _NAMED.get(type(ref))
         if named is not None and self.crisis is None:
             return notices.gone(named, form=self.is_form)
+        if isinstance(ref, ids.SpikeRef) and self.services.spikes.get(ref.spike) is None:
+            return notices.gone("spike alert", form=self.is_form)
         return None
 
 

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, drafting, opening, updates, war_room_setup
+from bot.flows import closing, drafting, opening, tracking, updates, war_room_setup
 from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
@@ -30,6 +30,7 @@ def register(app: App) -> None:
     app.view(Callback.REQUEST_CHANGES.value)(on_request_changes)
     app.view(Callback.CLOSE_CRISIS.value)(on_close_crisis)
     app.view(Callback.POST_UPDATE.value)(on_post_update)
+    app.view(Callback.TRACKING.value)(on_tracking)
 
 
 @guarded
@@ -173,3 +174,19 @@ def on_post_update(ack: Ack, body: dict, context: BoltContext) -> None:
     update_id, created = stored
     if created:
         services.defer(updates.deliver, services, update_id)
+
+
+@guarded
+def on_tracking(ack: Ack, body: dict, context: BoltContext) -> None:
+    services, crisis = services_of(context), subject_of(context).crisis
+    who = Interaction.of(body)
+    refusal = tracking.may_change(services, crisis, who.user_id)  # the crisis the form names, as stored
+    if refusal or crisis is None:
+        ack(response_action="errors", errors={Field.KEYWORDS.value: refusal or "That crisis no longer exists."})
+        return
+    typed = tracking.read(read_values(body["view"]), title=crisis.title)
+    if typed.errors:
+        ack(response_action="errors", errors=typed.errors)
+        return
+    ack()
+    defer_answer(services, who, tracking.change, services, crisis.id, typed, actor=who.user_id)

@@ -23,6 +23,7 @@ from bot.model import (
     StepState,
 )
 from storage.database import Store
+from storage.feeds import FeedRepository
 from storage.inbox import settle
 from storage.liveness import alive, me
 from storage.outbox import Posts, enqueue
@@ -94,8 +95,8 @@ class CrisisRepository:
             crisis_id = db.execute(
                 """insert into crises (request_key, title, description, link, platform, category, severity,
                        language, customer_handle, owner_id, opener_id, is_private, status,
-                       origin_channel_id, response_url, opened_at, setup_state)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       origin_channel_id, response_url, opened_at, setup_state, keywords)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     request_key,
                     new.title,
@@ -114,8 +115,10 @@ class CrisisRepository:
                     response_url,
                     at,
                     SetupState.PENDING.value,
+                    "\n".join(new.keywords),
                 ],
             ).lastrowid
+            FeedRepository(self.store).replace(crisis_id, list(new.feeds), now=at)
             people = [(new.opener_id, Role.OPENER), (new.owner_id, Role.OWNER)] + [
                 (u, Role.RESPONDER) for u in new.responders
             ]
@@ -255,7 +258,7 @@ class CrisisRepository:
         return times
 
     def participants(self, crisis_id: int) -> set[str]:
-        rows = self.store.db["participants"].rows_where("crisis_id = ?", [crisis_id], select="user_id")
+        rows = self.store.db.query("select user_id from participants where crisis_id = ?", [crisis_id])
         return {row["user_id"] for row in rows}
 
     # War-room set-up: a lease so one worker at a time runs it, and a record of finished tasks
@@ -288,7 +291,7 @@ class CrisisRepository:
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
         """Finished set-up tasks, each with the details it stored (ids, failed invitees...)."""
-        rows = self.store.db["setup_tasks"].rows_where("crisis_id = ? and done_at is not null", [crisis_id])
+        rows = self.store.db.query("select * from setup_tasks where crisis_id = ? and done_at is not null", [crisis_id])
         return {row["task"]: json.loads(row["detail"] or "{}") for row in rows}
 
     def start_task(self, crisis_id: int, task: str, *, at: int) -> int | None:
@@ -403,6 +406,37 @@ class CrisisRepository:
                 detail={"customer": customer, **asdict(details)},
             )
 
+    def set_tracking(
+        self, crisis_id: int, keywords: tuple[str, ...], feeds: tuple[str, ...], *, actor: str, at: int
+    ) -> None:
+        """Change what a crisis counts: its keywords and its feeds, on the record."""
+        with self.store.write() as db:
+            db.execute("update crises set keywords = ? where id = ?", ["\n".join(keywords), crisis_id])
+            FeedRepository(self.store).replace(crisis_id, list(feeds), now=at)
+            record_event(
+                db,
+                crisis_id,
+                at=at,
+                actor=actor,
+                kind="tracking_changed",
+                detail={"keywords": list(keywords), "feeds": list(feeds)},
+            )
+
+    def volume_rendered(self, crisis_id: int, figures: str, *, at: int) -> None:
+        """Remember the volume figures the header now shows, and when they were drawn."""
+        with self.store.write() as db:
+            db.execute(
+                "update crises set rendered_volume = ?, volume_rendered_at = ? where id = ?", [figures, at, crisis_id]
+            )
+
+    def volume_shown(self) -> dict[int, tuple[str | None, int | None]]:
+        """For each open crisis whose header is posted: the volume figures it shows, and when
+        they were drawn."""
+        rows = self.store.db.execute(
+            "select id, rendered_volume, volume_rendered_at from crises where status = 'open' and header_ts is not null"
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
     def set_owner(
         self,
         crisis_id: int,
@@ -441,7 +475,7 @@ class CrisisRepository:
         return self.get(item.crisis_id) if item is not None else None
 
     def _by(self, column: str, value: Any) -> Crisis | None:
-        rows = list(self.store.db["crises"].rows_where(f"{column} = ?", [value], limit=1))
+        rows = list(self.store.db.query(f"select * from crises where {column} = ? limit 1", [value]))
         return self._crisis(rows[0]) if rows else None
 
     def _crisis(self, row: dict) -> Crisis:
@@ -449,8 +483,9 @@ class CrisisRepository:
 
     def responders(self, crisis_id: int) -> list[str]:
         """The responders named when the crisis was opened, in the order they were named."""
-        rows = self.store.db["participants"].rows_where(
-            "crisis_id = ? and role = ?", [crisis_id, Role.RESPONDER.value], order_by="rowid", select="user_id"
+        rows = self.store.db.query(
+            "select user_id from participants where crisis_id = ? and role = ? order by rowid",
+            [crisis_id, Role.RESPONDER.value],
         )
         return [r["user_id"] for r in rows]
 
@@ -498,6 +533,7 @@ def crisis_from_row(row: dict) -> Crisis:
         closed_at=row["closed_at"],
         setup_state=SetupState(row["setup_state"]),
         setup_error=row["setup_error"],
+        keywords=tuple(k for k in (row.get("keywords") or "").split("\n") if k),
         setup_failures=row.get("setup_failures") or 0,
         reply=ReplyDetails(
             what_happened=row.get("reply_what_happened") or "",

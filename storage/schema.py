@@ -246,7 +246,73 @@ def _v9_exactly_once(db: Database) -> None:
     db["inbox"].create_index(["state"])
 
 
-def _v10_updates(db: Database) -> None:
+def _v10_volume(db: Database) -> None:
+    # What a crisis watches: its keywords (one per line), and what its header last showed of
+    # the volume (so the scheduler re-renders it only when the figures change).
+    db["crises"].add_column("keywords", str)
+    db["crises"].add_column("rendered_volume", str)
+    db["crises"].add_column("volume_rendered_at", int)
+    # Mentions, one row per item and scope: scope 0 is the brand watch, else a crisis id. `key`
+    # identifies the item at its source (a Slack message, a feed entry's id or link, a webhook
+    # item), so a restart, a retried webhook or a second process never counts it twice.
+    # `weight` is 1 for an item, N for a count a tool reported for a window.
+    db["mentions"].create(
+        {
+            "id": int,
+            "scope": int,
+            "key": str,
+            "at": int,
+            "source": str,  # listening | feed | webhook
+            "platform": str,
+            "author": str,
+            "text": str,
+            "link": str,
+            "weight": int,
+        },
+        pk="id",
+        not_null={"scope", "key", "at", "source", "weight"},
+    )
+    db["mentions"].create_index(["scope", "key"], unique=True)
+    db["mentions"].create_index(["scope", "at"])
+    # RSS/Atom feeds, of a crisis (crisis_id) or of the brand watch (crisis_id null), polled
+    # with conditional requests and backed off while they fail.
+    db["feeds"].create(
+        {
+            "id": int,
+            "crisis_id": int,
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "next_poll_at": int,
+            "failures": int,
+            "failing_since": int,
+            "last_error": str,
+            "last_ok_at": int,
+            "active": int,
+        },
+        pk="id",
+        not_null={"url", "next_poll_at", "failures", "active"},
+        defaults={"failures": 0, "active": 1, "next_poll_at": 0},
+    )
+    db.execute("create unique index feeds_scope_url on feeds (coalesce(crisis_id, 0), url)")
+    # Spikes of the brand watch: one row per rise, so each alerts exactly once. At most one is
+    # open (ended_at null) at a time.
+    db["spikes"].create(
+        {
+            "id": int,
+            "started_at": int,
+            "ended_at": int,
+            "count": int,
+            "baseline": float,
+            "below_since": int,
+        },
+        pk="id",
+        not_null={"started_at", "count", "baseline"},
+    )
+    db.execute("create unique index spikes_one_open on spikes ((1)) where ended_at is null")
+
+
+def _v11_updates(db: Database) -> None:
     # Stakeholder updates: the owner's reports, each promising when the next one comes.
     db["updates"].create(
         {
@@ -321,7 +387,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v7_shown,
     _v8_war_rooms_back,
     _v9_exactly_once,
-    _v10_updates,
+    _v10_volume,
+    _v11_updates,
 ]
 
 

@@ -31,7 +31,7 @@ class StepRepository:
 
     def of(self, crisis_id: int) -> list[StepStatus]:
         """The four steps of a crisis, in order."""
-        rows = self.store.db["steps"].rows_where("crisis_id = ?", [crisis_id], order_by="step")
+        rows = self.store.db.query("select * from steps where crisis_id = ? order by step", [crisis_id])
         return [_status(row) for row in rows]
 
     def version(self, crisis_id: int) -> int:

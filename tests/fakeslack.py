@@ -304,6 +304,44 @@ class FakeSlack:
                     return copy.deepcopy(message)
         raise KeyError(ts)
 
+    def message_event(
+        self,
+        channel_id: str,
+        *,
+        text: str = "",
+        user: str | None = None,
+        bot: str | None = None,
+        username: str | None = None,
+        subtype: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Someone (a person, or another app's bot: `bot` is its bot id) posts in a channel:
+        the message is stored and the `message` event Slack would deliver is returned.
+        Legacy integrations and incoming webhooks post `subtype: bot_message` with a
+        `username`; apps posting with their own token send no subtype but a `bot_id`."""
+        with self._lock:
+            channel = self.channels[channel_id]
+            ts = self._ts()
+            event: dict[str, Any] = {"type": "message", "channel": channel_id, "text": text, "ts": ts, "event_ts": ts}
+            event["channel_type"] = "group" if channel.is_private else "channel"
+            if subtype:
+                event["subtype"] = subtype
+            if user:
+                event["user"] = user
+            if bot:
+                event["bot_id"] = bot
+                event["bot_profile"] = {"id": bot, "name": username or "app", "app_id": "A" + bot[1:], "team_id": TEAM}
+            if username:
+                event["username"] = username
+            if attachments is not None:
+                event["attachments"] = attachments
+            if blocks is not None:
+                event["blocks"] = blocks
+            event["team"] = TEAM
+            channel.messages.append({**event, "thread_ts": None, "metadata": None})
+            return event
+
     def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
         return [m for c in self.channels.values() if c.is_im and user_id in c.members for m in c.messages]
 
@@ -597,21 +635,39 @@ class FakeSlack:
         return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The last step of the v2 upload flow: every file must have been uploaded to its URL,
+        with as many bytes as announced; sharing to a thread needs the thread's parent."""
         files = args.get("files") or []
+        if not files:
+            raise SlackFault("invalid_arguments")
         for f in files:
             upload = self.uploads.get(f.get("id"))
             if upload is None or upload["content"] is None:
                 raise SlackFault("file_not_found")
-            upload.update(title=f.get("title"), channel=args.get("channel_id"), comment=args.get("initial_comment"))
-        if args.get("channel_id"):
-            channel = self._channel({"channel": args["channel_id"]})
+            if len(upload["content"]) != upload["length"]:
+                self.violations.append(
+                    f"files.completeUploadExternal: {upload['length']} bytes announced, {len(upload['content'])} sent"
+                )
+                raise SlackFault("file_upload_size_mismatch")
+        thread_ts = args.get("thread_ts") or None
+        channel = self._channel({"channel": args["channel_id"]}) if args.get("channel_id") else None
+        if thread_ts and (channel is None or not any(m["ts"] == thread_ts for m in channel.messages)):
+            raise SlackFault("thread_not_found")
+        for f in files:
+            self.uploads[f["id"]].update(
+                title=f.get("title"),
+                channel=args.get("channel_id"),
+                comment=args.get("initial_comment"),
+                thread_ts=thread_ts,
+            )
+        if channel is not None:
             channel.messages.append(
                 {
                     "ts": self._ts(),
                     "user": BOT_USER,
                     "text": args.get("initial_comment") or "",
                     "blocks": [],
-                    "thread_ts": None,
+                    "thread_ts": thread_ts,
                     "metadata": None,
                     "channel": channel.id,
                     "files": [f["id"] for f in files],

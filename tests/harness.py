@@ -81,9 +81,7 @@ class Harness:
     @classmethod
     def start(cls, fake: FakeSlack, env: dict[str, str]) -> Harness:
         bot = create_app(Config.from_env(env), pool=TrackingExecutor)
-        server = make_server(
-            "127.0.0.1", 0, wsgi_app(bot.app), server_class=_ThreadingServer, handler_class=_QuietHandler
-        )
+        server = make_server("127.0.0.1", 0, wsgi_app(bot), server_class=_ThreadingServer, handler_class=_QuietHandler)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         thread.start()
         url = f"http://127.0.0.1:{server.server_port}/slack/events"

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def clean_env(**variables: str) -> dict[str, str]:
     """The current environment without the bot's own variables, plus `variables`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CRISIS_", "PORT", "WEB_CONCURRENCY"))}
+    own = ("SLACK_", "CRISIS_", "PORT", "WEB_CONCURRENCY", "LISTENING_", "WATCH_", "MENTIONS_", "FEED_", "SPIKE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own + ("BASELINE_HOURS", "CALM_HOURS"))}
     return {**env, **variables}
 
 

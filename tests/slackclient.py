@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.fakeslack import TEAM, FakeSlack
+from tests.fakeslack import BOT_USER, TEAM, FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99aaabbb85a5"
 
@@ -105,6 +105,33 @@ class SlackSender:
             "trigger_id": trigger_id or self.trigger(),
         }
         return self.post(urlencode(fields).encode(), headers=headers)
+
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
+        """An Events API delivery as Slack sends it: a JSON `event_callback` envelope."""
+        envelope = {
+            "token": "verification-token-unused",
+            "team_id": TEAM,
+            "context_team_id": TEAM,
+            "api_app_id": "A0000001",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM,
+                    "user_id": BOT_USER,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": f"4-{uuid.uuid4().hex}",
+        }
+        return self.post(json.dumps(envelope).encode(), content_type="application/json", headers=headers)
 
     def interaction(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
         return self.post(urlencode({"payload": json.dumps(payload)}).encode(), headers=headers)

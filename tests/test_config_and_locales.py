@@ -21,6 +21,29 @@ def test_defaults():
     assert config.api_url == "https://slack.com/api/"
 
 
+def test_the_volume_settings_are_read_and_default_sensibly():
+    config = Config.from_env(GOOD)
+    assert (config.listening_channel, config.watch_keywords, config.mentions_webhook_secret) == (None, (), None)
+    assert (config.spike_factor, config.spike_min_mentions, config.baseline_hours, config.calm_hours) == (
+        3.0,
+        20,
+        24,
+        6,
+    )
+    config = Config.from_env(
+        {
+            **GOOD,
+            "LISTENING_CHANNEL": "C0BRAND01",
+            "WATCH_KEYWORDS": " Acme , #acmefail,Acme ",
+            "WATCH_FEEDS": "https://news.example/acme.rss, https://mastodon.example/tags/acme.rss",
+            "SPIKE_FACTOR": "2.5",
+        }
+    )
+    assert config.listening_channel == "C0BRAND01" and config.watch_keywords == ("Acme", "#acmefail")
+    assert config.watch_feeds == ("https://news.example/acme.rss", "https://mastodon.example/tags/acme.rss")
+    assert config.spike_factor == 2.5
+
+
 def test_socket_mode_needs_no_signing_secret():
     config = Config.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A-2"})
     assert config.socket_mode and config.signing_secret is None
@@ -47,6 +70,15 @@ def test_api_url_override_gets_a_trailing_slash():
         {"PORT": "0"},
         {"SLACK_API_URL": "slack.com"},
         {"LOG_LEVEL": "loud"},
+        {"LISTENING_CHANNEL": "#brand-alerts"},
+        {"WATCH_FEEDS": "https://ok.example/feed, ftp://old.example/feed"},
+        {"WATCH_KEYWORDS": "Acme, " + "x" * 101},
+        {"MENTIONS_WEBHOOK_SECRET": "short"},
+        {"SPIKE_FACTOR": "1"},
+        {"SPIKE_FACTOR": "lots"},
+        {"SPIKE_MIN_MENTIONS": "0"},
+        {"CALM_HOURS": "0"},
+        {"FEED_POLL_MINUTES": "0"},
         {"SLACK_USER_TOKEN": "xoxb-a-bot-token"},
         {"SLACK_USER_TOKEN": "xoxp-has spaces"},
         {"STAKEHOLDER_CHANNELS": "urgent=C0123"},

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = [
     {"bot.model", "bot.clock", "bot.config"},
     {"bot.words", "bot.templates"},
-    {"bot.slack"},
+    {"bot.slack", "bot.feeds"},
     {"bot.rules"},
     {"bot.views"},
     {"bot.services"},

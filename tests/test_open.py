@@ -311,6 +311,23 @@ def test_private_war_room(bot, fake):
     assert crisis.is_private and fake.channels[crisis.channel_id].is_private
 
 
+def test_the_form_tracks_the_title_by_default_and_checks_the_feeds(bot, fake):
+    bot.send.command("open Late parcels", user=ANA, channel=fake.general.id)
+    bot.settle()
+    view = bot.last_view()
+    keywords = next(b for b in view["blocks"] if b["block_id"] == "keywords")
+    assert keywords["element"]["initial_value"] == "Late parcels"
+    reply = bot.send.submit(view, {"category": "venting", "feeds": "https://ok.example/feed\nnot a feed"}, user=ANA)
+    assert reply.json["response_action"] == "errors" and "Line 2" in reply.json["errors"]["feeds"]
+    assert bot.services.crises.get(1) is None
+    reply = bot.send.submit(view, {"category": "venting", "keywords": "", "feeds": "ok.example/feed"}, user=ANA)
+    assert reply.body == ""
+    bot.settle()
+    crisis = bot.services.crises.get(1)
+    assert crisis.keywords == ("Late parcels",)
+    assert [f.url for f in bot.services.feeds.of(crisis.id)] == ["https://ok.example/feed"]
+
+
 def field(view, block_id):
     return next(b for b in view["blocks"] if b["block_id"] == block_id)["element"]
 

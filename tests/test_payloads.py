@@ -227,7 +227,16 @@ TAMPERED: dict[type, tuple[Any, ...]] = {
     ids.DraftRef: ({"draft": "1"}, {"draft": 10**30}, {"draft": 999}),
     ids.CloseRef: ({"crisis": 1, "forced": "yes"}, {"crisis": 999}),
     ids.FollowUpRef: ({"followup": 1.5}, {"followup": 999}),
-    ids.OpenContext: ({"title": 5}, {"title": ["a"]}),
+    ids.OpenContext: (
+        {"title": 5},
+        {"title": ["a"]},
+        {"title": "T", "link": "javascript:alert(1)"},
+        {"title": "T", "link": "example.com/not-normalised"},
+        {"title": "T", "platform": "myspace"},
+        {"title": "T", "platform": ["x"]},
+        {"title": "T", "keywords": ["Acme"]},
+    ),
+    ids.SpikeRef: ({"spike": "1"}, {"spike": True}, {"spike": 10**30}, {"spike": 999}),
 }
 
 

@@ -44,3 +44,42 @@ def test_socket_mode_acks_commands_and_opens_the_modal(fake, socket_mode, tmp_pa
         process.terminate()
         output = process.communicate(timeout=10)[0]
     assert "Traceback" not in output, output
+
+
+def test_socket_mode_serves_the_mentions_webhook_on_port(fake, socket_mode, tmp_path):
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    from bot.rules.hooks import sign
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    secret = "socket-mode-hook-secret-1"
+    env = clean_env(
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_API_URL=fake.url,
+        CRISIS_DB_PATH=str(tmp_path / "c.db"),
+        MENTIONS_WEBHOOK_SECRET=secret,
+        WATCH_KEYWORDS="Acme",
+        PORT=str(port),
+    )
+    process = start_app(env, tmp_path)
+    try:
+        socket_mode.wait_connected()
+        body = json.dumps({"items": [{"link": "https://x.com/a/1", "text": "Acme"}]}).encode()
+        stamp = str(int(time.time()))
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/hooks/mentions",
+            data=body,
+            headers={"X-Crisis-Request-Timestamp": stamp, "X-Crisis-Signature": sign(secret, stamp, body)},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert (response.status, json.loads(response.read())) == (200, {"ok": True, "received": 1, "new": 1})
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "Traceback" not in output, output

@@ -174,8 +174,11 @@ def test_the_check_reports_a_missing_file(tmp_path):
 
 
 def test_the_check_command_exits_non_zero_on_problems(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "bot.templates", "check"], cwd=ROOT, capture_output=True, text=True)
-    assert ok.returncode == 0 and "0 problem(s) in 10 language(s)" in ok.stdout
+    # every language passes the check in-process (above); the command's own exit code needs one
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot.templates", "check", "--lang", "fy"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and "0 problem(s) in 1 language(s): fy" in ok.stdout
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / f"apology{SUFFIX}").write_text("{{ nonsense }}")
     bad = subprocess.run(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.flows.opening import normalise_link
+from bot.words.links import normalise_link
 from bot.words.slugs import channel_name
 from bot.words.text import clean, cut, escape, link, mrkdwn
 

@@ -16,15 +16,19 @@ from zoneinfo import ZoneInfo
 
 from bot import clock
 from bot.publish import keys
-from bot.publish.once import post_once
+from bot.publish.once import post_once, upload_once
+from bot.rules.volume import HOUR
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
+from bot.views import chart
 from bot.views import digest as views
 from bot.views.digest import Digest
+from bot.words.text import cut
 
 LATE_AFTER_SECONDS = 15 * 60
 FIGURES_DAYS = 30
+CHART_CRISES = 7
 
 
 def latest_slot(now: int, at: time, zone: ZoneInfo) -> datetime:
@@ -64,6 +68,10 @@ def gather(services: Services, *, now: int, day: date, late: bool = False) -> Di
         stall_seconds=services.config.stall_hours * 3600,
         members=reports.participants_of(private),
         updates=services.updates.latest_of(c.id for c in open_crises),
+        volume=services.mentions.now_and_peak(
+            since=min((c.opened_at for c in open_crises), default=now) - services.config.baseline_hours * HOUR,
+            now=now,
+        ),
     )
 
 
@@ -102,8 +110,33 @@ def send_due(services: Services, *, now: int) -> int:
     if digest.quiet and config.digest_quiet == "skip":
         services.outbox.skip(key, config.digest_channel, now=now)
         return 0
-    posted = post_once(services, key, config.digest_channel, render(services, digest), keep_trying=True)
-    return int(posted is not None)
+    ts = post_once(services, key, config.digest_channel, render(services, digest), keep_trying=True)
+    if ts is not None:
+        share_day_chart(services, digest, config.digest_channel, ts)
+    return int(ts is not None)
+
+
+def share_day_chart(services: Services, digest: Digest, channel: str, ts: str) -> bool:
+    """The day's chart of the open crises' mentions, in the digest's thread, once. Private
+    crises are left out: the management channel sees only that they exist."""
+    since = digest.now - 24 * HOUR
+    public = [c for c in digest.open if not c.is_private and digest.volume.get(c.id)][:CHART_CRISES]
+    series = {
+        f"#{c.id} {cut(c.title, 40)}": services.mentions.per_bucket(c.id, since, digest.now + 1, HOUR) for c in public
+    }
+    series = {label: counts for label, counts in series.items() if counts}
+    if not series:
+        return False
+    return upload_once(
+        services,
+        keys.digest_chart(digest.day),
+        channel,
+        filename=f"crisis-digest-{digest.day.isoformat()}.png",
+        title=f"Mentions of the open crises, {digest.day.isoformat()}",
+        content=chart.day(series, since=since, until=digest.now),
+        comment="📈 Mentions per hour of the open crises over the last day.",
+        thread_ts=ts,
+    )
 
 
 def send_today(services: Services) -> tuple[bool, str]:
@@ -117,7 +150,9 @@ def send_today(services: Services) -> tuple[bool, str]:
     if services.outbox.settled([key]):
         return True, f"The digest for {day} was posted already."
     digest = gather(services, now=now, day=day)
-    if post_once(services, key, services.config.digest_channel, render(services, digest), keep_trying=True):
+    ts = post_once(services, key, services.config.digest_channel, render(services, digest), keep_trying=True)
+    if ts is not None:
+        share_day_chart(services, digest, services.config.digest_channel, ts)
         return True, f"The digest for {day} was posted."
     error = services.outbox.last_error(key)
     if error is None:

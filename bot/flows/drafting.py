@@ -15,7 +15,6 @@ from slack_sdk.models.views import View
 
 from bot import clock, publish
 from bot.flows import access
-from bot.flows.opening import normalise_link
 from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
 from bot.services import Services
 from bot.slack.blockkit import Message
@@ -25,6 +24,7 @@ from bot.templates import SHORT_LIMITS, Details, Kind, Rendered, TemplateMissing
 from bot.views import drafts as views
 from bot.views.drafts import TAKEN_DOWN
 from bot.words import locales
+from bot.words.links import normalise_link
 from bot.words.text import clean, one_line, user
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import clock
+from bot import clock, publish
 from bot.model import Crisis, DraftState, StepState, Update
 from bot.publish.record import timeline_line
 from bot.rules import updates as update_rules
@@ -119,7 +119,8 @@ def _updates(updates: list[Update], *, until: int) -> list[str]:
 
 
 def share(services: Services, crisis: Crisis) -> None:
-    services.slack.upload(
+    publish.share_file(
+        services,
         crisis.channel_id or "",
         filename=f"crisis-{crisis.id}-post-mortem.md",
         title=f"Post-mortem of crisis #{crisis.id}",

@@ -11,13 +11,14 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot import clock
+from bot.flows import tracking
 from bot.model import Category, Crisis, NewCrisis, Platform, Severity
 from bot.services import Services
 from bot.slack.ids import USER_ID, Field
-from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_RESPONDERS, TITLE_MAX
+from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, MAX_RESPONDERS, TITLE_MAX
+from bot.words.links import normalise_link
 from bot.words.locales import language
 from bot.words.text import clean, one_line
 
@@ -75,6 +76,9 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
     elif len(responders) > MAX_RESPONDERS:
         errors[Field.RESPONDERS] = f"Pick at most {MAX_RESPONDERS} responders; others can join the channel."
 
+    tracked = tracking.read(values, title=title)
+    errors.update(tracked.errors)
+
     if errors:
         return Invalid({str(k): v for k, v in errors.items()})
     assert category is not None and severity is not None and link is not None
@@ -91,6 +95,8 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
         opener_id=opener_id,
         responders=tuple(dict.fromkeys(responders)),
         is_private="private" in (values.get(Field.PRIVATE) or []),
+        keywords=tracked.keywords,
+        feeds=tracked.feeds,
     )
 
 
@@ -109,27 +115,6 @@ def may_open(services: Services, user_id: str) -> str | None:
     return (
         "Only the crisis response team can open a crisis. Ask one of them, or an admin to add you to CRISIS_RESPONDERS."
     )
-
-
-def normalise_link(raw: str | None) -> str | None:
-    """'' for no link, the cleaned URL for a valid one, None for something that is not a link.
-
-    A bare `example.com/post` gets https:// in front; only http(s) links with a host pass."""
-    text = clean(raw)
-    if not text:
-        return ""
-    if len(text) > LINK_MAX or any(c.isspace() for c in text):
-        return None
-    if "://" not in text:
-        text = "https://" + text
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    host = parts.hostname or ""
-    if parts.scheme.lower() not in ("http", "https") or not ("." in host or host == "localhost"):
-        return None
-    return text
 
 
 def _choice(enum: type, value: Any) -> Any:

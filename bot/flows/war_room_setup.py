@@ -15,6 +15,7 @@ header and checklist are still posted, and the opener is told in plain words wha
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
@@ -23,10 +24,10 @@ from enum import Enum
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import access, lessons
+from bot.flows import access, lessons, tracking
 from bot.model import Crisis, SetupState
 from bot.publish import keys
-from bot.publish.renders import checklist_key, header_key
+from bot.publish.renders import checklist_key, header, header_key, volume_key
 from bot.rules.updates import shown_promise
 from bot.services import Services
 from bot.slack.blockkit import Message
@@ -133,10 +134,33 @@ def _invite(a: Attempt) -> Outcome:
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
+def _count_earlier(a: Attempt) -> Outcome:
+    """Count for the crisis what its keywords match among the mentions stored before it opened:
+    the rise that led to it, and the baseline its header compares with."""
+    crisis = a.crisis
+    try:
+        counted = tracking.count_earlier(
+            a.services, crisis.id, crisis.keywords, opened_at=crisis.opened_at, now=clock.now()
+        )
+    except sqlite3.OperationalError as error:  # the database stayed locked past its timeout
+        log.warning("crisis %s: could not count the earlier mentions: %s", crisis.id, error)
+        return Outcome(problems=["I could not count the mentions from before it opened (the database was busy)."])
+    return Outcome(detail={"counted": counted})
+
+
 def _post_header(a: Attempt) -> Outcome:
-    ts = a.post(a.crisis.channel_id, views.header(a.crisis))  # type: ignore[arg-type]
-    shown = {"rendered_header": header_key(a.crisis, all_settled=False), "rendered_promise": shown_promise(None, 0)}
-    return Outcome(columns={"header_ts": ts, **shown})
+    latest, now = a.services.updates.latest(a.crisis.id), clock.now()  # a reopened crisis may have updates
+    message = header(a.services, a.crisis, latest=latest, now=now)
+    ts = a.post(a.crisis.channel_id, message)  # type: ignore[arg-type]
+    return Outcome(
+        columns={
+            "header_ts": ts,
+            "rendered_header": header_key(a.crisis, all_settled=False),
+            "rendered_volume": volume_key(message),
+            "volume_rendered_at": now,
+            "rendered_promise": shown_promise(latest, now),
+        }
+    )
 
 
 def _pin_header(a: Attempt) -> Outcome:
@@ -169,6 +193,10 @@ class Task:
     what: str  # completes "I could not …" for the opener
     needs: tuple[str, ...]
     run: Callable[[Attempt], Outcome]
+    # Tasks that need nothing and go first when there is one, but whose failure holds nothing
+    # back: the header waits for the count of earlier mentions, so its figures include them,
+    # and is posted anyway when the count could not be made.
+    after: tuple[str, ...] = ()
 
 
 TASKS: tuple[Task, ...] = (
@@ -176,7 +204,8 @@ TASKS: tuple[Task, ...] = (
     Task("topic", "set the channel's topic", ("channel",), _set_topic),
     Task("purpose", "set the channel's purpose", ("channel",), _set_purpose),
     Task("invite", "invite everyone", ("channel",), _invite),
-    Task("header", "post the crisis header", ("channel",), _post_header),
+    Task("mentions", "count the mentions before it opened", (), _count_earlier),
+    Task("header", "post the crisis header", ("channel",), _post_header, after=("mentions",)),
     Task("pin", "pin the header", ("header",), _pin_header),
     Task("checklist", "post the checklist", ("channel",), _post_checklist),
     Task("owner", "tell the owner by DM", ("channel",), _tell_owner),
@@ -262,7 +291,9 @@ def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
     the war room is ready after three round trips to Slack (channel; header, checklist, topic,
     purpose, invitations and the DM together; then the pin and the lessons), not eight. Each
     task's start is stored before it runs and its completion the moment it finishes; one that
-    fails holds back only the tasks that need it."""
+    fails holds back only the tasks that need it. The count of earlier mentions (no Slack call)
+    runs beside the channel's creation, and the header, which shows it, starts once it has
+    finished or failed."""
     finished = set(services.crises.tasks_done(crisis_id))
     failed: set[str] = set()
     running: dict[Future[Outcome], Task] = {}
@@ -274,7 +305,7 @@ def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
         for task in TASKS:
             if task.name in finished or task.name in failed or task in started:
                 continue
-            if all(n in finished for n in task.needs):
+            if all(n in finished for n in task.needs) and all(n in finished or n in failed for n in task.after):
                 earlier = services.crises.start_task(crisis_id, task.name, at=clock.now())
                 running[services.calls.submit(task.run, Attempt(services, crisis, task.name, earlier))] = task
                 progress.worked = True

@@ -24,10 +24,11 @@ from bot.publish.posts import (
     for_move,
     for_reopen,
     for_step_change,
+    share_file,
     show,
 )
 from bot.publish.posts import sweep as sweep_posts
-from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header
+from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header, sweep_volume
 from bot.publish.renders import sweep as sweep_renders
 from bot.publish.updates import for_update, settle_card, unreachable
 from bot.publish.updates import sweep as sweep_updates
@@ -53,9 +54,11 @@ __all__ = [
     "refresh_checklist",
     "refresh_header",
     "settle_card",
+    "share_file",
     "show",
     "sweep_posts",
     "sweep_renders",
     "sweep_updates",
+    "sweep_volume",
     "unreachable",
 ]

@@ -22,6 +22,7 @@ UPDATE_POST = "update"  # update:<update post id>: an update in its card's threa
 UPDATE_REMINDER = "due"  # due:<update id>: the owner's DM shortly before the promised update is due
 UPDATE_LATE = "late"  # late:<update id>: the war room's mention of the owner once it is overdue
 UNREACHABLE = "unreachable"  # unreachable:<card id>: the owner told, once, that a channel cannot be reached
+SPIKE = "spike"  # spike:<spike id>: the brand watch's spike alert, in the listening channel
 
 
 def key(kind: str, ref: int) -> str:
@@ -40,6 +41,11 @@ def digest(day: date) -> str:
     return f"{DIGEST_PREFIX}{day.isoformat()}"
 
 
+def digest_chart(day: date) -> str:
+    """The day's chart in the thread of that day's digest (its key sorts apart from digests')."""
+    return f"chart:{day.isoformat()}"
+
+
 def ack_nudge(crisis_id: int) -> str:
     """The one reminder that step 1 is overdue."""
     return f"nudge:{crisis_id}:ack"
@@ -48,6 +54,16 @@ def ack_nudge(crisis_id: int) -> str:
 def stall_nudge(crisis_id: int, quiet_since: int) -> str:
     """One reminder per quiet spell: a new change starts a new spell, with a new key."""
     return f"nudge:{crisis_id}:stall:{quiet_since}"
+
+
+def feed_broken(feed_id: int, failing_since: int) -> str:
+    """One notice per failing spell of a feed: once it works again, a new failure is news."""
+    return f"feed:{feed_id}:broken:{failing_since}"
+
+
+def calm(crisis_id: int, last_hot_hour: int) -> str:
+    """One calm-down notice per calm spell: a new rise and fall is a new spell, with a new key."""
+    return f"calm:{crisis_id}:{last_hot_hour}"
 
 
 def setup(crisis_id: int, task: str) -> str:

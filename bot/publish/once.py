@@ -55,3 +55,34 @@ def post_once(
         return None
     services.outbox.sent(key, ts=ts, now=clock.now())
     return ts
+
+
+def upload_once(
+    services: Services,
+    key: str,
+    channel: str,
+    *,
+    filename: str,
+    title: str,
+    content: bytes,
+    comment: str,
+    thread_ts: str,
+) -> bool:
+    """Upload a file for `key` at most once: claimed like a post, but a file carries no message
+    metadata to look for after a crash, so a stale claim is given up rather than repeated (a
+    missing picture beats a doubled one). Returns whether this call uploaded it."""
+    claimed = services.outbox.claim(key, channel, now=clock.now(), stale_after=STALE_AFTER_SECONDS)
+    if claimed.claim is not Claim.NEW:
+        if claimed.claim is Claim.STALE:
+            services.outbox.failed(key, error="interrupted; maybe uploaded", now=clock.now())
+        return False
+    try:
+        services.slack.upload(
+            channel, filename=filename, title=title, content=content, comment=comment, thread_ts=thread_ts
+        )
+    except SlackError as error:
+        services.outbox.failed(key, error=error.code, now=clock.now())
+        log.warning("could not upload %s to %s: %s", key, channel, error)
+        return False
+    services.outbox.sent(key, ts=thread_ts, now=clock.now())
+    return True

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import clock
-from bot.model import Crisis, Draft, DraftState, StepState
+from bot.model import WATCH, Crisis, Draft, DraftState, StepState
 from bot.publish import keys, record
 from bot.publish import updates as update_posts
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
@@ -25,6 +25,7 @@ from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
 from bot.views import updates as update_views
+from bot.views import volume as volume_views
 from bot.views import war_room as war_room_views
 from storage.closures import ClosureFacts, ReopenFacts
 from storage.crises import MoveFacts, OwnerChange
@@ -241,6 +242,16 @@ def deliver_reporting(services: Services, posts: Posts, what: Callable[[str], st
             problems.append(SlackError("chat.postMessage", error).could_not(what(key)))
 
 
+def _spike(services: Services, spike_id: int) -> Post | None:
+    spike = services.spikes.get(spike_id)
+    channel = services.config.listening_channel
+    if spike is None or not channel:
+        return None
+    latest = services.mentions.latest_links(WATCH, volume_views.LINKS_SHOWN)
+    message = volume_views.spike_alert(spike.id, spike.count, spike.baseline, latest, services.config.watch_keywords)
+    return Post(channel, message)
+
+
 BUILDERS: dict[str, Callable[[Services, int], Post | Later | None]] = {
     keys.STEP_NOTE: _step_note,
     keys.SETTLED: _settled,
@@ -253,6 +264,7 @@ BUILDERS: dict[str, Callable[[Services, int], Post | Later | None]] = {
     keys.REOPENING: _reopening,
     keys.CONTINUED: _continued,
     keys.TICK_OFFER: _tick_offer,
+    keys.SPIKE: _spike,
     **update_posts.BUILDERS,
 }
 
@@ -283,6 +295,23 @@ def answer(services: Services, user_id: str, reply_url: str | None, message: Mes
             services.slack.post(user_id, message)
     except SlackError as error:
         log.warning("could not answer %s: %s", user_id, error)
+
+
+def share_file(
+    services: Services,
+    channel: str,
+    *,
+    filename: str,
+    title: str,
+    content: str | bytes,
+    comment: str,
+    thread_ts: str | None = None,
+) -> None:
+    """Upload a file someone asked for (a post-mortem, a chart) to a channel or a thread.
+    Raises SlackError for the caller to explain."""
+    services.slack.upload(
+        channel, filename=filename, title=title, content=content, comment=comment, thread_ts=thread_ts
+    )
 
 
 def deliver(services: Services, key: str) -> str | None:

@@ -5,10 +5,12 @@ tell the same story."""
 from __future__ import annotations
 
 from bot.model import Closure, Crisis, FollowUp
+from bot.publish import figures
 from bot.rules import updates as update_rules
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import closing as views
+from bot.views import volume as volume_views
 from bot.views.updates import record_line
 from bot.words.text import channel, mrkdwn, user, when
 from storage.timeline import Event
@@ -16,6 +18,7 @@ from storage.timeline import Event
 
 def summary(services: Services, crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
     to_acknowledge, to_resolve = services.crises.response_times([crisis.id]).get(crisis.id, (None, None))
+    kept = figures.record(services, crisis, now=closure.closed_at)
     return views.closing_summary(
         crisis,
         closure,
@@ -25,6 +28,7 @@ def summary(services: Services, crisis: Crisis, closure: Closure, followups: lis
         to_acknowledge=to_acknowledge,
         to_resolve=to_resolve,
         updates=record_line(update_rules.record(services.updates.of(crisis.id), until=closure.closed_at)),
+        volume=volume_views.record_line(kept.figures, kept.fell_back_after),
     )
 
 
@@ -59,6 +63,7 @@ def timeline_line(event: Event) -> str | None:
             else f"{at} update {d.get('number')} by {who}: {mrkdwn(d.get('status'), 200)}"
             + (" (notified everyone)" if d.get("notify_everyone") else "")
         ),
+        "tracking_changed": lambda: f"{at} {who} changed the keywords and feeds",
     }
     line = lines.get(event.kind)
     return line() if line else None

@@ -10,16 +10,19 @@ from __future__ import annotations
 import logging
 
 from bot import clock
-from bot.model import Crisis
+from bot.model import Crisis, Update
+from bot.publish import figures
 from bot.rules import checklist
 from bot.rules.updates import shown_promise
 from bot.services import Services
+from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import war_room as views
 
 log = logging.getLogger(__name__)
 
 RENDER_ATTEMPTS = 5
+VOLUME_REFRESH_SECONDS = 300
 QUIET_SECONDS = 60  # a change younger than this may still be rendering
 
 
@@ -51,21 +54,60 @@ def _render_checklist(services: Services, crisis_id: int) -> None:
     log.warning("crisis %s: the checklist kept changing while it was being updated", crisis_id)
 
 
+def header(services: Services, crisis: Crisis, *, latest: Update | None = None, now: int | None = None) -> Message:
+    """The pinned header as the stored state has it now: the volume figures, what is tracked,
+    the Close crisis button while the crisis is open and settled, and the promise of the next
+    stakeholder update after `latest` (the crisis's latest, unless given)."""
+    now = clock.now() if now is None else now
+    settled = checklist.all_settled(services.steps.of(crisis.id))
+    return views.header(
+        crisis,
+        closable=crisis.is_open and settled,
+        figures=figures.of_crisis(services, crisis, now=now),
+        feeds=len(services.feeds.of(crisis.id)),
+        latest=services.updates.latest(crisis.id) if latest is None else latest,
+        now=now,
+    )
+
+
 def refresh_header(services: Services, crisis_id: int) -> None:
-    """The pinned header, with its Close crisis button while the crisis is open and settled,
-    and when the next stakeholder update is due. Raises SlackError for the caller to report."""
+    """Re-render the pinned header: the volume, the Close crisis button while the crisis is open
+    and settled, and when the next stakeholder update is due. Raises SlackError for the caller
+    to report."""
     crisis = services.crises.get(crisis_id)
     if crisis is None or crisis.channel_id is None or crisis.header_ts is None:
         return
     settled = checklist.all_settled(services.steps.of(crisis_id))
     latest, now = services.updates.latest(crisis_id), clock.now()
-    services.slack.update(
-        crisis.channel_id,
-        crisis.header_ts,
-        views.header(crisis, closable=crisis.is_open and settled, latest=latest, now=now),
-    )
+    message = header(services, crisis, latest=latest, now=now)
+    services.slack.update(crisis.channel_id, crisis.header_ts, message)
     services.crises.rendered(crisis_id, header=header_key(crisis, settled))
+    services.crises.volume_rendered(crisis_id, volume_key(message), at=now)
     services.updates.rendered_promise(crisis_id, shown_promise(latest, now))
+
+
+def volume_key(message: Message) -> str:
+    """What a header shows of the volume and the tracking, as sweep_volume compares it."""
+    blocks = {b.block_id: b for b in message.blocks}
+    return str(blocks["volume"].to_dict()) + str(blocks["meta"].to_dict())
+
+
+def sweep_volume(services: Services, *, now: int) -> int:
+    """The scheduler's job: re-render the headers whose volume figures changed, each at most
+    once every VOLUME_REFRESH_SECONDS (chat.update is rate-limited, mentions are not)."""
+    refreshed = 0
+    for crisis_id, (shown, at) in services.crises.volume_shown().items():
+        if at is not None and now - at < VOLUME_REFRESH_SECONDS:
+            continue
+        crisis = services.crises.get(crisis_id)
+        if crisis is None or volume_key(header(services, crisis)) == shown:
+            continue
+        try:
+            refresh_header(services, crisis_id)
+            refreshed += 1
+        except SlackError as error:
+            log.warning("crisis %s: could not update the header's volume: %s", crisis_id, error)
+    return refreshed
 
 
 def checklist_key(version: int, crisis: Crisis) -> str:

@@ -308,10 +308,26 @@ class SlackGateway:
             if error.code not in ("already_in_channel", "not_in_channel"):
                 raise
 
-    def upload(self, channel: str, *, filename: str, title: str, content: str, comment: str) -> None:
-        """Share a text file in a channel (files.getUploadURLExternal, upload, complete)."""
+    def upload(
+        self,
+        channel: str,
+        *,
+        filename: str,
+        title: str,
+        content: str | bytes,
+        comment: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Share a file in a channel or a thread (files.getUploadURLExternal, upload the bytes,
+        files.completeUploadExternal)."""
         self._call(
-            "files_upload_v2", channel=channel, filename=filename, title=title, content=content, initial_comment=comment
+            "files_upload_v2",
+            channel=channel,
+            filename=filename,
+            title=title,
+            content=content,
+            initial_comment=comment,
+            **({"thread_ts": thread_ts} if thread_ts else {}),
         )
 
     def members(self, channel: str) -> set[str]:

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.model import Step
+from bot.model import Platform, Step
 from bot.templates import Kind
+from bot.words.links import normalise_link
 
 SEPARATOR = "#"
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")  # Slack user ids; anything else is not a person
@@ -44,6 +45,9 @@ class Action(StrEnum):
     FOLLOW = "crisis.follow"
     FOLLOW_PICK = "crisis.follow.pick"  # the digest's "Follow a crisis…" menu
     UNFOLLOW = "crisis.unfollow"
+    VOLUME_CHART = "crisis.volume.chart"
+    TRACKING = "crisis.volume.tracking"
+    OPEN_FROM_SPIKE = "crisis.open.spike"
 
     def id(self, discriminator: object = "") -> str:
         return f"{self.value}{SEPARATOR}{discriminator}" if discriminator != "" else self.value
@@ -70,6 +74,7 @@ class Callback(StrEnum):
     REQUEST_CHANGES = "crisis.draft.changes"
     CLOSE_CRISIS = "crisis.close"
     POST_UPDATE = "crisis.update"
+    TRACKING = "crisis.volume.tracking"
 
 
 class Field(StrEnum):
@@ -86,6 +91,8 @@ class Field(StrEnum):
     OWNER = "owner"
     RESPONDERS = "responders"
     PRIVATE = "private"
+    KEYWORDS = "keywords"
+    FEEDS = "feeds"
     REASON = "reason"
     DRAFT_TEXT = "draft_text"
     WHAT_HAPPENED = "what_happened"
@@ -119,6 +126,7 @@ class Unreadable(ValueError):
 _ID_MAX = 2**63 - 1  # SQLite's integers
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,4}")  # the shape of a language tag (a folder name)
 _TS = re.compile(r"\d{1,12}\.\d{1,9}")  # a Slack message ts
+_PLATFORMS = {"", *(p.value for p in Platform)}  # '' for none
 
 
 def _check(ok: bool, what: str) -> None:
@@ -203,13 +211,31 @@ class FollowUpRef:
 
 @dataclass(frozen=True)
 class OpenContext:
-    """What the "Open a new crisis" button opens the form with. Where to answer the opener is
-    never carried along: the bot records it when the form opens (storage.shown)."""
+    """What the open form starts with: a title typed after `/crisis open` (carried in the "Open
+    a new crisis" button), or a spike's evidence (built by the bot from the spike it stored).
+    Where to answer the opener is never carried along: the bot records it when the form opens
+    (storage.shown)."""
 
     title: str = ""
+    link: str = ""
+    platform: str = ""
+    keywords: str = ""
 
     def __post_init__(self) -> None:
         _check(isinstance(self.title, str), "the title is not text")
+        _check(isinstance(self.link, str) and normalise_link(self.link) == self.link, "not a link")
+        _check(isinstance(self.platform, str) and self.platform in _PLATFORMS, f"no platform {self.platform!r}")
+        _check(isinstance(self.keywords, str), "the keywords are not text")
+
+
+@dataclass(frozen=True)
+class SpikeRef:
+    """A spike alert of the brand watch (its "Open a crisis" button)."""
+
+    spike: int
+
+    def __post_init__(self) -> None:
+        _row_id(self.spike, "spike")
 
 
 # What each button (its value) and each modal (its private_metadata) refers to, so a request's
@@ -237,6 +263,9 @@ ACTION_REFS: dict[Action, type] = {
     Action.FOLLOW: CrisisRef,
     Action.FOLLOW_PICK: CrisisRef,
     Action.UNFOLLOW: CrisisRef,
+    Action.VOLUME_CHART: CrisisRef,
+    Action.TRACKING: CrisisRef,
+    Action.OPEN_FROM_SPIKE: SpikeRef,
 }
 CALLBACK_REFS: dict[Callback, type | None] = {
     Callback.OPEN_CRISIS: None,
@@ -246,6 +275,7 @@ CALLBACK_REFS: dict[Callback, type | None] = {
     Callback.REQUEST_CHANGES: DraftRef,
     Callback.CLOSE_CRISIS: CloseRef,
     Callback.POST_UPDATE: CrisisRef,
+    Callback.TRACKING: CrisisRef,
 }
 
 

@@ -161,9 +161,10 @@ def closing_summary(
     to_acknowledge: int | None,
     to_resolve: int | None,
     updates: str = "",
+    volume: str = "",
 ) -> Message:
     """The record of the crisis, posted in the war room when it closes; `updates` says how its
-    stakeholder updates went."""
+    stakeholder updates went, `volume` what the mentions did (bot.views.volume.record_line)."""
     head = (
         f"🏁 *Crisis #{crisis.id} closed* by {user(closure.closed_by)} {when(closure.closed_at)}\n"
         f"{bold(crisis.title, 500)} · open for {duration(closure.closed_at - crisis.opened_at)} · "
@@ -176,6 +177,8 @@ def closing_summary(
     ]
     if updates:
         blocks.append(SectionBlock(block_id="updates", text=updates))
+    if volume:
+        blocks.append(SectionBlock(block_id="volume", text=volume))
     if closure.force_reason:
         blocks.append(
             SectionBlock(

@@ -57,6 +57,6 @@ def text_input(
     )
 
 
-def context(*parts: str) -> ContextBlock:
+def context(*parts: str, block_id: str | None = None) -> ContextBlock:
     """A grey line of small mrkdwn text (at most 10 parts, as Slack allows)."""
-    return ContextBlock(elements=[MarkdownTextObject(text=p) for p in parts if p][:10])
+    return ContextBlock(block_id=block_id, elements=[MarkdownTextObject(text=p) for p in parts if p][:10])

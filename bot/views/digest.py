@@ -45,6 +45,7 @@ class Digest:
     stall_seconds: int
     members: dict[int, set[str]] = field(default_factory=dict)  # who is in each private crisis
     updates: dict[int, Update] = field(default_factory=dict)  # each open crisis's latest stakeholder update
+    volume: dict[int, tuple[int, int]] = field(default_factory=dict)  # mentions in the last hour, and at peak
 
     @property
     def quiet(self) -> bool:
@@ -117,6 +118,9 @@ def _open_line(crisis: OpenCrisis, digest: Digest, web_base: str) -> str:
         flags.append(update_flag)
     title = _link(web_base, crisis.channel_id, crisis.title)
     facts = f"owner {user(crisis.owner_id)} · {crisis.category.label} · {duration(digest.now - crisis.opened_at)} old · {crisis.settled_steps}/4"
+    if crisis.id in digest.volume and not crisis.is_private:  # a private crisis's volume stays in its war room
+        now, peak = digest.volume[crisis.id]
+        facts += f" · 📈 {now:,} in the last hour, peak {peak:,}"
     return f"{crisis.severity.label.split()[0]} {title} · {facts}" + (f" · {' · '.join(flags)}" if flags else "")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.model import Crisis, StepStatus, Update
+from bot.model import Crisis, StepStatus
 from bot.slack.blockkit import Message, modal
 from bot.slack.ids import Action, OpenContext, dump
 from bot.views import war_room
@@ -28,6 +28,8 @@ HELP = """*/crisis* runs a social-media crisis from Slack.
 • `/crisis reopen [#war-room or number] reason` — reopen a closed crisis
 • `/crisis lessons [words]` — search what past crises taught
 • `/crisis export` — (in a war room) the crisis as a post-mortem file
+• `/crisis volume` — (in a war room) a chart of the mentions, with the latest links and authors
+• `/crisis keywords` — (in a war room) change the keywords and feeds it tracks
 • `/crisis digest` — the daily digest, now
 • `/crisis list` — the open crises
 • `/crisis help` — this help"""
@@ -65,13 +67,10 @@ def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
     return Message(text=f"{len(crises)} open crises", blocks=blocks)
 
 
-def status(
-    crisis: Crisis, steps: list[StepStatus], *, asked_in: str | None, latest: Update | None = None, now: int = 0
-) -> Message:
-    """The header (with the promise of the next stakeholder update after `latest`) and the
-    checklist together, read-only (ticking happens in the war room). Asked in an earlier war
-    room of the crisis, it points to the one the crisis is in now."""
-    header = war_room.header(crisis, latest=latest, now=now)
+def status(crisis: Crisis, steps: list[StepStatus], header: Message, *, asked_in: str | None) -> Message:
+    """The header (as the war room shows it, volume included) and the checklist together,
+    read-only (ticking happens in the war room). Asked in an earlier war room of the crisis, it
+    points to the one the crisis is in now."""
     checklist = war_room.checklist(crisis, steps, interactive=False)
     blocks = list(header.blocks) + list(checklist.blocks)
     if asked_in and crisis.channel_id and asked_in != crisis.channel_id:

@@ -28,26 +28,38 @@ from bot.slack import ids
 from bot.slack.blockkit import BlockKitError, modal
 from bot.slack.ids import Callback, Field
 from bot.views.common import option_for, options, text_input
+from bot.words.links import LINK_MAX
 from bot.words.locales import LANGUAGES
 
 TITLE_MAX = 150  # a header block holds 150 characters
 DESCRIPTION_MAX = 3000
-LINK_MAX = 2000
 CUSTOMER_MAX = 100
 MAX_RESPONDERS = 99  # plus the owner and the opener: one conversations.invite call
+KEYWORDS_MAX = 1000
+FEEDS_MAX = 3000
 
 
 _PLACEHOLDER_USER = "U00000000"
 
 
-def open_crisis_modal(*, opener_id: str, title: str) -> dict[str, Any]:
-    """The validated form as a dict; `title` (what followed `/crisis open`) pre-fills the title
-    and the opener is the default owner. The form carries nothing in private_metadata: where to
-    answer the opener is the bot's own record (bot.flows.opening.form_opened)."""
+def open_crisis_modal(*, opener_id: str, prefill: ids.OpenContext) -> dict[str, Any]:
+    """The validated form as a dict, starting with what `prefill` says (a title typed after
+    `/crisis open`, or a spike's evidence: title, link, platform, keywords); the opener is the
+    default owner. The form carries nothing in private_metadata: where to answer the opener is
+    the bot's own record (bot.flows.opening.form_opened)."""
     view = copy.deepcopy(_form())
     blocks = {block["block_id"]: block for block in view["blocks"]}
-    if title[:TITLE_MAX]:
-        blocks[Field.TITLE.value]["element"]["initial_value"] = title[:TITLE_MAX]
+    title = prefill.title[:TITLE_MAX]
+    if title:
+        blocks[Field.TITLE.value]["element"]["initial_value"] = title
+    keywords = (prefill.keywords or title)[:KEYWORDS_MAX]
+    if keywords:
+        blocks[Field.KEYWORDS.value]["element"]["initial_value"] = keywords
+    if prefill.link:
+        blocks[Field.LINK.value]["element"]["initial_value"] = prefill.link[:LINK_MAX]
+    platform = next((o for o in options(Platform) if o.value == prefill.platform), None)
+    if platform is not None:
+        blocks[Field.PLATFORM.value]["element"]["initial_option"] = platform.to_dict()
     if not ids.USER_ID.fullmatch(opener_id):
         raise BlockKitError(f"not a user id: {opener_id!r}")
     blocks[Field.OWNER.value]["element"]["initial_user"] = opener_id
@@ -85,6 +97,8 @@ def _form() -> dict[str, Any]:
                     element=UrlInputElement(action_id=Field.LINK.value, placeholder="https://…"),
                 ),
                 _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
+                keywords_input(),
+                feeds_input(),
                 text_input(
                     Field.CUSTOMER.value,
                     "Customer or account",
@@ -124,6 +138,31 @@ def _form() -> dict[str, Any]:
                 ),
             ],
         )
+    )
+
+
+def keywords_input(initial: str = "") -> InputBlock:
+    """What to count in the listening channel, the feeds and the webhook."""
+    return text_input(
+        Field.KEYWORDS.value,
+        "Keywords to track",
+        KEYWORDS_MAX,
+        multiline=True,
+        initial=initial,
+        placeholder="One per line, or separated by commas",
+        hint="Mentions that contain one of them are counted for this crisis. Empty: the title.",
+    )
+
+
+def feeds_input(initial: str = "") -> InputBlock:
+    return text_input(
+        Field.FEEDS.value,
+        "Feeds to watch (RSS or Atom)",
+        FEEDS_MAX,
+        multiline=True,
+        initial=initial,
+        placeholder="https://…, one address per line",
+        hint="A news alert, a Mastodon tag or a forum search feed: every new item counts for this crisis.",
     )
 
 

@@ -18,8 +18,10 @@ from slack_sdk.models.views import View
 from bot.model import Crisis, Step, StepState, StepStatus, Update
 from bot.rules.checklist import SKIP_REASON_MAX
 from bot.rules.updates import promise
+from bot.rules.volume import Figures
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CrisisRef, Field, StepRef, dump
+from bot.views import volume
 from bot.views.closing import close_button
 from bot.views.common import context, text_input
 from bot.views.updates import header_actions, promise_line
@@ -48,12 +50,15 @@ def header(
     crisis: Crisis,
     *,
     closable: bool = False,
+    figures: Figures | None = None,
+    feeds: int = 0,
     latest: Update | None = None,
     now: int = 0,
 ) -> Message:
-    """The pinned summary at the top of the war room; `closable` adds the Close crisis button
-    (while the crisis is open and all four steps are settled). While it is open it says when
-    the next stakeholder update is due (after `latest`, at `now`) and offers to post one."""
+    """The pinned summary at the top of the war room, with the volume of mentions and what is
+    tracked; `closable` adds the Close crisis button (while the crisis is open and all four
+    steps are settled). While it is open it says when the next stakeholder update is due
+    (after `latest`, at `now`) and offers to post one."""
     lang = language(crisis.language)
     fields = [
         f"*Kind*\n{crisis.category.label}",
@@ -73,20 +78,22 @@ def header(
     ]
     if crisis.description:
         blocks.append(SectionBlock(block_id="what", text=f"*What happened*\n{mrkdwn(crisis.description, 2900)}"))
+    blocks.append(SectionBlock(block_id="volume", text=volume.figures_line(figures)))
     status = "Open" if crisis.is_open else "Closed"
     continues = f" · continues {channel(crisis.previous_channel_id)}" if crisis.previous_channel_id else ""
-    blocks.append(
-        context(
-            f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}{continues}",
-        )
+    meta = context(
+        f"Crisis #{crisis.id} · {status} · opened by {user(crisis.opener_id)} {when(crisis.opened_at)}{continues}",
+        volume.tracking_line(crisis, feeds),
+        block_id="meta",
     )
+    blocks.append(meta)
     if crisis.is_open:
         blocks += [
             SectionBlock(block_id="promise", text=promise_line(latest, promise(latest, now), now)),
             header_actions(crisis),
         ]
-    if closable:
-        blocks.append(ActionsBlock(block_id="close", elements=[close_button(crisis)]))
+    actions = volume.buttons(crisis) + ([close_button(crisis)] if closable else [])
+    blocks.append(ActionsBlock(block_id="actions", elements=actions))
     return Message(
         text=f"Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)} — owner {user(crisis.owner_id)}", blocks=blocks
     )

@@ -1,0 +1,150 @@
+"""The volume chart: mentions over time by source and by platform, the crisis's milestones
+marked on it, as a PNG for Slack.
+
+matplotlib is imported here, inside `draw`, and only with the headless Agg canvas: a bot that
+never draws a chart never loads it (it costs about 30 MiB per process). Figures are built as
+objects, not through pyplot's global state, so two threads can draw at once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.model import Platform, Source
+from storage.mentions import Bucket
+
+WIDTH, HEIGHT, DPI = 1200, 700, 100
+DAY_WIDTH, DAY_HEIGHT = 800, 300
+MILESTONE_RGB = (214, 39, 40)  # drawn without antialiasing, so the lines are exactly this colour
+MILESTONE_COLOR = "#d62728"
+PLATFORMS_SHOWN = 6
+BARS_MAX = 150
+SOURCE_COLORS = {Source.LISTENING: "#4c78a8", Source.FEED: "#f58518", Source.WEBHOOK: "#54a24b"}
+PLATFORM_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2", "#bab0ac"]
+
+
+@dataclass(frozen=True)
+class Milestone:
+    at: int
+    label: str
+
+
+def bucket_size(seconds: int) -> int:
+    """Bars narrow enough to see the shape, wide enough to read: at most 150."""
+    for size in (300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 24 * 3600):
+        if seconds / size <= BARS_MAX:
+            return size
+    return 7 * 24 * 3600
+
+
+def draw(
+    title: str, buckets: Sequence[Bucket], milestones: Sequence[Milestone], *, since: int, until: int, size: int
+) -> bytes:
+    """The chart as PNG bytes, WIDTH × HEIGHT pixels. Its text metadata lists the milestones."""
+    import matplotlib.dates as mdates
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    starts = np.arange(since - since % size, until + 1, size)
+    index = {int(s): i for i, s in enumerate(starts)}
+    by_source = {s: np.zeros(len(starts)) for s in Source}
+    by_platform: dict[Platform, np.ndarray] = {}
+    for b in buckets:
+        i = index.get(b.start)
+        if i is None:
+            continue
+        by_source[b.source][i] += b.total
+        by_platform.setdefault(b.platform, np.zeros(len(starts)))[i] += b.total
+    ranked = sorted(by_platform, key=lambda p: -by_platform[p].sum())
+    platforms = {p.label: by_platform[p] for p in ranked[:PLATFORMS_SHOWN]}
+    if len(ranked) > PLATFORMS_SHOWN:
+        platforms["Others"] = sum((by_platform[p] for p in ranked[PLATFORMS_SHOWN:]), np.zeros(len(starts)))
+
+    figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    edges = [*starts, starts[-1] + size]  # each bucket's start, and the end of the last
+    x = mdates.date2num([datetime.fromtimestamp(int(s), UTC) for s in edges])
+    sources = {s.label: v for s, v in by_source.items() if v.any()}
+    _stack(top, x, sources, [SOURCE_COLORS[s] for s in Source if by_source[s].any()])
+    _stack(bottom, x, platforms, PLATFORM_COLORS)
+    top.set_title(title, loc="left", fontsize=13)
+    top.set_ylabel(f"by source, per {_per(size)}")
+    bottom.set_ylabel(f"by platform, per {_per(size)}")
+    for at in milestones:
+        when = mdates.date2num(datetime.fromtimestamp(at.at, UTC))
+        for axes in (top, bottom):
+            axes.axvline(when, color=MILESTONE_COLOR, linewidth=2, antialiased=False, zorder=5)
+        top.annotate(
+            at.label,
+            (when, 1.0),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            fontsize=8,
+            va="top",
+            ha="right",
+            color=MILESTONE_COLOR,
+            xytext=(-2, -2),
+            textcoords="offset points",
+        )
+    bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(bottom.xaxis.get_major_locator()))
+    bottom.set_xlabel("UTC")
+    figure.subplots_adjust(left=0.07, right=0.98, top=0.94, bottom=0.09, hspace=0.08)
+    out = io.BytesIO()
+    description = "Milestones: " + "; ".join(
+        f"{datetime.fromtimestamp(m.at, UTC):%Y-%m-%d %H:%M} {m.label}" for m in milestones
+    )
+    figure.savefig(out, format="png", dpi=DPI, metadata={"Title": title, "Description": description})
+    return out.getvalue()
+
+
+def day(series: dict[str, dict[int, int]], *, since: int, until: int) -> bytes:
+    """The digest's small chart: mentions per hour of each open crisis over the last day."""
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    hours = list(range(since - since % 3600, until + 1, 3600))
+    figure = Figure(figsize=(DAY_WIDTH / DPI, DAY_HEIGHT / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    x = mdates.date2num([datetime.fromtimestamp(h, UTC) for h in hours])
+    for (label, counts), color in zip(series.items(), PLATFORM_COLORS, strict=False):
+        axes.plot(x, [counts.get(h, 0) for h in hours], label=label, color=color, linewidth=1.8)
+    axes.set_title("Mentions per hour of the open crises, last 24 hours (UTC)", loc="left", fontsize=10)
+    axes.legend(loc="upper left", fontsize=7, frameon=False)
+    axes.set_ylim(bottom=0)
+    axes.grid(axis="y", alpha=0.3)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
+    figure.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.14)
+    out = io.BytesIO()
+    figure.savefig(
+        out, format="png", dpi=DPI, metadata={"Title": "Open crises, last 24 hours", "Description": "; ".join(series)}
+    )
+    return out.getvalue()
+
+
+def _stack(axes, x, series: dict, colors: Sequence[str]) -> None:  # noqa: ANN001 (matplotlib types)
+    """Stacked step areas, one polygon per series (bars would be one shape per bucket: slow)."""
+    import numpy as np
+
+    lower = np.zeros(len(x))
+    for (label, values), color in zip(series.items(), colors, strict=False):
+        upper = lower + np.append(values, values[-1:])
+        axes.fill_between(x, lower, upper, step="post", label=label, color=color, linewidth=0)
+        lower = upper
+    if series:
+        axes.legend(loc="upper left", fontsize=8, frameon=False)
+    axes.set_ylim(bottom=0)
+    axes.set_xlim(x[0], x[-1])
+    axes.grid(axis="y", alpha=0.3)
+
+
+def _per(size: int) -> str:
+    return {300: "5 minutes", 900: "15 minutes", 1800: "30 minutes", 3600: "hour", 86400: "day"}.get(
+        size, f"{size // 3600} hours"
+    )
