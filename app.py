@@ -3,7 +3,8 @@
 Reads `.env`, validates the configuration (a missing or malformed token stops start-up with one
 line and exit code 2), builds the Bolt app and runs it in Socket Mode when SLACK_APP_TOKEN is
 set, otherwise as an HTTP server on PORT at POST /slack/events: gunicorn with WEB_CONCURRENCY
-worker processes of HTTP_THREADS threads each, sharing one database.
+worker processes of HTTP_THREADS threads each (web.worker: a thread only for a request that has
+fully arrived), sharing one database.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any
 from dotenv import find_dotenv, load_dotenv
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
@@ -34,6 +34,9 @@ from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
 from handlers import actions, commands, events, hooks, submissions
 from handlers.plumbing import install_middleware
+from storage.database import StorageError
+from web import gate
+from web.worker import BufferedThreadWorker
 
 log = logging.getLogger("crisis")
 
@@ -71,7 +74,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     except BaseException:
         services.shutdown()
         raise
-    install_middleware(app, services)
+    install_middleware(app, services, reads_only=commands.answered_in_the_ack)
     commands.register(app)
     actions.register(app)
     submissions.register(app)
@@ -91,9 +94,9 @@ _TOKEN_WARNING = _BoltTokenWarning()
 
 
 def wsgi_app(bot: Bot) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Slack's requests at POST /slack/events, mentions at POST /hooks/mentions, and
-    GET /healthz for load balancers."""
-    slack = SlackRequestHandler(bot.app, path="/slack/events")
+    """Slack's requests at POST /slack/events (behind web.gate's checks), mentions at
+    POST /hooks/mentions, and GET /healthz for load balancers."""
+    slack = gate.guard(bot.app, bot.services.config.signing_secret or "", path="/slack/events")
     mentions = hooks.application(bot.services)
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -119,6 +122,8 @@ def main(argv: list[str]) -> int:
         return digest_command(config, argv[1:])
     try:
         bot = create_app(config)
+    except StorageError as error:
+        return _unwritable(config, error)
     except (BoltError, SlackApiError) as error:
         print(
             f"crisis bot: Slack refused SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL.", file=sys.stderr
@@ -157,7 +162,10 @@ def digest_command(config: Config, argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    services = Services.build(config, SlackGateway.connect(config))
+    try:
+        services = Services.build(config, SlackGateway.connect(config))
+    except StorageError as error:
+        return _unwritable(config, error)
     try:
         if args.dry_run:
             now = clock.now()
@@ -169,6 +177,16 @@ def digest_command(config: Config, argv: list[str]) -> int:
         return 0 if posted else EXIT_FAILED
     finally:
         services.shutdown()
+
+
+def _unwritable(config: Config, error: StorageError) -> int:
+    """The database cannot be written at start-up: one line saying what to do, exit code 2."""
+    print(
+        f"crisis bot: cannot write the database {config.db_path} ({error}): make it and its folder writable by the"
+        " bot and free some disk space, or set CRISIS_DB_PATH to another file.",
+        file=sys.stderr,
+    )
+    return EXIT_CONFIG
 
 
 def serve_hooks(bot: Bot, port: int) -> None:
@@ -198,7 +216,7 @@ class HttpServer(BaseApplication):
         settings = {
             "bind": f"0.0.0.0:{self.config.port}",
             "workers": self.config.web_concurrency,
-            "worker_class": "gthread",
+            "worker_class": BufferedThreadWorker,  # gthread, but a thread only for a request that has arrived
             "threads": self.config.http_threads,
             "timeout": 60,
             "graceful_timeout": 30,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from bot import clock, publish
 from bot.flows import closing, digest, feeds, inbox, nudges, promises, reopening, updates, volume, war_room_setup
 from bot.services import Services
+from storage.database import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ def tick(services: Services, *, now: int | None = None) -> dict[str, int]:
         name = f"{job.__module__.rsplit('.', 1)[-1]}.{job.__name__}"
         try:
             done[name] = job(services, now=now)
+        except StorageError as error:  # the work stays due: the next tick tries again
+            log.warning("scheduled job %s could not store its work: %s", name, error)
         except Exception:
             log.exception("scheduled job %s failed", name)
     return done

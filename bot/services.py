@@ -15,7 +15,7 @@ from bot.slack.singleflight import SingleFlight
 from bot.templates import Templates
 from storage.closures import ClosureRepository
 from storage.crises import CrisisRepository
-from storage.database import Store
+from storage.database import StorageError, Store
 from storage.drafts import DraftRepository
 from storage.feeds import FeedRepository
 from storage.inbox import Inbox
@@ -120,6 +120,8 @@ def _logged(work: Callable[..., Any]) -> Callable[..., None]:
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             work(*args, **kwargs)
+        except StorageError as error:  # a full disk or a held lock: the reason says it all
+            log.warning("deferred %s could not store its work: %s", getattr(work, "__name__", work), error)
         except Exception:
             log.exception("deferred %s failed", getattr(work, "__name__", work))
 

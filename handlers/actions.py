@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import access, closing, drafting, opening, step_changes, volume
+from bot.flows import access, closing, drafting, step_changes, volume
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -53,19 +53,12 @@ def _resume_setup(services: Services, who: Interaction) -> None:
 
 
 def _open_anyway(services: Services, who: Interaction) -> None:
-    refusal = opening.may_open(services, who.user_id)
-    if refusal:
-        tell(services, who, notices.note(refusal))
-        return
+    # open_modal checks who may open, after the ack (a CRISIS_RESPONDERS group may take Slack seconds)
     services.defer_urgent(open_modal, services, who, ids.OpenContext(title=who.ref.title))
 
 
 def _open_from_spike(services: Services, who: Interaction) -> None:
-    refusal = opening.may_open(services, who.user_id)
-    if refusal:
-        tell(services, who, notices.note(refusal))
-        return
-    services.defer_urgent(_open_prefilled, services, who, who.ref.spike)
+    services.defer_urgent(_open_prefilled, services, who, who.ref.spike)  # open_modal checks who may open
 
 
 def _open_prefilled(services: Services, who: Interaction, spike_id: int) -> None:

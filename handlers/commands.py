@@ -70,19 +70,47 @@ def reply(ack: Ack, message: Message) -> None:
 
 
 def open_modal(services: Services, who: Interaction, prefill: ids.OpenContext) -> None:
-    """Open the open-crisis modal on this interaction's trigger (valid 3 s, once), starting
-    with what `prefill` says (a title, or a spike's evidence), and have the flow remember where
-    this request came from, to answer the opener there."""
+    """Open the open-crisis form on this interaction's trigger (valid 3 s, once), starting with
+    what `prefill` says (a title, or a spike's evidence), for someone who may open a crisis, and
+    have the flow remember for whom and where this request came from, to answer the opener
+    there. When the check takes asking Slack for a user group's members (seconds, or a
+    failure), a "Working…" modal holds the trigger meanwhile and then shows the form or why not."""
+    if opening.needs_slack(services, who.user_id):
+        open_when_ready(
+            services,
+            who,
+            lambda: _form_or_refusal(services, who, prefill),
+            before_showing=lambda view_id: _form_opened(services, who, view_id),
+        )
+        return
+    refusal = opening.may_open(services, who.user_id)  # known without Slack
+    if refusal:
+        tell(services, who, notices.note(refusal))
+        return
     modal = open_crisis_modal(opener_id=who.user_id, prefill=prefill)
     opened = open_view_or_explain(services, who, modal, again="Please run `/crisis open` again.")
     if opened is not None:
-        opening.form_opened(
-            services, opened["id"], opener_id=who.user_id, origin_channel=who.channel_id, response_url=who.response_url
+        _form_opened(services, who, opened["id"])
+
+
+def _form_or_refusal(services: Services, who: Interaction, prefill: ids.OpenContext) -> dict | Message:
+    try:
+        refusal = opening.may_open(services, who.user_id)
+    except SlackError as error:
+        return notices.note(
+            f"{error.could_not('check that you are in the crisis response team')} Try again in a moment."
         )
+    return notices.note(refusal) if refusal else open_crisis_modal(opener_id=who.user_id, prefill=prefill)
+
+
+def _form_opened(services: Services, who: Interaction, view_id: str) -> None:
+    opening.form_opened(
+        services, view_id, opener_id=who.user_id, origin_channel=who.channel_id, response_url=who.response_url
+    )
 
 
 def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    refusal = opening.may_open(services, who.user_id)
+    refusal = opening.may_open(services, who.user_id, ask_slack=False)  # nothing slow before the ack
     if refusal:
         reply(ack, notices.note(refusal))
         return
@@ -308,6 +336,19 @@ def open_tracking_modal(services: Services, who: Interaction, crisis_id: int) ->
 
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, notices.help_message())
+
+
+# Subcommands whose whole answer is the ack itself, computed from what is stored: a resent one is
+# simply answered again, so nothing about it is written before the ack.
+ANSWERED_IN_THE_ACK = frozenset({"status", "list", "lessons", "digest", "help"})
+
+
+def answered_in_the_ack(body: dict) -> bool:
+    """Whether a request is a slash command that only reads (or an unknown word, which gets help)."""
+    if not body.get("command"):
+        return False
+    word = (body.get("text") or "").strip().partition(" ")[0].lower()
+    return word in ANSWERED_IN_THE_ACK or word not in SUBCOMMANDS
 
 
 SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {

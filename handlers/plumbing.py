@@ -26,10 +26,17 @@ from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import notices
+from storage.database import StorageError
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Ack, dict, BoltContext], None]
+
+# How long a write before an ack may wait for another process's lock: a request stores at most
+# twice before it answers (the redelivery check, then the request for the inbox or what was
+# submitted), within Slack's 3 s.
+# (Bolt runs middleware one after the other, not nested, so each of the two sets it itself.)
+ACK_WRITE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -193,13 +200,16 @@ def defer_answer(
 ) -> None:
     """Run a domain call after the ack and tell the person what it answers, privately. Flows
     answer in words (a refusal or a result, already escaped); None means the change speaks for
-    itself in the channel. A Slack failure is told too ("I could not `failing`: …"), and so is
-    a bug, with a reference: never a silent nothing. The notice around the words is built
-    here, in the view."""
+    itself in the channel. A Slack failure is told too ("I could not `failing`: …"), a change
+    the database could not take is answered as such, and a bug with a reference: never a
+    silent nothing. The notice around the words is built here, in the view."""
 
     def run() -> None:
         try:
             answer = work(*args, **kwargs)
+        except StorageError as error:
+            log.warning("could not store what %s asked for: %s", who.user_id, error)
+            answer = notices.not_saved(str(error))
         except SlackError as error:
             log.warning("%s failed: %s", getattr(work, "__name__", work), error)
             answer = error.could_not(failing)
@@ -224,55 +234,93 @@ def open_view_or_explain(
         return None
 
 
-def open_when_ready(services: Services, who: Interaction, build: Callable[[], View | Message]) -> None:
+def open_when_ready(
+    services: Services,
+    who: Interaction,
+    build: Callable[[], View | dict | Message],
+    *,
+    before_showing: Callable[[str], None] | None = None,
+) -> None:
     """Open a modal whose content needs Slack calls first: a "Working…" modal opens at once
     (the trigger expires 3 s after the click, and a rate-limited call can take longer), then
-    the real one replaces it; a refusal replaces it with its explanation."""
+    the real one replaces it; a refusal replaces it with its explanation. `before_showing` is
+    told the view id just before the real one (not a refusal) is shown."""
     opened = open_view_or_explain(services, who, notices.working_modal())
     if opened is None:
         return
     try:
         built = build()
+        if before_showing is not None and not isinstance(built, Message):
+            before_showing(opened["id"])
     except SlackError as error:
         built = notices.note(error.could_not("prepare the form") + " Close it and try again.")
     except Exception:  # the "Working…" view must never be left spinning
         built = _went_wrong(f"building the form for {who.user_id}")
     try:
-        services.slack.update_view(opened["id"], built if isinstance(built, View) else notices.notice_modal(built))
+        services.slack.update_view(opened["id"], notices.notice_modal(built) if isinstance(built, Message) else built)
     except SlackError as error:
         log.warning("could not fill modal %s: %s", opened.get("id"), error)
 
 
 def guarded(listener: Listener) -> Listener:
-    """Run a listener so that an unexpected error is logged with a reference, the person is
-    told in plain words, and Bolt still answers Slack (it answers 404 if a listener raises)."""
+    """Run a listener so that a failure is answered in plain words and Bolt still answers Slack
+    (it answers 404 if a listener raises). A form stays open with what was typed and the reason
+    under its first field; anything else gets a private message. A database that cannot take
+    the write says so; an unexpected error is logged with a reference the person is given."""
 
     @functools.wraps(listener)
     def run(ack: Ack, body: dict, context: BoltContext) -> None:
         try:
-            listener(ack, body, context)
+            with services_of(context).store.patience(ACK_WRITE_SECONDS):  # what it stores before the ack
+                listener(ack, body, context)
+        except StorageError as error:
+            log.warning("listener %s could not store: %s", listener.__name__, error)
+            _answer_failure(
+                ack, body, context, form=notices.form_not_saved(str(error)), other=notices.not_saved(str(error))
+            )
         except Exception:
-            message = _went_wrong(f"listener {listener.__name__}")
-            if ack.response is None:
-                ack()
-            tell(services_of(context), Interaction.of(body), message)
+            reference = _reference(f"listener {listener.__name__}")
+            form, other = notices.went_wrong(reference, form=True), notices.went_wrong(reference, form=False)
+            _answer_failure(ack, body, context, form=form, other=other)
 
     return run
 
 
-def _went_wrong(what: str) -> Message:
-    """The answer to a bug: logged with a reference the person can quote, told in plain words."""
+def _answer_failure(ack: Ack, body: dict, context: BoltContext, *, form: str, other: str) -> None:
+    """Keep a submitted form open with `form` under its first field (closing it would lose what
+    was typed); otherwise acknowledge, if not done yet, and tell the person `other` privately."""
+    field = _first_input(body.get("view")) if body.get("type") == "view_submission" else None
+    if ack.response is None and field:
+        ack(response_action="errors", errors={field: form})
+        return
+    if ack.response is None:
+        ack()
+    tell(services_of(context), Interaction.of(body), notices.note(other))
+
+
+def _first_input(view: Any) -> str | None:
+    """The block_id of a modal's first input, where a failure to submit is shown."""
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    inputs = [b.get("block_id") for b in blocks or [] if isinstance(b, dict) and b.get("type") == "input"]
+    return inputs[0] if inputs and isinstance(inputs[0], str) else None
+
+
+def _reference(what: str) -> str:
+    """Log the error being handled with a new reference the person can quote; returns it."""
     reference = uuid.uuid4().hex[:8]
     log.exception("%s failed (reference %s)", what, reference)
-    return Message.section(
-        f"😞 Something went wrong on our side (reference `{reference}`). "
-        "Nothing you entered is lost: try again in a moment, or ask an admin to check the bot's log."
-    )
+    return reference
 
 
-def install_middleware(app: App, services: Services) -> None:
+def _went_wrong(what: str) -> Message:
+    """The answer to a bug after the ack: logged with a reference, told in plain words."""
+    return notices.note(notices.went_wrong(_reference(what), form=False))
+
+
+def install_middleware(app: App, services: Services, *, reads_only: Callable[[dict], bool]) -> None:
     """Give every listener the services and the request's subject, drop requests Slack
-    already delivered once, and answer those whose subject cannot be acted on at all."""
+    already delivered once (except those `reads_only` names: answered again, nothing written
+    before their ack), and answer those whose subject cannot be acted on at all."""
 
     @app.middleware
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
@@ -292,13 +340,23 @@ def install_middleware(app: App, services: Services) -> None:
         key = None
         if body.get("event_id"):
             key = f"event:{body['event_id']}"
-        elif body.get("trigger_id") and body.get("type") != "view_submission":
+        elif body.get("trigger_id") and body.get("type") != "view_submission" and not reads_only(body):
             key = f"trigger:{body['trigger_id']}"
-        if key and not services.seen_requests.first_time(key, now=clock.now()):
+        if key and not _first_time(key):
             log.info("skipping a redelivery of %s", key)
             return BoltResponse(status=200, body="")
         next()
         return None
+
+    def _first_time(key: str) -> bool:
+        """Whether the key is new; when the database cannot record it, the request is handled
+        anyway: a read answers as always, and a change fails on its own write and says so."""
+        try:
+            with services.store.patience(ACK_WRITE_SECONDS):
+                return services.seen_requests.first_time(key, now=clock.now())
+        except StorageError as error:
+            log.warning("could not record %s, so a redelivery of it would run again: %s", key, error)
+            return True
 
     @app.middleware
     def refuse_what_cannot_be_done(body: dict, context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002

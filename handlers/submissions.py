@@ -37,12 +37,14 @@ def register(app: App) -> None:
 def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     view = body["view"]
-    refusal = opening.may_open(services, body["user"]["id"])
+    submitter = body["user"]["id"]
+    form = opening.opened_form(services, view["id"], opener_id=submitter)
+    refusal = opening.may_submit(services, submitter, form)
     if refusal:
         ack(response_action="errors", errors={Field.TITLE.value: refusal})
         return
     outcome = opening.submit(
-        services, read_values(view), opener_id=body["user"]["id"], view_id=view["id"], at=clock.now()
+        services, read_values(view), opener_id=submitter, view_id=view["id"], form=form, at=clock.now()
     )
     if isinstance(outcome, opening.Invalid):
         ack(response_action="errors", errors=outcome.errors)
@@ -53,6 +55,8 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
 
 @guarded
 def on_skip_step(ack: Ack, body: dict, context: BoltContext) -> None:
+    """The reason is stored (in the inbox) before the ack, so a failure to store it keeps the
+    form open with the reason typed (handlers.plumbing.guarded)."""
     services = services_of(context)
     ref = subject_of(context).ref
     reason = read_values(body["view"]).get(Field.REASON.value)

@@ -94,6 +94,18 @@ class Channel:
 
 
 @dataclass
+class Hold:
+    """Calls of one method wait until `release` is set (or HOLD_SECONDS pass): a Slack that is
+    slow exactly there. `waiting` counts the calls waiting now."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    waiting: int = 0
+
+
+HOLD_SECONDS = 10
+
+
+@dataclass
 class Fault:
     method: str
     error: str
@@ -131,6 +143,7 @@ class FakeSlack:
         self._lost: list[LostAnswer] = []
         self.socket_mode_url = ""  # what apps.connections.open hands out
         self._kills: list[tuple[str, Callable[[dict[str, Any]], bool], Callable[[], int]]] = []
+        self._holds: dict[str, Hold] = {}
         self.uploads: dict[str, dict[str, Any]] = {}  # file id → name, bytes, where it was shared
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -226,6 +239,11 @@ class FakeSlack:
         """Make the next `times` calls of `method` (matching `when`) fail with `error`."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self._faults.append(Fault(method, error, times, status, headers, when))
+
+    def hold(self, method: str) -> Hold:
+        """Make calls of `method` wait until the test releases them (see Hold)."""
+        self._holds[method] = Hold()
+        return self._holds[method]
 
     def lose_answer(
         self,
@@ -351,6 +369,9 @@ class FakeSlack:
         started = time.time()
         if self.latency:
             time.sleep(self.latency)
+        hold = self._holds.get(method)
+        if hold is not None:
+            self._wait_while_held(hold)
         with self._changed:
             self.calls.append(Call(method, args, time.time(), started))
             try:
@@ -370,6 +391,14 @@ class FakeSlack:
                 return fault.status, fault.headers, {"ok": False, "error": fault.error, **fault.extra}
             finally:
                 self._changed.notify_all()
+
+    def _wait_while_held(self, hold: Hold) -> None:
+        with self._changed:
+            hold.waiting += 1
+            self._changed.notify_all()
+        hold.release.wait(HOLD_SECONDS)
+        with self._changed:
+            hold.waiting -= 1
 
     def record_upload(self, file_id: str, content: bytes) -> None:
         with self._changed:

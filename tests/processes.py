@@ -4,8 +4,11 @@ environment or `.env` leaking in."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,3 +45,26 @@ def run_app(
         text=True,
         timeout=timeout,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # type: ignore[no-any-return]
+
+
+def serve(env: dict[str, str], cwd: Path, timeout: float = 20) -> tuple[subprocess.Popen, str]:
+    """`python app.py` in HTTP mode on a free port, once it answers GET /healthz; and its base URL."""
+    port = free_port()
+    process = start_app({**env, "PORT": str(port)}, cwd)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError(f"the bot did not start: {process.communicate()[0]}") from None
+            time.sleep(0.1)

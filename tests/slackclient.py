@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import itertools
 import json
 import re
@@ -18,7 +19,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from tests.fakeslack import BOT_USER, TEAM, FakeSlack
 
@@ -226,6 +227,24 @@ class SlackSender:
         payload = self._base("view_submission", user)
         payload.update(view={**view, "state": {"values": state_values(view, values)}}, response_urls=[])
         return self.interaction(payload, headers)
+
+
+def announce_body(url: str, length: int, *, signed: bool) -> int:
+    """Send only the headers of a form POST whose body would be `length` bytes, and return the
+    status the bot answers with before any of the body is sent."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    now = int(time.time())
+    try:
+        connection.putrequest("POST", parts.path)
+        connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+        connection.putheader("Content-Length", str(length))
+        connection.putheader("X-Slack-Request-Timestamp", str(now))
+        connection.putheader("X-Slack-Signature", sign(b"x" * length, now) if signed else "v0=0")
+        connection.endheaders()
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 # What Slack leaves as it is in a command's text: mentions, channels, broadcasts and links it

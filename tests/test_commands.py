@@ -94,3 +94,16 @@ def test_hand_over_survives_a_failed_announcement(bot, fake):
     assert bot.services.crises.get(crisis.id).owner_id == BOB  # stored first, whatever Slack does
     answer = fake.responses[-1]["text"]
     assert f"<@{BOB}> now owns crisis #1, but I could not update the pinned header: the message was deleted." == answer
+
+
+def test_commands_that_only_read_write_nothing_before_their_ack(bot, fake):
+    """An ack waits for nothing needless: `/crisis status`, `list`, `lessons`, `digest` and help
+    are answered from what is stored, and a resent one is simply answered again."""
+    crisis = bot.open_crisis("Quiet reads", user=ANA)
+    seen = bot.services.store.db["deliveries"]
+    before = seen.count
+    for text in ("status", "list", "lessons refund", "digest", "help", "frobnicate"):
+        assert bot.send.command(text, user=ANA, channel=crisis.channel_id).status == 200
+    assert seen.count == before
+    bot.send.command("open Another one", user=ANA, channel=fake.general.id)  # a change is still de-duplicated
+    assert seen.count == before + 1

@@ -10,6 +10,7 @@ import time_machine
 
 from bot.model import SetupState, StepState
 from bot.scheduler import tick
+from bot.words.slugs import channel_name
 from tests.conftest import ANA, BOB, CAR, at_once
 from tests.fakeslack import BOT_USER, OTHER_TEAM
 from tests.slackclient import find_element
@@ -309,6 +310,25 @@ def test_an_expired_trigger_is_explained(bot, fake):
 def test_private_war_room(bot, fake):
     crisis = bot.open_crisis("Quiet one", user=ANA, private=["private"])
     assert crisis.is_private and fake.channels[crisis.channel_id].is_private
+
+
+def test_when_every_channel_name_is_taken_the_opener_is_told_what_to_do(bot, fake):
+    title = "Names all taken"
+    names = [channel_name(title, datetime.now(UTC).date(), attempt) for attempt in range(1, 21)]
+    for name in names:
+        fake.add_channel(name, members=set(), archived=True)  # archived channels keep their names
+    crisis = bot.open_crisis(title, user=ANA)
+    assert crisis.channel_id is None and crisis.setup_state is SetupState.FAILED
+    report = fake.responses[-1]["text"]
+    assert f"#{names[0]}" in report and f"#{names[-1]}" in report and "Rename" in report and "Retry set-up" in report
+    fake.channels[next(c.id for c in fake.channels.values() if c.name == names[0])].name = "old-names-all-taken"
+    bot.send.click(
+        {"ts": "1.2", "blocks": fake.responses[-1]["blocks"], "channel": fake.general.id},
+        "crisis.setup.resume",
+        user=ANA,
+    )
+    bot.settle()
+    assert bot.services.crises.get(crisis.id).channel_name == names[0]
 
 
 def test_the_form_tracks_the_title_by_default_and_checks_the_feeds(bot, fake):

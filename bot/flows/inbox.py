@@ -6,6 +6,11 @@ the worker pool. If the process dies in between, the scheduler's `sweep` carries
 the restart. The change a request makes settles it in the same transaction, so carrying it
 out again never makes the change twice; one that changes nothing (a refusal) is settled
 after. What the flow answers in words goes to the person privately.
+
+A database that cannot be written (a full disk, a lock held too long) is like a crash: when
+storing the request itself fails, the listener answers that nothing changed (handlers.plumbing
+.guarded); when carrying it out fails, the request stays unsettled for the sweep, and the
+person is told it is kept.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from bot.rules.checklist import Move
 from bot.services import Services
 from bot.templates import Kind
 from bot.views import notices
+from storage.database import StorageError
 from storage.inbox import Handled
 
 log = logging.getLogger(__name__)
@@ -131,9 +137,16 @@ def carry_out(services: Services, key: str) -> None:
         words = WORK[request.kind](services, asked)
     except Handled:
         log.info("request %s was carried out already", key)
-        return
-    finally:
         services.inbox.done(key, now=clock.now())
+        return
+    except StorageError as error:  # a full disk or a held lock: as if the process had died here
+        log.warning("could not carry out %s yet: %s", key, error)
+        publish.answer(services, asked.user, asked.reply_url, notices.note(notices.not_saved_yet(str(error))))
+        return  # unsettled (what it changed settled it in the same transaction): the sweep tries again
+    except BaseException:
+        services.inbox.done(key, now=clock.now())
+        raise
+    services.inbox.done(key, now=clock.now())
     if words is not None:
         publish.answer(services, asked.user, asked.reply_url, notices.note(words))
 

@@ -8,7 +8,6 @@ sees the modal close, the crisis exists, whatever Slack does next.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +15,14 @@ from bot import clock
 from bot.flows import tracking
 from bot.model import Category, Crisis, NewCrisis, Platform, Severity
 from bot.services import Services
+from bot.slack.gateway import SlackError
 from bot.slack.ids import USER_ID, Field
 from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, MAX_RESPONDERS, TITLE_MAX
 from bot.words.links import normalise_link
 from bot.words.locales import language
 from bot.words.text import clean, one_line
+from storage.database import StorageError
+from storage.shown import OpenForm
 
 log = logging.getLogger(__name__)
 
@@ -100,21 +102,63 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
     )
 
 
+RESPONDERS_ONLY = (
+    "Only the crisis response team can open a crisis. Ask one of them, or an admin to add you to CRISIS_RESPONDERS."
+)
+NOT_CHECKED_YET = (
+    "I could not check just now that you are in the crisis response team. Please submit again in a moment."
+)
+
+
 def requested_title(text: str) -> str:
     """What followed `/crisis open`, as the title the form starts with: one line, cut to what
     a title holds (it also travels in the "Open a new crisis" button, whose value holds 2,000)."""
     return one_line(text)[:TITLE_MAX]
 
 
-def may_open(services: Services, user_id: str) -> str | None:
+def may_open(services: Services, user_id: str, *, ask_slack: bool = True) -> str | None:
     """Why this person may not open a crisis (None when they may): when CRISIS_RESPONDERS is
-    set, only its people and user groups may."""
+    set, only its people and user groups may. Asking Slack for a group may take seconds or
+    fail (SlackError); without `ask_slack` a person only Slack could place may, for now (the
+    form asks when it opens: see `needs_slack`)."""
     responders = services.config.responders
-    if not responders or services.directory.includes(responders, user_id):
+    if not responders:
         return None
-    return (
-        "Only the crisis response team can open a crisis. Ask one of them, or an admin to add you to CRISIS_RESPONDERS."
+    member = (
+        services.directory.includes(responders, user_id) if ask_slack else services.directory.known(responders, user_id)
     )
+    return RESPONDERS_ONLY if member is False else None
+
+
+def needs_slack(services: Services, user_id: str) -> bool:
+    """Whether `may_open` has to ask Slack for this person (a user group not looked up lately)."""
+    responders = services.config.responders
+    return bool(responders) and services.directory.known(responders, user_id) is None
+
+
+def may_submit(services: Services, submitter: str, form: OpenForm | None) -> str | None:
+    """Why this person may not submit this open form (None when they may), asking Slack nothing
+    before the ack. The form opens only for someone who may open a crisis, checked then, and
+    the bot's record of it (storage.shown) says for whom: with CRISIS_RESPONDERS set, that
+    person may submit it. Without a record (one that could not be stored), what the bot knows
+    without Slack decides; when only Slack could tell, the form stays open while the bot asks,
+    so that submitting again is answered from what it learnt."""
+    responders = services.config.responders
+    if not responders or (form is not None and form.opener_id == submitter):
+        return None
+    member = services.directory.known(responders, submitter)
+    if member is None:
+        services.defer(_look_up, services, submitter)
+        return NOT_CHECKED_YET
+    return None if member else RESPONDERS_ONLY
+
+
+def _look_up(services: Services, user_id: str) -> None:
+    """Ask Slack whether this person is among CRISIS_RESPONDERS, for `directory.known` to tell."""
+    try:
+        services.directory.includes(services.config.responders, user_id)
+    except SlackError as error:
+        log.warning("could not look up whether %s is a responder: %s", user_id, error)
 
 
 def _choice(enum: type, value: Any) -> Any:
@@ -127,32 +171,38 @@ def _choice(enum: type, value: Any) -> Any:
 def form_opened(
     services: Services, view_id: str, *, opener_id: str, origin_channel: str | None, response_url: str | None
 ) -> None:
-    """Remember where `/crisis open` ran, for the form Slack just opened: the set-up report goes
-    there. Kept by the bot, never carried in the form, so no submission can aim it elsewhere."""
-    services.shown.form_opened(
-        view_id, opener_id=opener_id, origin_channel_id=origin_channel, response_url=response_url, at=clock.now()
-    )
+    """Remember for whom the form Slack just opened is (they were found allowed to open a
+    crisis, so its submission asks Slack nothing: `may_submit`) and where `/crisis open` ran:
+    the set-up report goes there. Kept by the bot, never carried in the form, so no submission
+    can aim it elsewhere. A database that cannot take it leaves the form working without it."""
+    try:
+        services.shown.form_opened(
+            view_id, opener_id=opener_id, origin_channel_id=origin_channel, response_url=response_url, at=clock.now()
+        )
+    except StorageError as error:
+        log.warning("could not record the open form %s: %s", view_id, error)
 
 
-def submit(services: Services, values: dict[str, Any], *, opener_id: str, view_id: str, at: int) -> Crisis | Invalid:
+def opened_form(services: Services, view_id: str, *, opener_id: str) -> OpenForm | None:
+    """The bot's record of the open form with this view id, when it was opened for this person."""
+    form = services.shown.form(view_id)
+    return form if form is not None and form.opener_id == opener_id else None
+
+
+def submit(
+    services: Services, values: dict[str, Any], *, opener_id: str, view_id: str, form: OpenForm | None, at: int
+) -> Crisis | Invalid:
     """Validate a submission and store the crisis; the same view always yields the crisis
     stored the first time, so a retried submission opens nothing new. Where to answer the
-    opener comes from the bot's record of the form, when it was opened for this person."""
+    opener comes from the bot's record of the form (`opened_form`), when there is one."""
     outcome = validate(values, opener_id=opener_id)
     if isinstance(outcome, Invalid):
         return outcome
-    form = services.shown.form(view_id)
-    if form is not None and form.opener_id != opener_id:
-        form = None
-    try:
-        crisis, _ = services.crises.create(
-            outcome,
-            request_key=f"view:{view_id}",
-            at=at,
-            origin_channel_id=form.origin_channel_id if form else None,
-            response_url=form.response_url if form else None,
-        )
-    except sqlite3.OperationalError:  # the disk is full, or the database stayed locked past the timeout
-        log.exception("could not store a new crisis")
-        return Invalid({Field.TITLE.value: "I could not save this just now. Please submit again."})
+    crisis, _ = services.crises.create(  # a StorageError keeps the form open (handlers.plumbing.guarded)
+        outcome,
+        request_key=f"view:{view_id}",
+        at=at,
+        origin_channel_id=form.origin_channel_id if form else None,
+        response_url=form.response_url if form else None,
+    )
     return crisis

@@ -98,7 +98,8 @@ def _create_channel(a: Attempt) -> Outcome:
                 return adopted
             raise
         return Outcome(columns={"channel_id": created["id"], "channel_name": created["name"]})
-    raise SlackError("conversations.create", "name_taken")
+    first, last = channel_name(crisis.title, opened_on), channel_name(crisis.title, opened_on, NAME_ATTEMPTS)
+    return Outcome(problems=[views.names_taken(first, last)])  # the task stays unfinished: Retry tries again
 
 
 def _adopt(services: Services, name: str) -> Outcome | None:

@@ -47,6 +47,30 @@ def note(text: str) -> Message:
     return Message.section(text)
 
 
+def not_saved(why: str) -> str:
+    """A click or command whose change could not be stored: nothing happened, and why."""
+    return f"⚠️ I could not save that: {why}. Nothing changed; try again in a moment."
+
+
+def not_saved_yet(why: str) -> str:
+    """A stored request that could not be carried out yet: it is kept, and tried again."""
+    return f"⚠️ I could not save all of that just now: {why}. Your request is kept: I will try again in a few minutes."
+
+
+def form_not_saved(why: str) -> str:
+    """Under a form whose submission could not be stored: it stays open with what was typed."""
+    return f"I could not save this: {why}. What you typed is still here: submit again in a moment."
+
+
+def went_wrong(reference: str, *, form: bool) -> str:
+    """An unexpected failure, with the reference that finds it in the bot's log."""
+    again = "What you typed is still here: submit again" if form else "Try again"
+    return (
+        f"😞 Something went wrong on our side (reference `{reference}`). "
+        f"{again} in a moment, or ask an admin to check the bot's log."
+    )
+
+
 def crisis_list(crises: list[Crisis], *, visible: set[int]) -> Message:
     """Open crises, most severe and oldest first; private ones the viewer is not part of show
     no title or details, only that they exist and who owns them."""

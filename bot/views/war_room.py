@@ -26,7 +26,7 @@ from bot.views.closing import close_button
 from bot.views.common import context, text_input
 from bot.views.updates import header_actions, promise_line
 from bot.words.locales import language
-from bot.words.text import bold, channel, cut, escape, link, mrkdwn, plain, user, when
+from bot.words.text import bold, channel, code, cut, escape, link, mrkdwn, plain, user, when
 
 HEADER_LIMIT = 150
 TOPIC_LIMIT = 250
@@ -254,6 +254,15 @@ def setup_report(crisis: Crisis, problems: list[str], *, resumable: bool) -> Mes
         blocks.append(ActionsBlock(block_id="fix", elements=[resume_button(crisis, "Retry set-up")]))
         blocks.append(context("Retrying only does what is left; it never opens a second crisis or channel."))
     return Message(text=text, blocks=blocks)
+
+
+def names_taken(first: str, last: str) -> str:
+    """Every channel name set-up tries is taken: which they are, and what the person can do."""
+    return (
+        f"I could not create the war-room channel: every name I try is taken, {code('#' + first, 90)} to"
+        f" {code('#' + last, 90)} (archived channels keep their names). Rename one of those channels in Slack,"
+        " then press Retry set-up."
+    )
 
 
 def resume_button(crisis: Crisis, label: str) -> ButtonElement:
