@@ -21,6 +21,7 @@ from tests.harness import Harness
 from tests.slackclient import find_element
 from tests.test_closing import close, settle_all
 from tests.test_recovery import Process, dies_after_the_ack, recovered, wait_for
+from tests.test_storage_failures import locked
 
 UPDATE = {
     "update_status": "Contained",
@@ -280,6 +281,19 @@ def test_a_double_submit_produces_one_update(bot, fake, rooms):
     for channel in (*rooms, fake.channels[crisis.channel_id]):
         assert len([m for m in channel.messages if "Update 1: Contained" in texts(m) and m["thread_ts"]]) == 1
     assert len(update_dms(fake, BOB)) == 1
+
+
+def test_with_the_database_locked_an_update_stays_in_its_form_and_is_stored_once_after(bot, fake, rooms):
+    crisis = bot.open_crisis("Locked update", user=ANA, responders=[BOB])
+    form = update_form(bot, crisis)
+    with locked(bot.services.store.path):
+        reply = bot.send.submit(form, UPDATE, user=ANA)
+        assert reply.json["response_action"] == "errors" and "still here" in reply.json["errors"]["update_status"]
+    assert bot.services.updates.latest(crisis.id) is None and update_dms(fake, BOB) == []
+    assert bot.send.submit(form, UPDATE, user=ANA).body == ""
+    assert bot.send.submit(form, UPDATE, user=ANA).body == ""  # Slack resending it stores one
+    bot.settle()
+    assert len(bot.services.updates.of(crisis.id)) == 1 and len(update_dms(fake, BOB)) == 1
 
 
 def test_typed_text_is_text_and_only_the_owner_of_a_critical_crisis_notifies_everyone(bot, fake, rooms):

@@ -11,7 +11,6 @@ closing summary (`send_final`).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -111,23 +110,20 @@ def submit(
     services: Services, crisis: Crisis, new: NewUpdate, *, actor: str, request_key: str
 ) -> tuple[int, bool] | Invalid:
     """Store the update with where it goes, before the form closes. Returns its id and whether
-    this call stored it (a resent form returns the update stored the first time)."""
+    this call stored it (a resent form returns the update stored the first time). A database
+    that cannot take it raises StorageError, and the form stays open with what was typed."""
     refusal = access.update_refusal(services, crisis, actor)  # the crisis the form names, as stored now
     if refusal:
         return Invalid({Field.UPDATE_STATUS.value: refusal})
-    try:
-        stored = services.updates.create(
-            crisis.id,
-            new,
-            audience(services, crisis, actor),
-            author=actor,
-            at=clock.now(),
-            request_key=request_key,
-            posts=publish.for_update,
-        )
-    except sqlite3.OperationalError:  # the disk is full, or the database stayed locked past the timeout
-        log.exception("could not store an update of crisis %s", crisis.id)
-        return Invalid({Field.UPDATE_STATUS.value: "I could not save this just now. Please send it again."})
+    stored = services.updates.create(  # StorageError keeps the form open (handlers.plumbing.guarded)
+        crisis.id,
+        new,
+        audience(services, crisis, actor),
+        author=actor,
+        at=clock.now(),
+        request_key=request_key,
+        posts=publish.for_update,
+    )
     return stored.update.id, stored.created
 
 
