@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 
+from bot.model import Severity
+
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
@@ -53,6 +55,9 @@ class Config:
     digest_time: time | None
     digest_tz: ZoneInfo
     digest_quiet: str
+    stakeholder_channels: dict[str, tuple[str, ...]]
+    update_reminder_minutes: int
+    delivery_threads: int
     listening_channel: str | None = None
     watch_keywords: tuple[str, ...] = ()
     watch_feeds: tuple[str, ...] = ()
@@ -139,6 +144,9 @@ class Config:
             digest_quiet=(
                 get.optional("DIGEST_QUIET", pattern=r"(?i)post|skip", meaning="post or skip") or "post"
             ).lower(),
+            stakeholder_channels=get.channels_by_severity("STAKEHOLDER_CHANNELS"),
+            update_reminder_minutes=get.integer("UPDATE_REMINDER_MINUTES", 10, 1, 240),
+            delivery_threads=get.integer("DELIVERY_THREADS", 50, 1, 256),
             listening_channel=get.optional(
                 "LISTENING_CHANNEL",
                 pattern=r"[CG][A-Z0-9]{2,}",
@@ -209,6 +217,27 @@ class _Reader:
                 f"{name} must list Slack user ids (U…) or user-group ids (S…), comma-separated (got {bad[0]!r})."
             )
         return frozenset(ids)
+
+    def channels_by_severity(self, name: str) -> dict[str, tuple[str, ...]]:
+        """`critical=C1,C2;high=C3;*=C4;private=C5`: channel ids per severity, `*` for the
+        severities not listed, `private` for private crises (which reach no other channel)."""
+        keys = (*(s.value for s in Severity), "*", "private")
+        found: dict[str, tuple[str, ...]] = {}
+        for part in filter(None, (p.strip() for p in (self._raw(name) or "").split(";"))):
+            key, equals, ids = (x.strip() for x in part.partition("="))
+            channels = tuple(dict.fromkeys(c.strip() for c in ids.split(",") if c.strip()))
+            if not equals or key.lower() not in keys or key.lower() in found:
+                raise ConfigError(
+                    f"{name} must read like critical=C0123,C0456;high=C0789;*=C0ABC;private=G0DEF, each of "
+                    f"{', '.join(keys)} at most once (got {part!r})."
+                )
+            bad = [c for c in channels if not re.fullmatch(r"[CG][A-Z0-9]{2,}", c)] or ([] if channels else [ids])
+            if bad:
+                raise ConfigError(
+                    f"{name} lists channel ids such as C0123456789 (channel details → About) for {key} (got {bad[0]!r})."
+                )
+            found[key.lower()] = channels
+        return found
 
     def clock_time(self, name: str, default: time) -> time | None:
         """HH:MM on a 24-hour clock, or `off`."""

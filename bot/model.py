@@ -300,6 +300,89 @@ class FollowUp:
     done_at: int | None = None
 
 
+class NextUpdate(StrEnum):
+    """When the owner promises the next stakeholder update: the rhythm the company can expect."""
+
+    MINUTES_30 = "30m"
+    HOUR_1 = "1h"
+    HOURS_2 = "2h"
+    HOURS_4 = "4h"
+    TOMORROW = "morning"  # tomorrow at 09:00 in DIGEST_TZ, the company's clock
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return _NEXT_LABELS[self]
+
+    @property
+    def seconds(self) -> int | None:
+        """How far ahead the promise is, for the choices that are a fixed span."""
+        return {"30m": 1800, "1h": 3600, "2h": 7200, "4h": 14400}.get(self.value)
+
+
+_NEXT_LABELS = {
+    NextUpdate.MINUTES_30: "In 30 minutes",
+    NextUpdate.HOUR_1: "In 1 hour",
+    NextUpdate.HOURS_2: "In 2 hours",
+    NextUpdate.HOURS_4: "In 4 hours",
+    NextUpdate.TOMORROW: "Tomorrow morning (09:00)",
+    NextUpdate.NONE: "No further updates",
+}
+
+
+@dataclass(frozen=True)
+class NewUpdate:
+    """A validated stakeholder update, before it is stored. The texts are what the owner typed."""
+
+    status: str
+    known: str
+    doing: str
+    need: str
+    next: NextUpdate
+    next_due: int | None
+    notify_everyone: bool = False
+
+
+@dataclass(frozen=True)
+class Update:
+    """A stored stakeholder update: the owner's report to the rest of the company. The final
+    one is written by the bot when the crisis closes, from its closing summary."""
+
+    id: int
+    crisis_id: int
+    number: int  # 1, 2, … within its crisis
+    author_id: str
+    at: int
+    status: str
+    known: str
+    doing: str
+    need: str
+    next: NextUpdate
+    next_due: int | None
+    notify_everyone: bool = False
+    closure_id: int | None = None  # set on the final update of a closing
+
+    @property
+    def final(self) -> bool:
+        return self.closure_id is not None
+
+
+@dataclass(frozen=True)
+class UpdateCard:
+    """The one message per crisis and channel that shows its latest update (edited in place),
+    with the updates themselves in its thread. `room` is the war room's pinned card."""
+
+    id: int
+    crisis_id: int
+    channel_id: str
+    room: bool
+    ts: str | None = None  # once posted
+    shown_update: int | None = None  # the update the message was last rendered with
+    pinned: bool = False
+    error: str | None = None  # Slack's reason it could not be posted; the channel is not tried again
+    reported: bool = False  # the owner was told about `error`
+
+
 WATCH = 0  # the scope of the brand watch (WATCH_KEYWORDS, WATCH_FEEDS); any other scope is a crisis id
 
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from bot import clock, publish
-from bot.flows import closing, digest, feeds, inbox, nudges, reopening, volume, war_room_setup
+from bot.flows import closing, digest, feeds, inbox, nudges, promises, reopening, updates, volume, war_room_setup
 from bot.services import Services
 from storage.database import StorageError
 
@@ -34,11 +34,14 @@ JOBS: tuple[Callable[..., int], ...] = (
     reopening.finish_restores,
     resume_setups,
     publish.sweep_posts,
+    updates.finish_finals,
     closing.finish_archives,
     publish.sweep_renders,
+    publish.sweep_updates,
     feeds.poll_due,
     publish.sweep_volume,
     nudges.send_due,
+    promises.send_due,
     feeds.tell_broken,
     volume.watch_spikes,
     volume.calm_due,

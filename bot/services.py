@@ -27,6 +27,7 @@ from storage.shown import Shown
 from storage.spikes import SpikeRepository
 from storage.steps import StepRepository
 from storage.timeline import Timeline
+from storage.updates import FollowerRepository, UpdateRepository
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Services:
     drafts: DraftRepository
     closures: ClosureRepository
     reports: Reports
+    updates: UpdateRepository
+    followers: FollowerRepository
     mentions: MentionRepository
     feeds: FeedRepository
     spikes: SpikeRepository
@@ -55,6 +58,7 @@ class Services:
     workers: Executor
     urgent: Executor
     calls: Executor  # Slack calls of one piece of work that can run at once (a set-up's tasks)
+    fanout: Executor  # delivers one stakeholder update to its many channels and followers at once
 
     def defer(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run slow work (several Slack calls) after the ack, off Bolt's listener threads, so a
@@ -73,6 +77,7 @@ class Services:
         self.urgent.shutdown(wait=True)
         self.workers.shutdown(wait=True)
         self.calls.shutdown(wait=True)
+        self.fanout.shutdown(wait=True)
         self.store.close()
 
     @classmethod
@@ -94,6 +99,8 @@ class Services:
             drafts=DraftRepository(store),
             closures=ClosureRepository(store),
             reports=Reports(store),
+            updates=UpdateRepository(store),
+            followers=FollowerRepository(store),
             mentions=MentionRepository(store),
             feeds=FeedRepository(store),
             spikes=SpikeRepository(store),
@@ -103,6 +110,7 @@ class Services:
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),
             calls=pool(config.worker_threads, "calls"),
+            fanout=pool(config.delivery_threads, "fanout"),
         )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot.flows import closing, drafting, step_changes, volume
+from bot.flows import access, closing, drafting, step_changes, volume
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -22,7 +22,7 @@ from bot.views import drafts as draft_views
 from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
-from handlers.commands import open_close_modal, open_modal, open_tracking_modal, share_chart
+from handlers.commands import open_close_modal, open_modal, open_tracking_modal, open_update_modal, share_chart
 from handlers.plumbing import (
     Interaction,
     accept,
@@ -226,6 +226,23 @@ def _followup_done(services: Services, who: Interaction) -> None:
     accept(services, who, "followup", followup=who.ref.followup)
 
 
+def _post_update(services: Services, who: Interaction) -> None:
+    crisis = who.crisis
+    refusal = access.update_refusal(services, crisis, who.user_id) if crisis else "That crisis no longer exists."
+    if refusal or crisis is None:
+        tell(services, who, notices.note(refusal or ""))
+        return
+    services.defer_urgent(open_update_modal, services, who, crisis.id)
+
+
+def _follow(services: Services, who: Interaction) -> None:
+    accept(services, who, "follow", crisis=who.ref.crisis, following=True)
+
+
+def _unfollow(services: Services, who: Interaction) -> None:
+    accept(services, who, "follow", crisis=who.ref.crisis, following=False)
+
+
 HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {
     Action.RESUME_SETUP: _resume_setup,
     Action.OPEN_ANYWAY: _open_anyway,
@@ -244,6 +261,10 @@ HANDLERS: dict[Action, Callable[[Services, Interaction], None]] = {
     Action.CLOSE: _close,
     Action.FORCE_CLOSE: _close,
     Action.FOLLOWUP_DONE: _followup_done,
+    Action.POST_UPDATE: _post_update,
+    Action.FOLLOW: _follow,
+    Action.FOLLOW_PICK: _follow,
+    Action.UNFOLLOW: _unfollow,
     Action.VOLUME_CHART: _volume_chart,
     Action.TRACKING: _tracking,
     Action.OPEN_FROM_SPIKE: _open_from_spike,

@@ -10,16 +10,19 @@ from slack_sdk.models.views import View
 
 from bot import clock, publish
 from bot.flows import (
+    access,
     closing,
     digest,
     drafting,
     export,
+    following,
     lessons,
     listing,
     opening,
     ownership,
     reopening,
     tracking,
+    updates,
     volume,
 )
 from bot.model import Crisis
@@ -249,6 +252,46 @@ def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, digest.render(services, snapshot, viewer=who.user_id))
 
 
+def _update(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = who.crisis  # the war room's
+    if crisis is None:
+        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        return
+    refusal = access.update_refusal(services, crisis, who.user_id)
+    if refusal:
+        reply(ack, notices.note(refusal))
+        return
+    ack()
+    services.defer_urgent(open_update_modal, services, who, crisis.id)
+
+
+def open_update_modal(services: Services, who: Interaction, crisis_id: int) -> None:
+    """The stakeholder update form, on this interaction's trigger (valid 3 s, once)."""
+    crisis = services.crises.get(crisis_id)
+    if crisis is not None:
+        open_view_or_explain(services, who, updates.form(services, crisis, who.user_id), again="Please try again.")
+
+
+def _follow(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    _choose(ack, services, who, text, following.follow, "follow")
+
+
+def _unfollow(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    _choose(ack, services, who, text, following.unfollow, "unfollow")
+
+
+def _choose(ack: Ack, services: Services, who: Interaction, text: str, choice: Callable[..., str], word: str) -> None:
+    """`/crisis follow|unfollow [#war-room or number]`: answered in the ack (one row stored)."""
+    crisis, _ = _named_crisis(services, who, text)
+    if crisis is None:
+        reply(
+            ack,
+            notices.note(f"Say which crisis: `/crisis {word} [#war-room or number]` (in its war room it is implied)."),
+        )
+        return
+    reply(ack, notices.note(choice(services, crisis, who.user_id)))
+
+
 def _volume(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
@@ -319,6 +362,9 @@ SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "lessons": _lessons,
     "export": _export,
     "digest": _digest,
+    "update": _update,
+    "follow": _follow,
+    "unfollow": _unfollow,
     "volume": _volume,
     "keywords": _keywords,
     "help": _help,

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot import clock
-from bot.flows import closing, drafting, opening, tracking, war_room_setup
+from bot.flows import closing, drafting, opening, tracking, updates, war_room_setup
 from bot.model import Step
 from bot.rules import checklist
 from bot.rules.checklist import Move
@@ -29,6 +29,7 @@ def register(app: App) -> None:
     app.view(Callback.REPLY_DETAILS.value)(on_reply_details)
     app.view(Callback.REQUEST_CHANGES.value)(on_request_changes)
     app.view(Callback.CLOSE_CRISIS.value)(on_close_crisis)
+    app.view(Callback.POST_UPDATE.value)(on_post_update)
     app.view(Callback.TRACKING.value)(on_tracking)
 
 
@@ -153,6 +154,30 @@ def _announce(services: Services, who: Interaction, closure_id: int) -> None:
     problems = closing.announce(services, closure_id)
     if problems:
         tell(services, who, notices.note("The crisis is closed and stored, but " + " ".join(problems)))
+
+
+@guarded
+def on_post_update(ack: Ack, body: dict, context: BoltContext) -> None:
+    """Stored before the form closes (keyed by the view, so a resent submission stores one),
+    delivered after the ack."""
+    services = services_of(context)
+    crisis, actor = subject_of(context).crisis, body["user"]["id"]
+    if crisis is None:
+        ack(response_action="errors", errors={Field.UPDATE_STATUS.value: "That crisis no longer exists."})
+        return
+    outcome = updates.validate(services, read_values(body["view"]), crisis, actor)
+    stored = (
+        outcome
+        if isinstance(outcome, opening.Invalid)
+        else updates.submit(services, crisis, outcome, actor=actor, request_key=f"update:{body['view']['id']}")
+    )
+    if isinstance(stored, opening.Invalid):
+        ack(response_action="errors", errors=stored.errors)
+        return
+    ack()
+    update_id, created = stored
+    if created:
+        services.defer(updates.deliver, services, update_id)
 
 
 @guarded

@@ -312,6 +312,71 @@ def _v10_volume(db: Database) -> None:
     db.execute("create unique index spikes_one_open on spikes ((1)) where ended_at is null")
 
 
+def _v11_updates(db: Database) -> None:
+    # Stakeholder updates: the owner's reports, each promising when the next one comes.
+    db["updates"].create(
+        {
+            "id": int,
+            "crisis_id": int,
+            "number": int,  # 1, 2, … within the crisis
+            "request_key": str,  # the form's view id (or the closing's), so a resent submission stores one
+            "author_id": str,
+            "at": int,
+            "status": str,
+            "known": str,
+            "doing": str,
+            "need": str,
+            "next": str,  # 30m | 1h | 2h | 4h | morning | none
+            "next_due": int,
+            "notify_everyone": int,
+            "closure_id": int,  # the final update of a closing
+        },
+        pk="id",
+        not_null={"crisis_id", "number", "request_key", "author_id", "at", "status", "next"},
+        defaults={"notify_everyone": 0},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db["updates"].create_index(["request_key"], unique=True)
+    db["updates"].create_index(["crisis_id", "number"], unique=True)
+    # One card per crisis and channel, edited in place: its message, the update it shows, and
+    # why it could not be posted (told to the owner once).
+    db["update_cards"].create(
+        {
+            "id": int,
+            "crisis_id": int,
+            "channel_id": str,
+            "room": int,  # the war room's card, pinned
+            "ts": str,
+            "shown_update": int,
+            "pinned": int,
+            "error": str,
+            "reported": int,
+        },
+        pk="id",
+        not_null={"crisis_id", "channel_id", "room"},
+        defaults={"pinned": 0, "reported": 0},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    db["update_cards"].create_index(["crisis_id", "channel_id"], unique=True)
+    # Where each update went: a reply in a card's thread, or a follower's DM (`card_id` null).
+    db["update_posts"].create(
+        {"id": int, "update_id": int, "card_id": int, "channel": str},
+        pk="id",
+        not_null={"update_id", "channel"},
+        foreign_keys=[("update_id", "updates", "id"), ("card_id", "update_cards", "id")],
+    )
+    db["update_posts"].create_index(["update_id"])
+    # Who chose to follow (1) or unfollow (0) a crisis; the owner and responders follow by default.
+    db["followers"].create(
+        {"crisis_id": int, "user_id": str, "following": int, "at": int},
+        pk=("crisis_id", "user_id"),
+        not_null={"following", "at"},
+        foreign_keys=[("crisis_id", "crises", "id")],
+    )
+    # What the war-room header last said about the next update (rules.updates.shown_promise).
+    db["crises"].add_column("rendered_promise", str)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
@@ -323,6 +388,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v8_war_rooms_back,
     _v9_exactly_once,
     _v10_volume,
+    _v11_updates,
 ]
 
 

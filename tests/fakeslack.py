@@ -570,7 +570,11 @@ class FakeSlack:
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, writable=False)
         oldest = float(args.get("oldest") or 0)
-        newest_first = [m for m in reversed(channel.messages) if float(m["ts"]) >= oldest and not m["thread_ts"]]
+        newest_first = [
+            m
+            for m in reversed(channel.messages)
+            if float(m["ts"]) >= oldest and (not m["thread_ts"] or m.get("reply_broadcast"))
+        ]
         start = int(args.get("cursor") or 0)
         limit = int(args.get("limit") or 100)
         page = newest_first[start : start + limit]
@@ -728,6 +732,7 @@ class FakeSlack:
             "text": args.get("text"),
             "blocks": args.get("blocks") or [],
             "thread_ts": thread_ts,
+            "reply_broadcast": bool(thread_ts) and str(args.get("reply_broadcast")).lower() in ("true", "1"),
             "metadata": args.get("metadata"),
             "channel": channel.id,
         }
@@ -823,7 +828,11 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:  # noqa: N802 (stdlib's name)
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            if len(raw) < length:  # the sender died mid-request (a test killed it): Slack never got it
+                self.close_connection = True
+                return
             if self.path.startswith("/respond/"):
                 fake.record_response(self.path, json.loads(raw or b"{}"))
                 self._send(200, {}, b"ok", "text/plain")

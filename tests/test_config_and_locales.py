@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.config import Config, ConfigError
+from bot.model import Category, Crisis, Severity, Status
+from bot.rules.updates import stakeholder_channels
 from bot.words.locales import LANGUAGES, resolve
+from tests.conftest import ANA
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-abc", "SLACK_SIGNING_SECRET": "abcdef0123456789abcdef0123456789"}
 
@@ -76,6 +81,13 @@ def test_api_url_override_gets_a_trailing_slash():
         {"FEED_POLL_MINUTES": "0"},
         {"SLACK_USER_TOKEN": "xoxb-a-bot-token"},
         {"SLACK_USER_TOKEN": "xoxp-has spaces"},
+        {"STAKEHOLDER_CHANNELS": "urgent=C0123"},
+        {"STAKEHOLDER_CHANNELS": "critical=c0123"},
+        {"STAKEHOLDER_CHANNELS": "high=C0123;high=C0456"},
+        {"STAKEHOLDER_CHANNELS": "C0123"},
+        {"STAKEHOLDER_CHANNELS": "low="},
+        {"UPDATE_REMINDER_MINUTES": "0"},
+        {"DELIVERY_THREADS": "1000"},
     ],
 )
 def test_bad_values_raise_one_line(bad):
@@ -133,3 +145,21 @@ def test_env_example_documents_every_variable_the_bot_reads():
         line.split("=", 1)[0] for line in example.read_text().splitlines() if "=" in line and not line.startswith("#")
     }
     assert read <= documented, f"undocumented in .env.example: {sorted(read - documented)}"
+
+
+def test_stakeholder_channels_by_severity_with_a_default_and_their_own_for_private_crises():
+    config = Config.from_env(
+        {**GOOD, "STAKEHOLDER_CHANNELS": " critical=C0001, C0002 ; HIGH=C0003;*=C0004;private=G0005 "}
+    )
+    assert config.stakeholder_channels == {
+        "critical": ("C0001", "C0002"),
+        "high": ("C0003",),
+        "*": ("C0004",),
+        "private": ("G0005",),
+    }
+    crisis = Crisis(1, "t", Category.TROLLING, Severity.CRITICAL, ANA, ANA, Status.OPEN, 0, channel_id="C0002")
+    assert stakeholder_channels(config.stakeholder_channels, crisis) == ("C0001",)  # never its own war room again
+    assert stakeholder_channels(config.stakeholder_channels, replace(crisis, severity=Severity.LOW)) == ("C0004",)
+    assert stakeholder_channels(config.stakeholder_channels, replace(crisis, is_private=True)) == ("G0005",)
+    assert stakeholder_channels({}, crisis) == ()
+    assert (config.update_reminder_minutes, config.delivery_threads) == (10, 50)

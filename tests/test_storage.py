@@ -7,13 +7,14 @@ import threading
 
 import pytest
 
-from bot.model import Category, NewCrisis, Severity, StepState
+from bot.model import Category, NewCrisis, NewUpdate, NextUpdate, Severity, StepState
 from storage import schema
 from storage.crises import CrisisRepository
 from storage.database import Store, connect
 from storage.inbox import Handled, Inbox, settle
 from storage.seen_requests import SeenRequests
 from storage.steps import StepRepository
+from storage.updates import Audience, FollowerRepository, UpdateRepository
 
 
 def _new(**kw) -> NewCrisis:
@@ -151,6 +152,41 @@ def test_deliveries_are_seen_once_across_connections(tmp_path):
     assert not SeenRequests(b).first_time("trigger:1", now=2)
     a.close()
     b.close()
+
+
+def test_an_update_is_stored_once_per_request_with_one_card_per_channel(store):
+    crisis, _ = CrisisRepository(store).create(_new(), request_key="view:V1", at=100)
+    updates = UpdateRepository(store)
+    new = NewUpdate("Contained", "known", "doing", "", NextUpdate.HOUR_1, 3700)
+    audience = Audience(room="CROOM", channels=("CA", "CB"), people=("UC3",))
+    seen = []
+
+    def posts(stored):
+        seen.append(stored)
+        return [(f"card:{card}", channel) for card, channel in stored.new_cards]
+
+    first = updates.create(crisis.id, new, audience, author="UA1", at=100, request_key="update:V1", posts=posts)
+    again = updates.create(crisis.id, new, audience, author="UA1", at=200, request_key="update:V1", posts=posts)
+    assert first.created and not again.created and again.update == first.update and len(seen) == 1
+    second = updates.create(crisis.id, new, audience, author="UA1", at=300, request_key="update:V2", posts=posts)
+    assert (first.update.number, second.update.number) == (1, 2)
+    assert [len(s.new_cards) for s in seen] == [3, 0]  # the cards of the first update are reused
+    assert [(p.channel, p.card_id is None) for p in updates.posts(second.update.id)] == [
+        ("CROOM", False),
+        ("CA", False),
+        ("CB", False),
+        ("UC3", True),
+    ]
+    assert store.db["outbox"].count == 3 and store.db["updates"].count == 2
+    assert [e["kind"] for e in store.db["events"].rows_where("kind = 'update_posted'")] == ["update_posted"] * 2
+
+
+def test_a_follower_choice_is_remembered_and_replaced(store):
+    crisis, _ = CrisisRepository(store).create(_new(), request_key="view:V1", at=100)
+    followers = FollowerRepository(store)
+    assert followers.choose(crisis.id, "UC3", following=True, at=1) is None
+    assert followers.choose(crisis.id, "UC3", following=False, at=2) is True
+    assert followers.choices(crisis.id) == {"UC3": False}
 
 
 def test_a_channel_name_another_set_up_may_be_creating_is_not_planned_twice(store):

@@ -1,5 +1,6 @@
 """Who may act on a crisis: the people in its war room, and for hand-over, closing and reopening
-only its owner or a crisis admin.
+only its owner or a crisis admin; its stakeholder updates only its owner and responders, and
+following it anyone who may see it.
 
 Every flow asks here about the crisis a request really touches, as stored, whatever the button
 or form that asked names: a payload can name any crisis, so naming one grants nothing.
@@ -8,6 +9,7 @@ or form that asked names: a payload can name any crisis, so naming one grants no
 from __future__ import annotations
 
 from bot.model import Crisis, Role
+from bot.rules import updates as update_rules
 from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.words.text import channel
@@ -62,3 +64,22 @@ def _is_person(services: Services, user_id: str) -> bool:
             return False
         raise
     return not (info.get("is_bot") or info.get("deleted"))
+
+
+def update_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
+    """Why `actor` may not post a stakeholder update for this crisis (None when they may): only
+    its owner and its responders speak for it, and only while it is open."""
+    return update_rules.may_post(crisis, services.crises.responders(crisis.id), actor)
+
+
+def follow_refusal(services: Services, crisis: Crisis, user: str) -> str | None:
+    """Why `user` may not follow this crisis (None when they may): anyone who may see it may; a
+    private crisis only the people in it (its war room per Slack too, as `is_member` says).
+    The refusal never names a private crisis."""
+    if not crisis.is_private:
+        return None
+    try:
+        member = is_member(services, crisis, user)
+    except SlackError as error:
+        return error.could_not("check that you are in that crisis") + " Try again."
+    return None if member else "That crisis is private: only the people in it can follow it."

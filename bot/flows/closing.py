@@ -15,6 +15,7 @@ from typing import Any
 
 from bot import clock, publish
 from bot.flows import access, lessons
+from bot.flows import updates as stakeholder_updates
 from bot.flows.opening import Invalid
 from bot.model import Closure, Crisis, FollowUpState, Role, StepState, StepStatus
 from bot.publish import keys
@@ -189,9 +190,10 @@ def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: s
 
 def announce(services: Services, closure_id: int) -> list[str]:
     """Tell everyone a crisis closed: the summary in the war room first, then the note to
-    management, a DM to each follow-up owner, the header and checklist shown closed, and the
-    channel archived if asked. Returns what could not be done, in plain words. Every post goes
-    through the outbox, so a crash half-way is finished by the scheduler, never repeated."""
+    management, a DM to each follow-up owner, the final stakeholder update, the header and
+    checklist shown closed, and the channel archived if asked. Returns what could not be done,
+    in plain words. Every post goes through the outbox, so a crash half-way is finished by the
+    scheduler, never repeated."""
     closure = services.closures.get(closure_id)
     assert closure is not None
     problems: list[str] = []
@@ -202,6 +204,7 @@ def announce(services: Services, closure_id: int) -> list[str]:
     )
     for post, _ in publish.for_closure(services.config.digest_channel)(facts):  # as enqueued when it closed
         attempt(problems, _WHAT[keys.parse(post)[0]], lambda p=post: publish.deliver(services, p))  # type: ignore[index]
+    stakeholder_updates.send_final(services, closure)
     attempt(problems, "update the pinned header", lambda: refresh_header(services, closure.crisis_id))
     refresh_checklist(services, closure.crisis_id)
     if closure.archive:
@@ -217,14 +220,16 @@ _WHAT = {
 
 
 def archive_when_summarised(services: Services, closure: Closure) -> bool:
-    """Archive the war room once its closing summary is posted (never before: an archived
-    channel takes no more messages). Returns whether it is archived now."""
+    """Archive the war room once its closing summary and final update are posted (never before:
+    an archived channel takes no more messages). Returns whether it is archived now."""
     if closure.archived_at:
         return True
     crisis = services.crises.get(closure.crisis_id)
     if crisis is None or crisis.is_open or not crisis.channel_id:
         return False
     if services.outbox.sent_ts(keys.key(keys.SUMMARY, closure.id)) is None:
+        return False
+    if not stakeholder_updates.final_settled_in_room(services, closure):
         return False
     _remember_members(services, crisis)
     services.slack.archive(crisis.channel_id)

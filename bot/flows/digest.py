@@ -67,6 +67,7 @@ def gather(services: Services, *, now: int, day: date, late: bool = False) -> Di
         ack_sla_seconds=services.config.ack_sla_minutes * 60,
         stall_seconds=services.config.stall_hours * 3600,
         members=reports.participants_of(private),
+        updates=services.updates.latest_of(c.id for c in open_crises),
         volume=services.mentions.now_and_peak(
             since=min((c.opened_at for c in open_crises), default=now) - services.config.baseline_hours * HOUR,
             now=now,

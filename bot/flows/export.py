@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import publish
-from bot.model import Crisis, DraftState, StepState
+from bot import clock, publish
+from bot.model import Crisis, DraftState, StepState, Update
 from bot.publish.record import timeline_line
+from bot.rules import updates as update_rules
 from bot.services import Services
 from bot.templates import Kind
 from bot.views.closing import duration
@@ -57,6 +58,7 @@ def post_mortem(services: Services, crisis: Crisis) -> str:
                 *(f"> {line}" for line in draft.text.splitlines()),
                 "",
             ]
+    lines += _updates(services.updates.of(crisis.id), until=crisis.closed_at or clock.now())
     if closure:
         lines += [
             "",
@@ -86,6 +88,34 @@ def post_mortem(services: Services, crisis: Crisis) -> str:
                 f"- {_date(event.at)}: {event.kind.replace('_', ' ')} by {_name(event.actor)}{_detail(event.detail)}"
             )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _updates(updates: list[Update], *, until: int) -> list[str]:
+    """The stakeholder updates as they were sent, and how well their promise was kept."""
+    if not updates:
+        return []
+    record = update_rules.record(updates, until=until)
+    every = f", about every {duration(record.mean_interval)}" if record.mean_interval else ""
+    lines = ["", "## Stakeholder updates", "", f"{record.count} posted{every}, {record.late} late.", ""]
+    for update in updates:
+        if update.final:
+            lines += [f"- {_date(update.at)}: final update sent when the crisis closed", ""]
+            continue
+        promised = f"next promised for {_date(update.next_due)}" if update.next_due else "no further updates promised"
+        everyone = ", notified everyone" if update.notify_everyone else ""
+        lines += [
+            f"### Update {update.number}: {_md(update.status)}",
+            "",
+            f"_{_date(update.at)} by {_name(update.author_id)}, {promised}{everyone}_",
+            "",
+            f"**What we know:** {_md(update.known)}",
+            "",
+            f"**What we are doing:** {_md(update.doing)}",
+            "",
+        ]
+        if update.need:
+            lines += [f"**What we need:** {_md(update.need)}", ""]
+    return lines
 
 
 def share(services: Services, crisis: Crisis) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import clock, publish
-from bot.flows import closing, drafting, ownership, reopening, step_changes, war_room_setup
+from bot.flows import closing, drafting, following, ownership, reopening, step_changes, war_room_setup
 from bot.model import Step
 from bot.rules.checklist import Move
 from bot.services import Services
@@ -99,6 +99,11 @@ def _setup(services: Services, asked: Asked) -> str | None:
     return war_room_setup.retry(services, asked.args["crisis"], actor=asked.user, reply_url=asked.reply_url)
 
 
+def _follow(services: Services, asked: Asked) -> str | None:
+    choice = following.follow if asked.args["following"] else following.unfollow
+    return choice(services, services.crises.get(asked.args["crisis"]), asked.user, request=asked.key)
+
+
 # What each kind of request does: `accept` takes these names, with these arguments.
 WORK: dict[str, Callable[[Services, Asked], str | None]] = {
     "step": _step,  # crisis, step, move, reason: a checklist click or not-applicable submission
@@ -108,6 +113,7 @@ WORK: dict[str, Callable[[Services, Asked], str | None]] = {
     "owner": _owner,  # crisis, owner: hand the crisis over
     "reopen": _reopen,  # crisis, reason
     "setup": _setup,  # crisis: "Retry set-up"
+    "follow": _follow,  # crisis, following: Follow (or Unfollow) on a header, card, note, digest or DM
 }
 
 

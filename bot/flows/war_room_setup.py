@@ -28,6 +28,7 @@ from bot.flows import access, lessons, tracking
 from bot.model import Crisis, SetupState
 from bot.publish import keys
 from bot.publish.renders import checklist_key, header, header_key, volume_key
+from bot.rules.updates import shown_promise
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
@@ -151,14 +152,16 @@ def _count_earlier(a: Attempt) -> Outcome:
 
 
 def _post_header(a: Attempt) -> Outcome:
-    message = header(a.services, a.crisis)
+    latest, now = a.services.updates.latest(a.crisis.id), clock.now()  # a reopened crisis may have updates
+    message = header(a.services, a.crisis, latest=latest, now=now)
     ts = a.post(a.crisis.channel_id, message)  # type: ignore[arg-type]
     return Outcome(
         columns={
             "header_ts": ts,
             "rendered_header": header_key(a.crisis, all_settled=False),
             "rendered_volume": volume_key(message),
-            "volume_rendered_at": clock.now(),
+            "volume_rendered_at": now,
+            "rendered_promise": shown_promise(latest, now),
         }
     )
 

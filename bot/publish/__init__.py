@@ -5,7 +5,8 @@ A flow stores a change and, in the same transaction, enqueues the posts the chan
 Right after, it calls `deliver` for each; whatever a crash leaves pending, the scheduler's
 `sweep_posts` delivers the same way, and `post_once` makes sure Slack sees each post once.
 War-room messages that show state (the header, the checklist) are never patched: `renders`
-draws them again from the stored state, and `sweep_renders` catches any left stale.
+draws them again from the stored state, and `sweep_renders` catches any left stale. A
+stakeholder update's cards are edited the same way (`updates`, swept by `sweep_updates`).
 
     flow → storage (change + outbox rows, one transaction) → publish.deliver → posts (build
     the message from the stored state) → once (claim, post with the key in metadata, mark sent)
@@ -29,6 +30,8 @@ from bot.publish.posts import (
 from bot.publish.posts import sweep as sweep_posts
 from bot.publish.renders import checklist_key, header_key, refresh_checklist, refresh_header, sweep_volume
 from bot.publish.renders import sweep as sweep_renders
+from bot.publish.updates import for_update, settle_card, unreachable
+from bot.publish.updates import sweep as sweep_updates
 from bot.slack.gateway import METADATA_TYPE
 
 __all__ = [
@@ -45,13 +48,17 @@ __all__ = [
     "for_move",
     "for_reopen",
     "for_step_change",
+    "for_update",
     "header_key",
     "post_once",
     "refresh_checklist",
     "refresh_header",
+    "settle_card",
     "share_file",
     "show",
     "sweep_posts",
     "sweep_renders",
+    "sweep_updates",
     "sweep_volume",
+    "unreachable",
 ]

@@ -17,6 +17,11 @@ REOPENED = "reopened"  # reopened:<event id>: why the crisis was reopened, in it
 REOPENING = "reopening"  # reopening:<event id>: the short reopening note, in the management channel
 CONTINUED = "continued"  # continued:<event id>: the story so far, in a new war room continuing an archived one
 TICK_OFFER = "approved"  # approved:<draft id>: "mark the step done?" once a reply is approved
+UPDATE_CARD = "card"  # card:<card id>: a channel's "latest update" card, edited in place by later updates
+UPDATE_POST = "update"  # update:<update post id>: an update in its card's thread, or in a follower's DM
+UPDATE_REMINDER = "due"  # due:<update id>: the owner's DM shortly before the promised update is due
+UPDATE_LATE = "late"  # late:<update id>: the war room's mention of the owner once it is overdue
+UNREACHABLE = "unreachable"  # unreachable:<card id>: the owner told, once, that a channel cannot be reached
 SPIKE = "spike"  # spike:<spike id>: the brand watch's spike alert, in the listening channel
 
 

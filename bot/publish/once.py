@@ -30,19 +30,22 @@ def post_once(
     message: Message,
     *,
     thread_ts: str | None = None,
+    broadcast: bool = False,
     keep_trying: bool = False,
 ) -> str | None:
-    """Post `message` to `channel` (in the thread of `thread_ts`) unless the post for `key` exists
-    or is being made. Returns the message's ts when this call posted it, or found that an
-    earlier attempt had. A post Slack refuses for good is given up on, unless `keep_trying`
-    (the daily digest: the bot may yet be invited into its channel); only what Slack has is
-    ever settled as sent."""
+    """Post `message` to `channel` (in the thread of `thread_ts`, also shown in the channel with
+    `broadcast`) unless the post for `key` exists or is being made. Returns the message's ts
+    when this call posted it, or found that an earlier attempt had. A post Slack refuses for
+    good is given up on, unless `keep_trying` (the daily digest: the bot may yet be invited into
+    its channel); only what Slack has is ever settled as sent."""
     claimed = services.outbox.claim(key, channel, now=clock.now(), stale_after=STALE_AFTER_SECONDS)
     if claimed.claim in (Claim.BUSY, Claim.DONE):
         return None
     earlier = claimed.previous_claim_at if claimed.claim is Claim.STALE else None
     try:
-        ts = services.slack.post(channel, message, thread_ts=thread_ts, key=key, posted_since=earlier)
+        ts = services.slack.post(
+            channel, message, thread_ts=thread_ts, broadcast=broadcast, key=key, posted_since=earlier
+        )
     except SlackError as error:
         if error.transient or keep_trying:
             services.outbox.release(key, error=error.code)  # try again on the next tick

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bot import clock
 from bot.model import WATCH, Crisis, Draft, DraftState, StepState
 from bot.publish import keys, record
+from bot.publish import updates as update_posts
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
+from bot.publish.outgoing import Later, NotReady, Post
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.templates import Kind
 from bot.views import closing as closing_views
 from bot.views import drafts as draft_views
+from bot.views import updates as update_views
 from bot.views import volume as volume_views
 from bot.views import war_room as war_room_views
 from storage.closures import ClosureFacts, ReopenFacts
@@ -34,18 +36,6 @@ from storage.timeline import Event
 log = logging.getLogger(__name__)
 
 SWEEP_GRACE_SECONDS = 60  # a post enqueued this recently is probably being delivered right now
-
-
-@dataclass(frozen=True)
-class Post:
-    channel: str
-    message: Message
-    thread_ts: str | None = None
-
-
-class NotReady(Exception):
-    """Where the post goes does not exist yet (a reopened crisis's war room is being brought
-    back from the archive, or set up anew): the post stays pending and goes out once it does."""
 
 
 def _event(services: Services, event_id: int) -> tuple[Event, Crisis] | tuple[None, None]:
@@ -101,7 +91,8 @@ def _management(services: Services, closure_id: int) -> Post | None:
     if closure is None or crisis is None or not services.config.digest_channel:
         return None
     followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
-    return Post(services.config.digest_channel, closing_views.management_note(crisis, closure, followups))
+    note = closing_views.management_note(crisis, closure, followups, follow=update_views.follow_button(crisis))
+    return Post(services.config.digest_channel, note)
 
 
 def _followup(services: Services, followup_id: int) -> Post | None:
@@ -261,7 +252,7 @@ def _spike(services: Services, spike_id: int) -> Post | None:
     return Post(channel, message)
 
 
-BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
+BUILDERS: dict[str, Callable[[Services, int], Post | Later | None]] = {
     keys.STEP_NOTE: _step_note,
     keys.SETTLED: _settled,
     keys.SUMMARY: _summary,
@@ -274,6 +265,7 @@ BUILDERS: dict[str, Callable[[Services, int], Post | None]] = {
     keys.CONTINUED: _continued,
     keys.TICK_OFFER: _tick_offer,
     keys.SPIKE: _spike,
+    **update_posts.BUILDERS,
 }
 
 
@@ -324,8 +316,9 @@ def share_file(
 
 def deliver(services: Services, key: str) -> str | None:
     """Post what `key` stands for unless it went out already; returns the ts when this call
-    posted it. A post whose subject no longer exists is settled as failed; one whose war room
-    is not back yet stays pending."""
+    posted it. A post whose subject no longer exists is settled as failed; one that cannot be
+    made yet (its war room is not back, or its thread's first message is not posted) stays
+    pending."""
     parsed = keys.parse(key)
     builder = BUILDERS.get(parsed[0]) if parsed else None
     if parsed is None or builder is None:
@@ -334,10 +327,12 @@ def deliver(services: Services, key: str) -> str | None:
         post = builder(services, parsed[1])
     except NotReady:
         return None
+    if isinstance(post, Later):
+        return None
     if post is None:
         services.outbox.failed(key, error="nothing to post", now=clock.now())
         return None
-    return post_once(services, key, post.channel, post.message, thread_ts=post.thread_ts)
+    return post_once(services, key, post.channel, post.message, thread_ts=post.thread_ts, broadcast=post.broadcast)
 
 
 def sweep(services: Services, *, now: int) -> int:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from bot.model import Closure, Crisis, FollowUp
 from bot.publish import figures
+from bot.rules import updates as update_rules
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.views import closing as views
 from bot.views import volume as volume_views
-from bot.words.text import channel, user, when
+from bot.views.updates import record_line
+from bot.words.text import channel, mrkdwn, user, when
 from storage.timeline import Event
 
 
@@ -25,6 +27,7 @@ def summary(services: Services, crisis: Crisis, closure: Closure, followups: lis
         followups,
         to_acknowledge=to_acknowledge,
         to_resolve=to_resolve,
+        updates=record_line(update_rules.record(services.updates.of(crisis.id), until=closure.closed_at)),
         volume=volume_views.record_line(kept.figures, kept.fell_back_after),
     )
 
@@ -54,6 +57,12 @@ def timeline_line(event: Event) -> str | None:
             f"{at} war room continued in a new channel; the archived one is {channel(d.get('from'))}"
         ),
         "followup_done": lambda: f"{at} follow-up done by {who}",
+        "update_posted": lambda: (
+            f"{at} final update sent"
+            if d.get("final")
+            else f"{at} update {d.get('number')} by {who}: {mrkdwn(d.get('status'), 200)}"
+            + (" (notified everyone)" if d.get("notify_everyone") else "")
+        ),
         "tracking_changed": lambda: f"{at} {who} changed the keywords and feeds",
     }
     line = lines.get(event.kind)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 
 from bot import clock
-from bot.model import Crisis
+from bot.model import Crisis, Update
 from bot.publish import figures
 from bot.rules import checklist
+from bot.rules.updates import shown_promise
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
@@ -53,28 +54,36 @@ def _render_checklist(services: Services, crisis_id: int) -> None:
     log.warning("crisis %s: the checklist kept changing while it was being updated", crisis_id)
 
 
-def header(services: Services, crisis: Crisis) -> Message:
+def header(services: Services, crisis: Crisis, *, latest: Update | None = None, now: int | None = None) -> Message:
     """The pinned header as the stored state has it now: the volume figures, what is tracked,
-    and the Close crisis button while the crisis is open and settled."""
+    the Close crisis button while the crisis is open and settled, and the promise of the next
+    stakeholder update after `latest` (the crisis's latest, unless given)."""
+    now = clock.now() if now is None else now
     settled = checklist.all_settled(services.steps.of(crisis.id))
     return views.header(
         crisis,
         closable=crisis.is_open and settled,
-        figures=figures.of_crisis(services, crisis, now=clock.now()),
+        figures=figures.of_crisis(services, crisis, now=now),
         feeds=len(services.feeds.of(crisis.id)),
+        latest=services.updates.latest(crisis.id) if latest is None else latest,
+        now=now,
     )
 
 
 def refresh_header(services: Services, crisis_id: int) -> None:
-    """Re-render the pinned header. Raises SlackError for the caller to report."""
+    """Re-render the pinned header: the volume, the Close crisis button while the crisis is open
+    and settled, and when the next stakeholder update is due. Raises SlackError for the caller
+    to report."""
     crisis = services.crises.get(crisis_id)
     if crisis is None or crisis.channel_id is None or crisis.header_ts is None:
         return
     settled = checklist.all_settled(services.steps.of(crisis_id))
-    message = header(services, crisis)
+    latest, now = services.updates.latest(crisis_id), clock.now()
+    message = header(services, crisis, latest=latest, now=now)
     services.slack.update(crisis.channel_id, crisis.header_ts, message)
     services.crises.rendered(crisis_id, header=header_key(crisis, settled))
-    services.crises.volume_rendered(crisis_id, volume_key(message), at=clock.now())
+    services.crises.volume_rendered(crisis_id, volume_key(message), at=now)
+    services.updates.rendered_promise(crisis_id, shown_promise(latest, now))
 
 
 def volume_key(message: Message) -> str:

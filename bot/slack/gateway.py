@@ -348,11 +348,12 @@ class SlackGateway:
         message: Message,
         *,
         thread_ts: str | None = None,
+        broadcast: bool = False,
         key: str | None = None,
         posted_since: int | None = None,
     ) -> str:
-        """Post a message (in the thread of `thread_ts`) and return its ts. Never uses link_names
-        or parse=full.
+        """Post a message (in the thread of `thread_ts`, also shown in the channel with
+        `broadcast`) and return its ts. Never uses link_names or parse=full.
 
         The post carries `key` (or a fresh one) in its message metadata. Posting is never
         repeated blindly: when Slack's answer is lost the message may be there all the same, so
@@ -367,16 +368,18 @@ class SlackGateway:
         for _ in range(CONNECTION_RETRIES):
             started = int(time.time())
             try:
-                return self._post_message(channel, message, thread_ts=thread_ts, key=key)
+                return self._post_message(channel, message, thread_ts=thread_ts, broadcast=broadcast, key=key)
             except SlackError as error:
                 if not error.unanswered:
                     raise
                 found = self._look_again(error, channel, key, since=started, thread_ts=thread_ts)
                 if found:
                     return found
-        return self._post_message(channel, message, thread_ts=thread_ts, key=key)
+        return self._post_message(channel, message, thread_ts=thread_ts, broadcast=broadcast, key=key)
 
-    def _post_message(self, channel: str, message: Message, *, thread_ts: str | None, key: str) -> str:
+    def _post_message(
+        self, channel: str, message: Message, *, thread_ts: str | None, broadcast: bool = False, key: str
+    ) -> str:
         extra: dict[str, Any] = {
             "unfurl_links": False,
             "unfurl_media": False,
@@ -384,6 +387,8 @@ class SlackGateway:
         }
         if thread_ts:
             extra["thread_ts"] = thread_ts
+            if broadcast:
+                extra["reply_broadcast"] = True
         try:
             return str(self._call("chat_postMessage", channel=channel, **message.to_kwargs(), **extra)["ts"])
         except SlackError as error:

@@ -41,6 +41,10 @@ class Action(StrEnum):
     CLOSE = "crisis.close"
     FORCE_CLOSE = "crisis.close.force"
     FOLLOWUP_DONE = "crisis.followup.done"
+    POST_UPDATE = "crisis.update"
+    FOLLOW = "crisis.follow"
+    FOLLOW_PICK = "crisis.follow.pick"  # the digest's "Follow a crisis…" menu
+    UNFOLLOW = "crisis.unfollow"
     VOLUME_CHART = "crisis.volume.chart"
     TRACKING = "crisis.volume.tracking"
     OPEN_FROM_SPIKE = "crisis.open.spike"
@@ -69,6 +73,7 @@ class Callback(StrEnum):
     REPLY_DETAILS = "crisis.reply.details"
     REQUEST_CHANGES = "crisis.draft.changes"
     CLOSE_CRISIS = "crisis.close"
+    POST_UPDATE = "crisis.update"
     TRACKING = "crisis.volume.tracking"
 
 
@@ -104,6 +109,12 @@ class Field(StrEnum):
     ARCHIVE = "archive"
     FORCE_REASON = "force_reason"
     FOLLOWUP = "followup"  # followup_1 … followup_3, with followup_owner_1 …
+    UPDATE_STATUS = "update_status"
+    KNOWN = "known"
+    DOING = "doing"
+    NEED = "need"
+    NEXT_UPDATE = "next_update"
+    EVERYONE = "notify_everyone"
 
 
 class Unreadable(ValueError):
@@ -248,6 +259,10 @@ ACTION_REFS: dict[Action, type] = {
     Action.CLOSE: CloseRef,
     Action.FORCE_CLOSE: CloseRef,
     Action.FOLLOWUP_DONE: FollowUpRef,
+    Action.POST_UPDATE: CrisisRef,
+    Action.FOLLOW: CrisisRef,
+    Action.FOLLOW_PICK: CrisisRef,
+    Action.UNFOLLOW: CrisisRef,
     Action.VOLUME_CHART: CrisisRef,
     Action.TRACKING: CrisisRef,
     Action.OPEN_FROM_SPIKE: SpikeRef,
@@ -259,6 +274,7 @@ CALLBACK_REFS: dict[Callback, type | None] = {
     Callback.REPLY_DETAILS: TemplateRef,
     Callback.REQUEST_CHANGES: DraftRef,
     Callback.CLOSE_CRISIS: CloseRef,
+    Callback.POST_UPDATE: CrisisRef,
     Callback.TRACKING: CrisisRef,
 }
 

@@ -160,10 +160,11 @@ def closing_summary(
     *,
     to_acknowledge: int | None,
     to_resolve: int | None,
+    updates: str = "",
     volume: str = "",
 ) -> Message:
-    """The record of the crisis, posted in the war room when it closes; `volume` is what the
-    mentions did (bot.views.volume.record_line)."""
+    """The record of the crisis, posted in the war room when it closes; `updates` says how its
+    stakeholder updates went, `volume` what the mentions did (bot.views.volume.record_line)."""
     head = (
         f"🏁 *Crisis #{crisis.id} closed* by {user(closure.closed_by)} {when(closure.closed_at)}\n"
         f"{bold(crisis.title, 500)} · open for {duration(closure.closed_at - crisis.opened_at)} · "
@@ -174,6 +175,8 @@ def closing_summary(
         SectionBlock(block_id="head", text=head),
         SectionBlock(block_id="steps", text=f"*The four steps*\n{step_lines}"),
     ]
+    if updates:
+        blocks.append(SectionBlock(block_id="updates", text=updates))
     if volume:
         blocks.append(SectionBlock(block_id="volume", text=volume))
     if closure.force_reason:
@@ -212,8 +215,11 @@ def _step_line(status: StepStatus) -> str:
     return f"⏳ {step.value}. {step.label} — still open"
 
 
-def management_note(crisis: Crisis, closure: Closure, followups: list[FollowUp]) -> Message:
-    """The short closure note for the management channel. A private crisis shows no details."""
+def management_note(
+    crisis: Crisis, closure: Closure, followups: list[FollowUp], *, follow: ButtonElement | None = None
+) -> Message:
+    """The short closure note for the management channel. A private crisis shows no details;
+    a public one offers `follow` (its updates, should it be reopened)."""
     owner = user(crisis.owner_id)
     if crisis.is_private:
         text = f"🏁 A private crisis (owner {owner}) was closed after {duration(closure.closed_at - crisis.opened_at)}."
@@ -226,7 +232,10 @@ def management_note(crisis: Crisis, closure: Closure, followups: list[FollowUp])
     )
     if followups:
         text += f"\n*Follow-ups:* {len(followups)}, owned by {', '.join(sorted({user(f.owner_id) for f in followups}))}"
-    return Message(text=text, blocks=[SectionBlock(block_id="note", text=cut(text, 2900))])
+    blocks: list = [SectionBlock(block_id="note", text=cut(text, 2900))]
+    if follow:
+        blocks.append(ActionsBlock(block_id="follow", elements=[follow]))
+    return Message(text=text, blocks=blocks)
 
 
 def first_sentence(text: str) -> str:

@@ -10,11 +10,13 @@ from datetime import date
 from babel.dates import format_date
 from slack_sdk.models.blocks import HeaderBlock, SectionBlock
 
-from bot.model import Category, Severity
+from bot.model import Category, Severity, Update
 from bot.rules.permissions import may_see
+from bot.rules.updates import promise
 from bot.slack.blockkit import Message
 from bot.views.closing import duration, first_sentence
 from bot.views.common import context
+from bot.views.updates import digest_flag, follow_picker
 from bot.words.text import cut, mrkdwn, user
 from storage.reports import ClosedCrisis, OpenCrisis, OpenFollowUp
 
@@ -42,6 +44,7 @@ class Digest:
     ack_sla_seconds: int
     stall_seconds: int
     members: dict[int, set[str]] = field(default_factory=dict)  # who is in each private crisis
+    updates: dict[int, Update] = field(default_factory=dict)  # each open crisis's latest stakeholder update
     volume: dict[int, tuple[int, int]] = field(default_factory=dict)  # mentions in the last hour, and at peak
 
     @property
@@ -70,6 +73,9 @@ def digest_message(digest: Digest, *, viewer: str | None, web_base: str) -> Mess
     blocks += _sections("open", lines)
     if len(digest.open) > SCREENFUL:
         blocks.append(context(f"…and {len(digest.open) - SCREENFUL} more open crises: `/crisis list` shows them all."))
+    picker = follow_picker([(c.id, c.title) for c in digest.open if visible(c.id, c.is_private)])
+    if picker:
+        blocks.append(picker)
     if digest.closed_since:
         closed = [
             _closed_line(c, web_base)
@@ -106,6 +112,10 @@ def _open_line(crisis: OpenCrisis, digest: Digest, web_base: str) -> str:
         flags.append("⚠️ not acknowledged in time")
     if digest.now - (crisis.last_change or crisis.opened_at) >= digest.stall_seconds:
         flags.append("⏸️ stalled")
+    latest = digest.updates.get(crisis.id)
+    update_flag = digest_flag(latest, promise(latest, digest.now), digest.now)
+    if update_flag:
+        flags.append(update_flag)
     title = _link(web_base, crisis.channel_id, crisis.title)
     facts = f"owner {user(crisis.owner_id)} · {crisis.category.label} · {duration(digest.now - crisis.opened_at)} old · {crisis.settled_steps}/4"
     if crisis.id in digest.volume and not crisis.is_private:  # a private crisis's volume stays in its war room

@@ -21,6 +21,8 @@ HELP = """*/crisis* runs a social-media crisis from Slack.
 • `/crisis open [title]` — open a crisis: a war-room channel, one owner, the four-step checklist
 • `/crisis status` — (in a war room) the crisis and its checklist
 • `/crisis owner @someone` — (in a war room) hand ownership over
+• `/crisis update` — (in a war room) tell the rest of the company where it stands, and when you report next
+• `/crisis follow [#war-room or number]` — get a crisis's updates by DM (`/crisis unfollow` stops them)
 • `/crisis template [kind] [language]` — (in a war room) a reply to the customer, filled in, in their language
 • `/crisis close` — (in a war room) close it, with the lessons learned
 • `/crisis reopen [#war-room or number] reason` — reopen a closed crisis
