@@ -273,22 +273,30 @@ def open_update_modal(services: Services, who: Interaction, crisis_id: int) -> N
 
 
 def _follow(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    _choose(ack, services, who, text, following.follow, "follow")
+    _choose(ack, services, who, text, on=True)
 
 
 def _unfollow(ack: Ack, services: Services, who: Interaction, text: str) -> None:
-    _choose(ack, services, who, text, following.unfollow, "unfollow")
+    _choose(ack, services, who, text, on=False)
 
 
-def _choose(ack: Ack, services: Services, who: Interaction, text: str, choice: Callable[..., str], word: str) -> None:
-    """`/crisis follow|unfollow [#war-room or number]`: answered in the ack (one row stored)."""
+def _choose(ack: Ack, services: Services, who: Interaction, text: str, *, on: bool) -> None:
+    """`/crisis follow|unfollow [#war-room or number]`: answered in the ack (one row stored),
+    unless whether they may takes asking Slack (a private crisis's war room): then it is stored
+    as a request and answered after the ack, as a Follow click is (nothing slow before an ack)."""
     crisis, _ = _named_crisis(services, who, text)
+    word = "follow" if on else "unfollow"
     if crisis is None:
         reply(
             ack,
             notices.note(f"Say which crisis: `/crisis {word} [#war-room or number]` (in its war room it is implied)."),
         )
         return
+    if on and access.follow_needs_slack(services, crisis, who.user_id):
+        accept(services, who, "follow", crisis=crisis.id, following=True)
+        ack()
+        return
+    choice = following.follow if on else following.unfollow
     reply(ack, notices.note(choice(services, crisis, who.user_id)))
 
 

@@ -358,7 +358,11 @@ def test_a_private_crisis_reaches_only_its_members_and_the_channels_for_private_
         crisis = harness.open_crisis(
             "Secret recall", user=ANA, severity="critical", responders=[BOB], private=["private"]
         )
-        refusal = harness.send.command(f"follow {crisis.id}", user=DAN, channel=fake.general.id).json["text"]
+        members = fake.count("conversations.members")
+        reply = harness.send.command(f"follow {crisis.id}", user=DAN, channel=fake.general.id)
+        assert reply.body == "" and fake.count("conversations.members") == members  # Slack is asked after the ack
+        harness.settle()
+        refusal = fake.responses[-1]["text"]
         assert "private" in refusal and "Secret recall" not in refusal
         with harness.services.store.write() as db:  # even a follower stored by other means is not told
             db.execute("insert into followers values (?, ?, 1, 0)", [crisis.id, DAN])

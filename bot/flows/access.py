@@ -83,3 +83,9 @@ def follow_refusal(services: Services, crisis: Crisis, user: str) -> str | None:
     except SlackError as error:
         return error.could_not("check that you are in that crisis") + " Try again."
     return None if member else "That crisis is private: only the people in it can follow it."
+
+
+def follow_needs_slack(services: Services, crisis: Crisis, user: str) -> bool:
+    """Whether deciding `follow_refusal` takes asking Slack (a private crisis, and someone the
+    bot has not seen in it): too slow to do before an ack."""
+    return crisis.is_private and user not in services.crises.participants(crisis.id)
