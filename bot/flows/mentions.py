@@ -9,7 +9,7 @@ twice (a Slack retry, a feed polled again, a webhook retried, two processes) cou
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from bot.model import WATCH, Mention, Platform, Source
 from bot.rules.keywords import Matcher
@@ -67,14 +67,5 @@ def backfill(services: Services, crisis_id: int, keywords: tuple[str, ...], *, s
 
 
 def _row(item: Incoming | Mention, scope: int) -> Mention:
-    return Mention(
-        scope=scope,
-        key=item.key,
-        at=item.at,
-        source=item.source,
-        platform=item.platform,
-        author=item.author,
-        text=item.text,
-        link=item.link,
-        weight=item.weight,
-    )
+    """The item counted for `scope`: a Mention is an Incoming item with the scope it counts for."""
+    return Mention(scope=scope, **{f.name: getattr(item, f.name) for f in fields(Incoming)})
