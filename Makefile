@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench check-templates
+.PHONY: run test bench check-templates messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,7 @@ bench: $(VENV)/.installed
 
 check-templates: $(VENV)/.installed
 	$(BIN)/python -m bot.templates check
+
+# Extract the bot's own words into locales/messages.pot and merge them into every catalog (docs/i18n.md).
+messages: $(VENV)/.installed
+	$(BIN)/python -m bot.words.catalogs update

@@ -34,6 +34,7 @@ from bot.views import closing as closing_views
 from bot.views import notices
 from bot.views import volume as volume_views
 from bot.views.open_form import open_crisis_modal
+from bot.words import commands
 from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
     Interaction,
@@ -56,8 +57,8 @@ def register(app: App) -> None:
 
 @guarded
 def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
-    word, _, rest = unescape(body.get("text") or "").strip().partition(" ")
-    subcommand = SUBCOMMANDS.get(word.lower())
+    word, _space, rest = unescape(body.get("text") or "").strip().partition(" ")
+    subcommand = SUBCOMMANDS.get(commands.command_word(word))
     if subcommand is None:
         reply(ack, notices.help_message(unknown=word or None))
         return
@@ -355,7 +356,7 @@ def answered_in_the_ack(body: dict) -> bool:
     """Whether a request is a slash command that only reads (or an unknown word, which gets help)."""
     if not body.get("command"):
         return False
-    word = (body.get("text") or "").strip().partition(" ")[0].lower()
+    word = commands.command_word((body.get("text") or "").strip().partition(" ")[0])
     return word in ANSWERED_IN_THE_ACK or word not in SUBCOMMANDS
 
 
