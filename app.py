@@ -32,7 +32,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
-from handlers import actions, commands, events, hooks, submissions
+from handlers import actions, commands, events, hooks, language, submissions
 from handlers.plumbing import install_middleware
 from storage.database import StorageError
 from web import gate
@@ -74,6 +74,7 @@ def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExe
     except BaseException:
         services.shutdown()
         raise
+    language.install(app, services)
     install_middleware(app, services, reads_only=commands.answered_in_the_ack)
     commands.register(app)
     actions.register(app)

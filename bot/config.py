@@ -45,6 +45,8 @@ class Config:
     scheduler_seconds: int
     brand_name: str
     default_locale: str
+    team_locale: str  # the language war rooms' messages are in, unless a crisis sets its own
+    digest_locale: str  # the language of the digest and of stakeholder updates
     templates_dir: Path | None
     support_contact: str
     senior_signer: str
@@ -95,6 +97,8 @@ class Config:
         api_url = get.optional("SLACK_API_URL", pattern=r"https?://\S+", meaning="an http(s) URL") or DEFAULT_API_URL
         if not api_url.endswith("/"):
             api_url += "/"
+        default_locale = get.locale("DEFAULT_LOCALE", "en")
+        team_locale = get.locale("TEAM_LOCALE", default_locale)
         return cls(
             bot_token=bot_token,
             signing_secret=signing_secret,
@@ -121,7 +125,9 @@ class Config:
                 "BRAND_NAME", pattern=r"[^\n]{1,100}", meaning="your brand's name as customers know it"
             )
             or "",
-            default_locale=get.locale("DEFAULT_LOCALE", "en"),
+            default_locale=default_locale,
+            team_locale=team_locale,
+            digest_locale=get.locale("DIGEST_LOCALE", team_locale),
             templates_dir=get.folder("TEMPLATES_DIR"),
             support_contact=get.optional(
                 "SUPPORT_CONTACT", pattern=r"[^\n]{1,200}", meaning="an e-mail address, phone number or page"

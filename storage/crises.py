@@ -422,6 +422,18 @@ class CrisisRepository:
                 detail={"keywords": list(keywords), "feeds": list(feeds)},
             )
 
+    def set_team_locale(self, crisis_id: int, tag: str, *, actor: str, at: int) -> bool:
+        """Change the language the war room's messages are in, on the record; False when it
+        already was."""
+        with self.store.write() as db:
+            changed = db.execute(
+                "update crises set team_locale = ? where id = ? and coalesce(team_locale, '') != ?",
+                [tag, crisis_id, tag],
+            ).rowcount
+            if changed:
+                record_event(db, crisis_id, at=at, actor=actor, kind="team_language_changed", detail={"language": tag})
+            return bool(changed)
+
     def volume_rendered(self, crisis_id: int, figures: str, *, at: int) -> None:
         """Remember the volume figures the header now shows, and when they were drawn."""
         with self.store.write() as db:

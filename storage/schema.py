@@ -377,6 +377,11 @@ def _v11_updates(db: Database) -> None:
     db["crises"].add_column("rendered_promise", str)
 
 
+def _v12_team_language(db: Database) -> None:
+    # The language a war room's messages are in, when the crisis sets its own (else TEAM_LOCALE).
+    db["crises"].add_column("team_locale", str)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
@@ -389,6 +394,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v9_exactly_once,
     _v10_volume,
     _v11_updates,
+    _v12_team_language,
 ]
 
 

@@ -70,7 +70,7 @@ def problems(tags: Iterable[str] | None = None) -> list[Problem]:
     for tag in wanted:
         path = catalog_path(tag)
         if not path.is_file():
-            found.append(Problem(tag, str(path.relative_to(ROOT)), "no catalog"))
+            found.append(Problem(tag, str(path), "no catalog"))
             continue
         with path.open("rb") as f:
             catalog = read_po(f, locale=catalog_name(tag))
