@@ -1,13 +1,17 @@
 """The crisis domain's vocabulary, distilled from the playbook (shared/PLAYBOOK.md).
 
 Everything Slack shows as a choice (categories, severities, platforms, steps) is defined here
-once, with the English label the team sees; customer-facing wording lives in templates/.
+once: the value is what the database stores, the English label is marked for the catalogs and
+`label` gives it in the reader's language when it is shown. Customer-facing wording lives in
+templates/.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+
+from bot.words.i18n import N_, _
 
 
 class Category(StrEnum):
@@ -25,7 +29,7 @@ class Category(StrEnum):
 
     @property
     def label(self) -> str:
-        return _CATEGORY_LABELS[self]
+        return _(_CATEGORY_LABELS[self])
 
     @property
     def our_fault(self) -> bool:
@@ -33,16 +37,26 @@ class Category(StrEnum):
         return self in (Category.BUSINESS_ERROR, Category.INAPPROPRIATE_POST, Category.HACKED_ACCOUNT)
 
 
+# The kinds of negativity: options of the crisis form, also shown in the header and the digest.
 _CATEGORY_LABELS = {
-    Category.BUSINESS_ERROR: "Our mistake (business error)",
-    Category.MISCOMMUNICATION: "Miscommunication or misunderstanding",
-    Category.GENERAL_NEGATIVITY: "General negativity about the brand",
-    Category.EMPLOYEE: "Unhappy (former) employee",
-    Category.VENTING: "Impulsive venting",
-    Category.TROLLING: "Trolling",
-    Category.TARGETED_ATTACK: "Targeted attack or competitor campaign",
-    Category.INAPPROPRIATE_POST: "Inappropriate post from our own account",
-    Category.HACKED_ACCOUNT: "Hacked account",
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.BUSINESS_ERROR: N_("Our mistake (business error)"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.MISCOMMUNICATION: N_("Miscommunication or misunderstanding"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.GENERAL_NEGATIVITY: N_("General negativity about the brand"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.EMPLOYEE: N_("Unhappy (former) employee"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.VENTING: N_("Impulsive venting"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.TROLLING: N_("Trolling"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.TARGETED_ATTACK: N_("Targeted attack or competitor campaign"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.INAPPROPRIATE_POST: N_("Inappropriate post from our own account"),
+    # Translators: a kind of crisis (an option; at most 75 characters)
+    Category.HACKED_ACCOUNT: N_("Hacked account"),
 }
 
 
@@ -54,12 +68,25 @@ class Severity(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"critical": "🔴 Critical", "high": "🟠 High", "medium": "🟡 Medium", "low": "🟢 Low"}[self.value]
+        return _(_SEVERITY_LABELS[self])
 
     @property
     def rank(self) -> int:
         """0 is most severe; digests and lists sort by it."""
         return list(Severity).index(self)
+
+
+# The digest shows the circle alone (the label's first word), so a translation keeps it first.
+_SEVERITY_LABELS = {
+    # Translators: a crisis's severity (an option; at most 75 characters); keep the circle first
+    Severity.CRITICAL: N_("🔴 Critical"),
+    # Translators: a crisis's severity (an option; at most 75 characters); keep the circle first
+    Severity.HIGH: N_("🟠 High"),
+    # Translators: a crisis's severity (an option; at most 75 characters); keep the circle first
+    Severity.MEDIUM: N_("🟡 Medium"),
+    # Translators: a crisis's severity (an option; at most 75 characters); keep the circle first
+    Severity.LOW: N_("🟢 Low"),
+}
 
 
 class Platform(StrEnum):
@@ -76,20 +103,24 @@ class Platform(StrEnum):
 
     @property
     def label(self) -> str:
-        return _PLATFORM_LABELS[self]
+        return _(_PLATFORM_LABELS[self])
 
 
+# Brand names stay as they are everywhere; only the generic kinds of place are translated.
 _PLATFORM_LABELS = {
-    Platform.X: "X (Twitter)",
+    Platform.X: N_("X (Twitter)"),
     Platform.FACEBOOK: "Facebook",
     Platform.INSTAGRAM: "Instagram",
     Platform.TIKTOK: "TikTok",
     Platform.LINKEDIN: "LinkedIn",
     Platform.YOUTUBE: "YouTube",
     Platform.REDDIT: "Reddit",
-    Platform.REVIEWS: "Review site",
-    Platform.NEWS: "News / blog",
-    Platform.OTHER: "Other",
+    # Translators: where a post is: a site of customer reviews (an option, at most 75 characters)
+    Platform.REVIEWS: N_("Review site"),
+    # Translators: where a post is: a news site or a blog (an option, at most 75 characters)
+    Platform.NEWS: N_("News / blog"),
+    # Translators: where a post is: any other platform (an option, at most 75 characters)
+    Platform.OTHER: N_("Other"),
 }
 
 
@@ -103,11 +134,11 @@ class Step(IntEnum):
 
     @property
     def label(self) -> str:
-        return _STEP_TEXT[self][0]
+        return _(_STEP_TEXT[self][0])
 
     @property
     def done_means(self) -> str:
-        return _STEP_TEXT[self][1]
+        return _(_STEP_TEXT[self][1])
 
     @property
     def skippable(self) -> bool:
@@ -115,11 +146,29 @@ class Step(IntEnum):
         return self in (Step.APOLOGISE, Step.OFFLINE)
 
 
+# Each step's name and what "done" means for it. The names are short: they are shown in
+# "Step 2 (Own it and apologise)" and on the checklist.
 _STEP_TEXT = {
-    Step.ACKNOWLEDGE: ("Acknowledge", "A public reply acknowledged the problem; nobody was ignored."),
-    Step.APOLOGISE: ("Own it and apologise", "If it is our fault, we owned the mistake and apologised."),
-    Step.RESOLVE: ("Resolve quickly", "A concrete resolution was found and communicated."),
-    Step.OFFLINE: ("Take it offline", "The conversation moved to DM, e-mail or phone where needed."),
+    Step.ACKNOWLEDGE: (
+        # Translators: the name of the checklist's step 1 (keep it short)
+        N_("Acknowledge"),
+        N_("A public reply acknowledged the problem; nobody was ignored."),
+    ),
+    Step.APOLOGISE: (
+        # Translators: the name of the checklist's step 2 (keep it short)
+        N_("Own it and apologise"),
+        N_("If it is our fault, we owned the mistake and apologised."),
+    ),
+    Step.RESOLVE: (
+        # Translators: the name of the checklist's step 3 (keep it short)
+        N_("Resolve quickly"),
+        N_("A concrete resolution was found and communicated."),
+    ),
+    Step.OFFLINE: (
+        # Translators: the name of the checklist's step 4 (keep it short)
+        N_("Take it offline"),
+        N_("The conversation moved to DM, e-mail or phone where needed."),
+    ),
 }
 
 
@@ -312,7 +361,7 @@ class NextUpdate(StrEnum):
 
     @property
     def label(self) -> str:
-        return _NEXT_LABELS[self]
+        return _(_NEXT_LABELS[self])
 
     @property
     def seconds(self) -> int | None:
@@ -320,13 +369,20 @@ class NextUpdate(StrEnum):
         return {"30m": 1800, "1h": 3600, "2h": 7200, "4h": 14400}.get(self.value)
 
 
+# Options of the update form; "09:00" is on the company's clock (DIGEST_TZ).
 _NEXT_LABELS = {
-    NextUpdate.MINUTES_30: "In 30 minutes",
-    NextUpdate.HOUR_1: "In 1 hour",
-    NextUpdate.HOURS_2: "In 2 hours",
-    NextUpdate.HOURS_4: "In 4 hours",
-    NextUpdate.TOMORROW: "Tomorrow morning (09:00)",
-    NextUpdate.NONE: "No further updates",
+    # Translators: when the next stakeholder update comes (an option; at most 75 characters)
+    NextUpdate.MINUTES_30: N_("In 30 minutes"),
+    # Translators: when the next stakeholder update comes (an option; at most 75 characters)
+    NextUpdate.HOUR_1: N_("In 1 hour"),
+    # Translators: when the next stakeholder update comes (an option; at most 75 characters)
+    NextUpdate.HOURS_2: N_("In 2 hours"),
+    # Translators: when the next stakeholder update comes (an option; at most 75 characters)
+    NextUpdate.HOURS_4: N_("In 4 hours"),
+    # Translators: when the next stakeholder update comes (an option; at most 75 characters)
+    NextUpdate.TOMORROW: N_("Tomorrow morning (09:00)"),
+    # Translators: when the next stakeholder update comes (an option; at most 75 characters)
+    NextUpdate.NONE: N_("No further updates"),
 }
 
 
@@ -395,7 +451,18 @@ class Source(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"listening": "Listening channel", "feed": "Feeds", "webhook": "Webhook"}[self.value]
+        return _(_SOURCE_LABELS[self])
+
+
+# The legend of the volume chart.
+_SOURCE_LABELS = {
+    # Translators: where mentions were counted, in the volume chart's legend (keep it short)
+    Source.LISTENING: N_("Listening channel"),
+    # Translators: where mentions were counted, in the volume chart's legend (keep it short)
+    Source.FEED: N_("Feeds"),
+    # Translators: where mentions were counted, in the volume chart's legend (keep it short)
+    Source.WEBHOOK: N_("Webhook"),
+}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.model import Crisis, NextUpdate, Update
 from bot.rules.permissions import may_see
+from bot.words.i18n import _
 
 MORNING = time(9, 0)
 ANY_SEVERITY = "*"  # STAKEHOLDER_CHANNELS: the channels of the severities not listed
@@ -27,10 +28,12 @@ def may_post(crisis: Crisis, responders: Collection[str], actor: str) -> str | N
     """Why `actor` may not post an update for this crisis (None when they may): only its owner
     and its responders speak for it, and only while it is open."""
     if not crisis.is_open:
-        return f"Crisis #{crisis.id} is closed: its final update went out when it closed."
+        return _("Crisis #{number} is closed: its final update went out when it closed.").format(number=crisis.id)
     if actor == crisis.owner_id or actor in responders:
         return None
-    return f"Only the owner or a responder of crisis #{crisis.id} can post its updates. Follow it to get them."
+    return _("Only the owner or a responder of crisis #{number} can post its updates. Follow it to get them.").format(
+        number=crisis.id
+    )
 
 
 def may_notify_everyone(crisis: Crisis, actor: str) -> bool:

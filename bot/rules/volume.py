@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.words.i18n import _
+
 HOUR = 3600
 NEAR_FACTOR = 1.5
 NEAR_FLOOR = 2.0
@@ -37,10 +39,16 @@ class Figures:
 
     @property
     def trend(self) -> str:
+        """The way the volume is going, in the reader's words (the last word of the volume line)."""
         change = self.last_hour - self.previous_hour
         if abs(change) < TREND_MIN or abs(change) <= TREND_CHANGE * max(self.previous_hour, 1):
-            return "steady"
-        return "rising" if change > 0 else "falling"
+            # Translators: the mentions an hour stay about the same (the end of the volume line; keep it short)
+            return _("steady")
+        if change > 0:
+            # Translators: the mentions an hour go up (the end of the volume line; keep it short)
+            return _("rising")
+        # Translators: the mentions an hour go down (the end of the volume line; keep it short)
+        return _("falling")
 
 
 def figures(

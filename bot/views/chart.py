@@ -3,7 +3,8 @@ marked on it, as a PNG for Slack.
 
 matplotlib is imported here, inside `draw`, and only with the headless Agg canvas: a bot that
 never draws a chart never loads it (it costs about 30 MiB per process). Figures are built as
-objects, not through pyplot's global state, so two threads can draw at once.
+objects, not through pyplot's global state, so two threads can draw at once. Its words are in
+the language of whoever it is drawn for (the caller's, as for any message).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.model import Platform, Source
+from bot.words.i18n import _, ngettext
 from storage.mentions import Bucket
 
 WIDTH, HEIGHT, DPI = 1200, 700, 100
@@ -62,7 +64,8 @@ def draw(
     ranked = sorted(by_platform, key=lambda p: -by_platform[p].sum())
     platforms = {p.label: by_platform[p] for p in ranked[:PLATFORMS_SHOWN]}
     if len(ranked) > PLATFORMS_SHOWN:
-        platforms["Others"] = sum((by_platform[p] for p in ranked[PLATFORMS_SHOWN:]), np.zeros(len(starts)))
+        # Translators: in the volume chart's legend: the platforms not shown one by one (keep it short)
+        platforms[_("Others")] = sum((by_platform[p] for p in ranked[PLATFORMS_SHOWN:]), np.zeros(len(starts)))
 
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
@@ -73,8 +76,8 @@ def draw(
     _stack(top, x, sources, [SOURCE_COLORS[s] for s in Source if by_source[s].any()])
     _stack(bottom, x, platforms, PLATFORM_COLORS)
     top.set_title(title, loc="left", fontsize=13)
-    top.set_ylabel(f"by source, per {_per(size)}")
-    bottom.set_ylabel(f"by platform, per {_per(size)}")
+    top.set_ylabel(_source_axis(size))
+    bottom.set_ylabel(_platform_axis(size))
     for at in milestones:
         when = mdates.date2num(datetime.fromtimestamp(at.at, UTC))
         for axes in (top, bottom):
@@ -95,8 +98,9 @@ def draw(
     bottom.set_xlabel("UTC")
     figure.subplots_adjust(left=0.07, right=0.98, top=0.94, bottom=0.09, hspace=0.08)
     out = io.BytesIO()
-    description = "Milestones: " + "; ".join(
-        f"{datetime.fromtimestamp(m.at, UTC):%Y-%m-%d %H:%M} {m.label}" for m in milestones
+    # Translators: the chart's description (in the PNG's metadata): {milestones} lists the dated milestones
+    description = _("Milestones: {milestones}").format(
+        milestones="; ".join(f"{datetime.fromtimestamp(m.at, UTC):%Y-%m-%d %H:%M} {m.label}" for m in milestones)
     )
     figure.savefig(out, format="png", dpi=DPI, metadata={"Title": title, "Description": description})
     return out.getvalue()
@@ -115,16 +119,17 @@ def day(series: dict[str, dict[int, int]], *, since: int, until: int) -> bytes:
     x = mdates.date2num([datetime.fromtimestamp(h, UTC) for h in hours])
     for (label, counts), color in zip(series.items(), PLATFORM_COLORS, strict=False):
         axes.plot(x, [counts.get(h, 0) for h in hours], label=label, color=color, linewidth=1.8)
-    axes.set_title("Mentions per hour of the open crises, last 24 hours (UTC)", loc="left", fontsize=10)
+    # Translators: the title of the digest's chart (one line over a small chart: keep it short)
+    axes.set_title(_("Mentions per hour of the open crises, last 24 hours (UTC)"), loc="left", fontsize=10)
     axes.legend(loc="upper left", fontsize=7, frameon=False)
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", alpha=0.3)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
     figure.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.14)
     out = io.BytesIO()
-    figure.savefig(
-        out, format="png", dpi=DPI, metadata={"Title": "Open crises, last 24 hours", "Description": "; ".join(series)}
-    )
+    # Translators: the title of the digest's chart in the PNG's metadata
+    title = _("Open crises, last 24 hours")
+    figure.savefig(out, format="png", dpi=DPI, metadata={"Title": title, "Description": "; ".join(series)})
     return out.getvalue()
 
 
@@ -144,7 +149,34 @@ def _stack(axes, x, series: dict, colors: Sequence[str]) -> None:  # noqa: ANN00
     axes.grid(axis="y", alpha=0.3)
 
 
-def _per(size: int) -> str:
-    return {300: "5 minutes", 900: "15 minutes", 1800: "30 minutes", 3600: "hour", 86400: "day"}.get(
-        size, f"{size // 3600} hours"
-    )
+def _source_axis(size: int) -> str:
+    """The upper chart's axis: mentions by source, per bar of `size` seconds (a whole phrase for
+    each bar width of bucket_size)."""
+    if size == 3600:
+        # Translators: the label of a chart's vertical axis: mentions by source, per hour
+        return _("by source, per hour")
+    if size == 86400:
+        # Translators: the label of a chart's vertical axis: mentions by source, per day
+        return _("by source, per day")
+    if size < 3600:
+        # Translators: the label of a chart's vertical axis: mentions by source, per {n} minutes
+        text = ngettext("by source, per {n} minute", "by source, per {n} minutes", size // 60)
+        return text.format(n=size // 60)
+    # Translators: the label of a chart's vertical axis: mentions by source, per {n} hours
+    return ngettext("by source, per {n} hour", "by source, per {n} hours", size // 3600).format(n=size // 3600)
+
+
+def _platform_axis(size: int) -> str:
+    """The lower chart's axis: mentions by platform, per bar of `size` seconds."""
+    if size == 3600:
+        # Translators: the label of a chart's vertical axis: mentions by platform, per hour
+        return _("by platform, per hour")
+    if size == 86400:
+        # Translators: the label of a chart's vertical axis: mentions by platform, per day
+        return _("by platform, per day")
+    if size < 3600:
+        # Translators: the label of a chart's vertical axis: mentions by platform, per {n} minutes
+        text = ngettext("by platform, per {n} minute", "by platform, per {n} minutes", size // 60)
+        return text.format(n=size // 60)
+    # Translators: the label of a chart's vertical axis: mentions by platform, per {n} hours
+    return ngettext("by platform, per {n} hour", "by platform, per {n} hours", size // 3600).format(n=size // 3600)

@@ -16,6 +16,8 @@ from slack_sdk.models.blocks import (
 
 from bot.words.text import cut
 
+MODAL_TEXT_MAX = 24  # a modal's title and its submit and close buttons
+
 
 def options(choices: Iterable[Enum], label: str = "label") -> list[Option]:
     """Select options from an enum whose members have a `label`."""
@@ -26,6 +28,12 @@ def option_for(choice: Enum | None, label: str = "label") -> Option | None:
     if choice is None:
         return None
     return options([choice], label)[0]
+
+
+def modal_text(text: str) -> str:
+    """A modal's title or button in the reader's language: a translation longer than Slack takes
+    is cut, so the modal still opens (slack_sdk refuses a view with a title over 24 characters)."""
+    return cut(text, MODAL_TEXT_MAX)
 
 
 def text_input(

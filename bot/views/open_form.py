@@ -1,8 +1,9 @@
 """The modal behind `/crisis open`: everything the war room needs, pre-filled where we can.
 
-The form is built and validated through slack_sdk.models once per process; each request gets a
-copy with its title, owner and context filled in, each checked against Slack's limits. (The
-models re-validate every option on every serialisation: most of the CPU an open cost before.)
+The form is built and validated through slack_sdk.models once per process and language; each
+request gets a copy (in the reader's language) with its title, owner and context filled in, each
+checked against Slack's limits. (The models re-validate every option on every serialisation:
+most of the CPU an open cost before.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from bot.model import Category, Platform, Severity
 from bot.slack import ids
 from bot.slack.blockkit import BlockKitError, modal
 from bot.slack.ids import Callback, Field
-from bot.views.common import option_for, options, text_input
+from bot.views.common import modal_text, option_for, options, text_input
+from bot.words import i18n
+from bot.words.i18n import _
 from bot.words.links import LINK_MAX
 from bot.words.locales import LANGUAGES
 
@@ -47,7 +50,7 @@ def open_crisis_modal(*, opener_id: str, prefill: ids.OpenContext) -> dict[str, 
     `/crisis open`, or a spike's evidence: title, link, platform, keywords); the opener is the
     default owner. The form carries nothing in private_metadata: where to answer the opener is
     the bot's own record (bot.flows.opening.form_opened)."""
-    view = copy.deepcopy(_form())
+    view = copy.deepcopy(_form(i18n.current()))
     blocks = {block["block_id"]: block for block in view["blocks"]}
     title = prefill.title[:TITLE_MAX]
     if title:
@@ -67,102 +70,136 @@ def open_crisis_modal(*, opener_id: str, prefill: ids.OpenContext) -> dict[str, 
 
 
 @functools.cache
-def _form() -> dict[str, Any]:
-    return modal(
-        View(
-            type="modal",
-            callback_id=Callback.OPEN_CRISIS.value,
-            title="Open a crisis",
-            submit="Open war room",
-            close="Cancel",
-            blocks=[
-                text_input(
-                    Field.TITLE.value,
-                    "Title",
-                    TITLE_MAX,
-                    required=True,
-                    placeholder="What is happening, in a few words (any language)",
-                ),
-                text_input(
-                    Field.DESCRIPTION.value,
-                    "What happened",
-                    DESCRIPTION_MAX,
-                    multiline=True,
-                    placeholder="Who posted what, where, and how far it has spread",
-                ),
-                InputBlock(
-                    block_id=Field.LINK.value,
-                    label="Link to the post",
-                    optional=True,
-                    element=UrlInputElement(action_id=Field.LINK.value, placeholder="https://…"),
-                ),
-                _select(Field.PLATFORM, "Platform", options(Platform), optional=True),
-                keywords_input(),
-                feeds_input(),
-                text_input(
-                    Field.CUSTOMER.value,
-                    "Customer or account",
-                    CUSTOMER_MAX,
-                    placeholder="@handle or name, used in reply templates",
-                ),
-                _select(Field.CATEGORY, "Kind of negativity", options(Category)),
-                _select(Field.SEVERITY, "Severity", options(Severity), initial=option_for(Severity.MEDIUM)),
-                _select(
-                    Field.LANGUAGE,
-                    "Response language",
-                    options(LANGUAGES),
-                    optional=True,
-                    hint="The customer's language for reply templates. Empty: each responder's Slack language.",
-                ),
-                InputBlock(
-                    block_id=Field.OWNER.value,
-                    label="Owner (one responsible person)",
-                    element=UserSelectElement(action_id=Field.OWNER.value, initial_user=_PLACEHOLDER_USER),
-                ),
-                InputBlock(
-                    block_id=Field.RESPONDERS.value,
-                    label="Responders",
-                    optional=True,
-                    element=UserMultiSelectElement(action_id=Field.RESPONDERS.value, max_selected_items=MAX_RESPONDERS),
-                ),
-                InputBlock(
-                    block_id=Field.PRIVATE.value,
-                    label="Visibility",
-                    optional=True,
-                    element=CheckboxesElement(
-                        action_id=Field.PRIVATE.value,
-                        options=[
-                            Option(value="private", text=PlainTextObject(text="Private war room (invited people only)"))
-                        ],
+def _form(language: str) -> dict[str, Any]:
+    """The empty form in one language (the reader's, current when it is built: the cache key)."""
+    with i18n.speaking(language):
+        return modal(
+            View(
+                type="modal",
+                callback_id=Callback.OPEN_CRISIS.value,
+                # Translators: the title of the crisis form (a modal; at most 24 characters)
+                title=modal_text(_("Open a crisis")),
+                # Translators: the submit button of the crisis form (at most 24 characters)
+                submit=modal_text(_("Open war room")),
+                # Translators: a modal's close button (at most 24 characters)
+                close=modal_text(_("Cancel")),
+                blocks=[
+                    text_input(
+                        Field.TITLE.value,
+                        # Translators: a field of the crisis form: the crisis's title
+                        _("Title"),
+                        TITLE_MAX,
+                        required=True,
+                        # Translators: the placeholder of the title field (at most 150 characters)
+                        placeholder=_("What is happening, in a few words (any language)"),
                     ),
-                ),
-            ],
+                    text_input(
+                        Field.DESCRIPTION.value,
+                        # Translators: a field of the crisis form: what happened, in the team's words
+                        _("What happened"),
+                        DESCRIPTION_MAX,
+                        multiline=True,
+                        # Translators: the placeholder of that field (at most 150 characters)
+                        placeholder=_("Who posted what, where, and how far it has spread"),
+                    ),
+                    InputBlock(
+                        block_id=Field.LINK.value,
+                        # Translators: a field of the crisis form: the address of the post it is about
+                        label=_("Link to the post"),
+                        optional=True,
+                        element=UrlInputElement(action_id=Field.LINK.value, placeholder="https://…"),
+                    ),
+                    # Translators: a field of the crisis form: where the post is (X, Facebook, a review site…)
+                    _select(Field.PLATFORM, _("Platform"), options(Platform), optional=True),
+                    keywords_input(),
+                    feeds_input(),
+                    text_input(
+                        Field.CUSTOMER.value,
+                        # Translators: a field of the crisis form: who complained, their handle or name
+                        _("Customer or account"),
+                        CUSTOMER_MAX,
+                        # Translators: the placeholder of that field (at most 150 characters)
+                        placeholder=_("@handle or name, used in reply templates"),
+                    ),
+                    # Translators: a field of the crisis form: which kind of negativity it is
+                    _select(Field.CATEGORY, _("Kind of negativity"), options(Category)),
+                    _select(
+                        Field.SEVERITY,
+                        # Translators: a field of the crisis form: how severe it is
+                        _("Severity"),
+                        options(Severity),
+                        initial=option_for(Severity.MEDIUM),
+                    ),
+                    _select(
+                        Field.LANGUAGE,
+                        # Translators: a field of the crisis form: the language of the replies to the customer
+                        _("Response language"),
+                        options(LANGUAGES),
+                        optional=True,
+                        hint=_("The customer's language for reply templates. Empty: each responder's Slack language."),
+                    ),
+                    InputBlock(
+                        block_id=Field.OWNER.value,
+                        # Translators: a field of the crisis form: the one person who answers for it
+                        label=_("Owner (one responsible person)"),
+                        element=UserSelectElement(action_id=Field.OWNER.value, initial_user=_PLACEHOLDER_USER),
+                    ),
+                    InputBlock(
+                        block_id=Field.RESPONDERS.value,
+                        # Translators: a field of the crisis form: the people who work on it with the owner
+                        label=_("Responders"),
+                        optional=True,
+                        element=UserMultiSelectElement(
+                            action_id=Field.RESPONDERS.value, max_selected_items=MAX_RESPONDERS
+                        ),
+                    ),
+                    InputBlock(
+                        block_id=Field.PRIVATE.value,
+                        # Translators: a field of the crisis form: who can see the war room
+                        label=_("Visibility"),
+                        optional=True,
+                        element=CheckboxesElement(
+                            action_id=Field.PRIVATE.value,
+                            options=[
+                                Option(
+                                    value="private",
+                                    # Translators: a checkbox of the crisis form (an option; at most 75 characters)
+                                    text=PlainTextObject(text=_("Private war room (invited people only)")),
+                                )
+                            ],
+                        ),
+                    ),
+                ],
+            )
         )
-    )
 
 
 def keywords_input(initial: str = "") -> InputBlock:
     """What to count in the listening channel, the feeds and the webhook."""
     return text_input(
         Field.KEYWORDS.value,
-        "Keywords to track",
+        # Translators: a field of the crisis and tracking forms: the words whose mentions are counted
+        _("Keywords to track"),
         KEYWORDS_MAX,
         multiline=True,
         initial=initial,
-        placeholder="One per line, or separated by commas",
-        hint="Mentions that contain one of them are counted for this crisis. Empty: the title.",
+        # Translators: the placeholder of that field (at most 150 characters)
+        placeholder=_("One per line, or separated by commas"),
+        hint=_("Mentions that contain one of them are counted for this crisis. Empty: the title."),
     )
 
 
 def feeds_input(initial: str = "") -> InputBlock:
     return text_input(
         Field.FEEDS.value,
-        "Feeds to watch (RSS or Atom)",
+        # Translators: a field of the crisis and tracking forms: the addresses of news feeds to poll
+        _("Feeds to watch (RSS or Atom)"),
         FEEDS_MAX,
         multiline=True,
         initial=initial,
-        placeholder="https://…, one address per line",
-        hint="A news alert, a Mastodon tag or a forum search feed: every new item counts for this crisis.",
+        # Translators: the placeholder of that field (at most 150 characters); keep "https://…" as it is
+        placeholder=_("https://…, one address per line"),
+        hint=_("A news alert, a Mastodon tag or a forum search feed: every new item counts for this crisis."),
     )
 
 
@@ -181,6 +218,10 @@ def _select(
         optional=optional,
         hint=hint,
         element=StaticSelectElement(
-            action_id=field.value, options=choices, initial_option=initial, placeholder="Choose…"
+            action_id=field.value,
+            options=choices,
+            initial_option=initial,
+            # Translators: the placeholder of a menu with nothing chosen yet (at most 150 characters)
+            placeholder=_("Choose…"),
         ),
     )
