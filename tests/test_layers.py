@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Bottom to top; a module may import its own room and any room below it.
 LAYERS = [
+    {"bot.words"},  # the bot's words and languages: even the model's labels are read through them
     {"bot.model", "bot.clock", "bot.config"},
-    {"bot.words", "bot.templates"},
+    {"bot.templates"},
     {"bot.slack", "bot.feeds"},
     {"bot.rules"},
     {"bot.views"},

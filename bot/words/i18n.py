@@ -130,9 +130,10 @@ def pgettext_marker(context: str, message: str) -> str:
 
 
 def babel_locale() -> Locale:
-    """The reader's language as a Babel locale, for dates, durations and numbers."""
+    """The reader's language as a Babel locale, for dates, durations and numbers: the language
+    the words are really in, so a language whose catalog is missing stays English throughout."""
     tag = current()
-    if tag in _extra:
+    if tag in _extra or type(translations(tag)) is NullTranslations:
         tag = SOURCE
     return Locale.parse(catalog_name(tag))
 
