@@ -260,6 +260,7 @@ class Crisis:
     previous_channel_id: str | None = None  # the archived war room the current one continues
     previous_channel_name: str | None = None
     reopened_by: str | None = None
+    team_locale: str | None = None  # the war room's language when the crisis sets its own (else TEAM_LOCALE)
 
     @property
     def is_open(self) -> bool:

@@ -560,4 +560,5 @@ def crisis_from_row(row: dict) -> Crisis:
         previous_channel_id=row.get("previous_channel_id"),
         previous_channel_name=row.get("previous_channel_name"),
         reopened_by=row.get("reopened_by"),
+        team_locale=row.get("team_locale"),
     )
