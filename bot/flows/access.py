@@ -12,6 +12,7 @@ from bot.model import Crisis, Role
 from bot.rules import updates as update_rules
 from bot.services import Services
 from bot.slack.gateway import SlackError
+from bot.words.i18n import _
 from bot.words.text import channel
 
 
@@ -27,15 +28,21 @@ def is_member(services: Services, crisis: Crisis, user: str) -> bool:
 
 
 def member_refusal(services: Services, crisis: Crisis, actor: str, *, doing: str) -> str | None:
-    """Why `actor` may not `doing` (a verb phrase: "change its checklist") in this crisis: only
-    people in its war room may. None when they may. The refusal names the channel, never the
-    crisis's title, so it tells an outsider nothing about a private crisis."""
+    """Why `actor` may not `doing` (a verb phrase the caller translated: "change its checklist")
+    in this crisis: only people in its war room may. None when they may. The refusal names the
+    channel, never the crisis's title, so it tells an outsider nothing about a private crisis."""
     try:
         member = is_member(services, crisis, actor)
     except SlackError as error:
-        return error.could_not(f"check that you are in {channel(crisis.channel_id)}") + " Try again."
+        # Translators: completes "I could not …"; {channel} is the war room
+        what = _("check that you are in {channel}").format(channel=channel(crisis.channel_id))
+        # Translators: {problem} is a sentence such as "I could not check …: the channel is archived."
+        return _("{problem} Try again.").format(problem=error.could_not(what))
     if not member:
-        return f"Only people in {channel(crisis.channel_id)} can {doing}: join the channel first."
+        # Translators: {doing} is a verb phrase such as "change its checklist", translated by the caller
+        return _("Only people in {channel} can {doing}: join the channel first.").format(
+            channel=channel(crisis.channel_id), doing=doing
+        )
     return None
 
 
@@ -81,8 +88,11 @@ def follow_refusal(services: Services, crisis: Crisis, user: str) -> str | None:
     try:
         member = is_member(services, crisis, user)
     except SlackError as error:
-        return error.could_not("check that you are in that crisis") + " Try again."
-    return None if member else "That crisis is private: only the people in it can follow it."
+        # Translators: completes "I could not …"
+        what = _("check that you are in that crisis")
+        # Translators: {problem} is a sentence such as "I could not check …: the channel is archived."
+        return _("{problem} Try again.").format(problem=error.could_not(what))
+    return None if member else _("That crisis is private: only the people in it can follow it.")
 
 
 def follow_needs_slack(services: Services, crisis: Crisis, user: str) -> bool:

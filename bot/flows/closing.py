@@ -25,6 +25,8 @@ from bot.services import Services
 from bot.slack.gateway import SlackError, attempt
 from bot.slack.ids import USER_ID, Field
 from bot.views import closing as views
+from bot.words import commands
+from bot.words.i18n import N_, _
 from bot.words.text import clean, one_line, user
 from storage.closures import ClosureFacts, ClosureInput
 
@@ -85,12 +87,14 @@ def lesson_problem(text: str | None) -> str | None:
     """Why this is not a lesson (None when it is one): required, and a real sentence."""
     lesson = clean(text)
     if not lesson:
-        return "Write down what was learnt: a crisis is closed only with its lessons."
+        return _("Write down what was learnt: a crisis is closed only with its lessons.")
     bare = lesson.lower().strip(" .!?。！")
     wide = sum(1 for c in lesson if unicodedata.east_asian_width(c) in ("W", "F") and c.isalpha())
     letters = sum(1 for c in lesson if c.isalpha())
     if bare in PLACEHOLDERS or not (wide >= MIN_CJK or (letters >= MIN_LETTERS and len(lesson.split()) >= MIN_WORDS)):
-        return "That is not a lesson yet. Write a real sentence: what went wrong or right, and what to do differently next time."
+        return _(
+            "That is not a lesson yet. Write a real sentence: what went wrong or right, and what to do differently next time."
+        )
     return None
 
 
@@ -112,15 +116,15 @@ def validate(values: dict[str, Any], *, forced: bool) -> CloseRequest | Invalid:
         errors[Field.LESSONS.value] = problem
     force_reason = clean(values.get(Field.FORCE_REASON.value))
     if forced and not force_reason:
-        errors[Field.FORCE_REASON.value] = "Say why it is closed with steps still open: it goes on the record."
+        errors[Field.FORCE_REASON.value] = _("Say why it is closed with steps still open: it goes on the record.")
     followups = []
     for n in range(1, views.FOLLOWUP_ROWS + 1):
         what = one_line(values.get(f"{Field.FOLLOWUP.value}_{n}"))
         owner = values.get(f"{Field.FOLLOWUP.value}_owner_{n}") or ""
         if what and not USER_ID.fullmatch(owner):
-            errors[f"{Field.FOLLOWUP.value}_owner_{n}"] = "Every change needs one person who owns it."
+            errors[f"{Field.FOLLOWUP.value}_owner_{n}"] = _("Every change needs one person who owns it.")
         elif owner and not what:
-            errors[f"{Field.FOLLOWUP.value}_{n}"] = "Say what changes, or leave the owner empty."
+            errors[f"{Field.FOLLOWUP.value}_{n}"] = _("Say what changes, or leave the owner empty.")
         elif what:
             followups.append((what, owner))
     if errors:
@@ -140,7 +144,9 @@ def may_close(services: Services, crisis: Crisis, actor: str) -> str | None:
     members of CRISIS_ADMINS may."""
     if access.owner_or_admin(services, crisis, actor):
         return None
-    return f"Only the owner, {user(crisis.owner_id)}, or a crisis admin can close or reopen crisis #{crisis.id}."
+    return _("Only the owner, {owner}, or a crisis admin can close or reopen crisis #{number}.").format(
+        owner=user(crisis.owner_id), number=crisis.id
+    )
 
 
 def pending(services: Services, crisis: Crisis) -> list[StepStatus]:
@@ -152,11 +158,13 @@ def close_refusal(
 ) -> CloseRefusal | None:
     """The one rule for "may this person close this crisis now": it must be open, they must be
     its owner or an admin, and its steps must be settled unless they close it anyway."""
-    if crisis is None or not crisis.is_open:
+    if crisis is None:
+        return CloseRefusal(_("This crisis no longer exists."))
+    if not crisis.is_open:
         return CloseRefusal(
-            f"Crisis #{crisis.id} is already closed. `/crisis reopen` reopens it."
-            if crisis
-            else "This crisis no longer exists."
+            _("Crisis #{number} is already closed. `/crisis {reopen}` reopens it.").format(
+                number=crisis.id, reopen=commands.alias("reopen")
+            )
         )
     refusal = may_close(services, crisis, actor)
     if refusal:
@@ -164,7 +172,9 @@ def close_refusal(
     still_open = () if forced else tuple(pending(services, crisis))
     if still_open:
         first = still_open[0].step
-        return CloseRefusal(f"Step {first.value} ({first.label}) is still open: settle it first.", still_open)
+        # Translators: {step} is the step's label, such as "Acknowledge"
+        text = _("Step {number} ({step}) is still open: settle it first.").format(number=first.value, step=first.label)
+        return CloseRefusal(text, still_open)
     return None
 
 
@@ -172,7 +182,7 @@ def close(services: Services, crisis: Crisis, request: CloseRequest, *, actor: s
     """Store the closure, and enqueue the posts it calls for; None when the crisis was no
     longer open."""
     search_text = lessons.searchable(
-        crisis.title, request.lessons, request.root_cause, *(what for what, _ in request.followups)
+        crisis.title, request.lessons, request.root_cause, *(what for what, _owner in request.followups)
     )
     closing = ClosureInput(
         lessons=request.lessons,
@@ -202,20 +212,27 @@ def announce(services: Services, closure_id: int) -> list[str]:
     facts = ClosureFacts(
         closure.id, crisis.channel_id if crisis else None, tuple((f.id, f.owner_id) for f in followups)
     )
-    for post, _ in publish.for_closure(services.config.digest_channel)(facts):  # as enqueued when it closed
-        attempt(problems, _WHAT[keys.parse(post)[0]], lambda p=post: publish.deliver(services, p))  # type: ignore[index]
+    for post, _channel in publish.for_closure(services.config.digest_channel)(facts):  # as enqueued when it closed
+        what = _(_WHAT[keys.parse(post)[0]])  # type: ignore[index]
+        attempt(problems, what, lambda p=post: publish.deliver(services, p))
     stakeholder_updates.send_final(services, closure)
-    attempt(problems, "update the pinned header", lambda: refresh_header(services, closure.crisis_id))
+    # Translators: completes "I could not …"
+    attempt(problems, _("update the pinned header"), lambda: refresh_header(services, closure.crisis_id))
     refresh_checklist(services, closure.crisis_id)
     if closure.archive:
-        attempt(problems, "archive the channel", lambda: archive_when_summarised(services, closure))
+        # Translators: completes "I could not …"; the channel is the war room
+        attempt(problems, _("archive the channel"), lambda: archive_when_summarised(services, closure))
     return problems
 
 
+# What each closing post is, completing "I could not …" when it fails.
 _WHAT = {
-    keys.SUMMARY: "post the closing summary",
-    keys.MANAGEMENT: "tell management",
-    keys.FOLLOWUP: "tell a follow-up's owner",
+    # Translators: completes "I could not …"; the summary is posted in the war room
+    keys.SUMMARY: N_("post the closing summary"),
+    # Translators: completes "I could not …"
+    keys.MANAGEMENT: N_("tell management"),
+    # Translators: completes "I could not …"; a follow-up is a change someone owns after the crisis
+    keys.FOLLOWUP: N_("tell a follow-up's owner"),
 }
 
 
@@ -265,14 +282,16 @@ def finish_followup(
     followup = services.closures.followup(followup_id)
     crisis = services.crises.of(followup)
     if followup is None or crisis is None:
-        return "That follow-up no longer exists."
+        return _("That follow-up no longer exists.")
     if actor != followup.owner_id and may_close(services, crisis, actor):
-        return f"Only {user(followup.owner_id)}, the crisis owner or an admin can mark this follow-up done."
+        return _("Only {owner}, the crisis owner or an admin can mark this follow-up done.").format(
+            owner=user(followup.owner_id)
+        )
     done = None
     if followup.state is FollowUpState.OPEN:
         done = services.closures.finish_followup(followup_id, by=actor, at=clock.now(), request=request)
     if done is None:
-        return "This follow-up was already marked done."
+        return _("This follow-up was already marked done.")
     if reply_url:
         try:
             services.slack.respond(reply_url, views.followup_message(crisis, done), replace_original=True)

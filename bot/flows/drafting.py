@@ -23,7 +23,8 @@ from bot.slack.ids import Field, TemplateRef
 from bot.templates import SHORT_LIMITS, Details, Kind, Rendered, TemplateMissing
 from bot.views import drafts as views
 from bot.views.drafts import TAKEN_DOWN
-from bot.words import locales
+from bot.words import commands, locales
+from bot.words.i18n import _
 from bot.words.links import normalise_link
 from bot.words.text import clean, one_line, user
 
@@ -103,9 +104,15 @@ def render(
     except TemplateMissing:
         fallback = services.templates.language_for(config.default_locale)
         rendered = services.templates.render(kind, fallback, details(services, crisis, asker))
-        return rendered, f"No {kind.value} template in {views.language_label(chosen)} yet."
+        # Translators: {kind} is the template's keyword (acknowledgement, apology, resolution, offline,
+        # holding); {language} is a language's name
+        missing = _("No {kind} template in {language} yet.").format(
+            kind=kind.value, language=views.language_label(chosen)
+        )
+        return rendered, missing
     if requested and services.templates.language_for(requested) != rendered.language:
-        return rendered, f"No templates in {requested} yet."
+        # Translators: {language} is the language as the person typed it (a tag such as "pt-BR")
+        return rendered, _("No templates in {language} yet.").format(language=requested)
     return rendered, ""
 
 
@@ -139,13 +146,14 @@ def template_message(services: Services, crisis: Crisis, kind: Kind, requested: 
 def reply_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
     """Why `actor` may not see or work on this crisis's replies (they carry its customer and
     details): only people in its war room may. None when they may."""
-    return access.member_refusal(services, crisis, actor, doing="work on its replies")
+    # Translators: completes "Only people in #channel can …: join the channel first."
+    return access.member_refusal(services, crisis, actor, doing=_("work on its replies"))
 
 
 def draft_refusal(services: Services, crisis: Crisis, actor: str) -> str | None:
     """Why `actor` may not draft a reply for this crisis now: it must be open, and theirs to work on."""
     if not crisis.is_open:
-        return "This crisis is closed: its replies can no longer be drafted."
+        return _("This crisis is closed: its replies can no longer be drafted.")
     return reply_refusal(services, crisis, actor)
 
 
@@ -168,10 +176,10 @@ def shown_refusal(services: Services, crisis: Crisis, *, channel: str, ts: str) 
     own record must say it shows one, in the crisis's war room. None when it is."""
     if channel and channel == crisis.channel_id and ts and services.shown.template_crisis(channel, ts) == crisis.id:
         return None
-    return (
-        f"I only rewrite the replies I showed for crisis #{crisis.id}, and this message is not one of them, "
-        "so I left it as it is. `/crisis template` in the war room shows a fresh one."
-    )
+    return _(
+        "I only rewrite the replies I showed for crisis #{number}, and this message is not one of them, "
+        "so I left it as it is. `/crisis {template}` in the war room shows a fresh one."
+    ).format(number=crisis.id, template=commands.alias("template"))
 
 
 def switch(
@@ -207,7 +215,7 @@ def read_details(values: dict[str, Any]) -> TypedDetails:
     link = normalise_link(values.get(Field.FACTS_LINK.value))
     errors = {}
     if link is None:
-        errors[Field.FACTS_LINK.value] = (
+        errors[Field.FACTS_LINK.value] = _(
             "That is not a web address. Paste the link to your statement, report or FAQ, e.g. https://example.com/facts."
         )
     reply = ReplyDetails(
@@ -232,7 +240,7 @@ def details_form(
     """The details form with a preview of the reply it fills, from what is stored or, on
     Preview, from what the person has typed so far (nothing is stored until they save)."""
     shown = crisis if typed is None else replace(crisis, reply=typed.reply, customer_handle=typed.customer)
-    rendered, _ = render(services, shown, Kind(ref.kind), ref.language, person(services, user_id))
+    rendered, _note = render(services, shown, Kind(ref.kind), ref.language, person(services, user_id))
     return views.details_modal(
         shown,
         ref,
@@ -257,7 +265,7 @@ def submit_draft(
     could not be posted, None when it was."""
     crisis = services.crises.get(crisis_id)
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     draft = services.drafts.create(
         crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now(), request=request
     )
@@ -267,7 +275,8 @@ def submit_draft(
             services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
         )
     except SlackError as error:
-        return f"Your draft is saved, but I could not post it for approval: {error.explain()}."
+        # Translators: {why} is why Slack refused, such as "the channel is archived"
+        return _("Your draft is saved, but I could not post it for approval: {why}.").format(why=error.explain())
     services.drafts.posted(draft.id, channel_id=channel, ts=ts)
     return None
 
@@ -279,19 +288,22 @@ def approval_refusal(services: Services, crisis: Crisis, draft: Draft, actor: st
     while anyone else could: another approver, or another person in the war room (who could be
     handed ownership), whether the bot has seen them act there or not."""
     if not (actor == crisis.owner_id or services.directory.includes(services.config.approvers, actor)):
-        return f"Only the owner, {user(crisis.owner_id)}, or an approver can decide on replies."
+        return _("Only the owner, {owner}, or an approver can decide on replies.").format(owner=user(crisis.owner_id))
     if actor != draft.author_id:
         return None
     try:
         others = bool(services.directory.people(services.config.approvers) - {actor})
         others = others or access.someone_else_is_in(services, crisis, actor)
     except SlackError as error:
-        return error.could_not("check who else could approve it") + " Try again."
+        # Translators: completes "I could not …"; "it" is a draft reply
+        what = _("check who else could approve it")
+        # Translators: {problem} is a sentence such as "I could not check …: the channel is archived."
+        return _("{problem} Try again.").format(problem=error.could_not(what))
     if others:
-        return (
+        return _(
             "You drafted this reply, so someone else must approve it: the owner, an approver, "
-            "or hand ownership over with `/crisis owner @someone`."
-        )
+            "or hand ownership over with `/crisis {owner} @someone`."
+        ).format(owner=commands.alias("owner"))
     return None
 
 
@@ -310,7 +322,7 @@ def decide(
     draft = services.drafts.get(draft_id)
     crisis = services.crises.of(draft)
     if draft is None or crisis is None:
-        return "That draft no longer exists."
+        return _("That draft no longer exists.")
     refusal = approval_refusal(services, crisis, draft, actor)
     if refusal:
         return refusal
@@ -321,12 +333,14 @@ def decide(
     )
     if decided is None:
         current = services.drafts.get(draft.id)
-        return f"This draft was already decided by {user(current.decided_by if current else None)}."
+        return _("This draft was already decided by {person}.").format(
+            person=user(current.decided_by if current else None)
+        )
     if decided.channel_id and decided.message_ts:
         services.slack.update(
             decided.channel_id, decided.message_ts, views.draft_message(crisis, decided, _limit(crisis))
         )
-    for key, _ in posts.posts:  # the offer to tick the step; a failure stays pending for the scheduler
+    for key, _channel in posts.posts:  # the offer to tick the step; a failure stays pending for the scheduler
         publish.deliver(services, key)
     return None
 

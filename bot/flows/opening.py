@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.slack.ids import USER_ID, Field
 from bot.views.open_form import CUSTOMER_MAX, DESCRIPTION_MAX, MAX_RESPONDERS, TITLE_MAX
+from bot.words.i18n import N_, _, ngettext
 from bot.words.links import normalise_link
 from bot.words.locales import language
 from bot.words.text import clean, one_line
@@ -40,43 +41,52 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
 
     title = one_line(values.get(Field.TITLE))
     if not title:
-        errors[Field.TITLE] = "Give the crisis a title, in a few words."
+        errors[Field.TITLE] = _("Give the crisis a title, in a few words.")
     elif len(title) > TITLE_MAX:
-        errors[Field.TITLE] = f"Keep the title under {TITLE_MAX} characters; put the rest in “What happened”."
+        # Translators: “What happened” is the label of the form's description field
+        errors[Field.TITLE] = ngettext(
+            "Keep the title under {n} character; put the rest in “What happened”.",
+            "Keep the title under {n} characters; put the rest in “What happened”.",
+            TITLE_MAX,
+        ).format(n=TITLE_MAX)
 
     description = clean(values.get(Field.DESCRIPTION))
     if len(description) > DESCRIPTION_MAX:
-        errors[Field.DESCRIPTION] = f"Keep this under {DESCRIPTION_MAX} characters."
+        errors[Field.DESCRIPTION] = _under(DESCRIPTION_MAX)
 
     link = normalise_link(values.get(Field.LINK))
     if link is None:
-        errors[Field.LINK] = "That is not a link. Paste the post's full address, starting with https://"
+        errors[Field.LINK] = _("That is not a link. Paste the post's full address, starting with https://")
 
     customer = one_line(values.get(Field.CUSTOMER))
     if len(customer) > CUSTOMER_MAX:
-        errors[Field.CUSTOMER] = f"Keep this under {CUSTOMER_MAX} characters."
+        errors[Field.CUSTOMER] = _under(CUSTOMER_MAX)
 
     category = _choice(Category, values.get(Field.CATEGORY))
     if category is None:
-        errors[Field.CATEGORY] = "Choose the kind of negativity: it decides the wording of replies."
+        errors[Field.CATEGORY] = _("Choose the kind of negativity: it decides the wording of replies.")
     severity = _choice(Severity, values.get(Field.SEVERITY))
     if severity is None:
-        errors[Field.SEVERITY] = "Choose how severe this is."
+        errors[Field.SEVERITY] = _("Choose how severe this is.")
     platform = _choice(Platform, values.get(Field.PLATFORM))
     if values.get(Field.PLATFORM) and platform is None:
-        errors[Field.PLATFORM] = "Choose a platform from the list."
+        errors[Field.PLATFORM] = _("Choose a platform from the list.")
     lang = values.get(Field.LANGUAGE)
     if lang and language(lang) is None:
-        errors[Field.LANGUAGE] = "Choose a language from the list."
+        errors[Field.LANGUAGE] = _("Choose a language from the list.")
 
     owner = values.get(Field.OWNER) or ""
     if not USER_ID.fullmatch(owner):
-        errors[Field.OWNER] = "Name one person who owns this crisis."
+        errors[Field.OWNER] = _("Name one person who owns this crisis.")
     responders = [u for u in values.get(Field.RESPONDERS) or [] if u != owner]
     if any(not USER_ID.fullmatch(u or "") for u in responders):
-        errors[Field.RESPONDERS] = "Pick responders from the list of people."
+        errors[Field.RESPONDERS] = _("Pick responders from the list of people.")
     elif len(responders) > MAX_RESPONDERS:
-        errors[Field.RESPONDERS] = f"Pick at most {MAX_RESPONDERS} responders; others can join the channel."
+        errors[Field.RESPONDERS] = ngettext(
+            "Pick at most {n} responder; others can join the channel.",
+            "Pick at most {n} responders; others can join the channel.",
+            MAX_RESPONDERS,
+        ).format(n=MAX_RESPONDERS)
 
     tracked = tracking.read(values, title=title)
     errors.update(tracked.errors)
@@ -102,10 +112,16 @@ def validate(values: dict[str, Any], *, opener_id: str) -> NewCrisis | Invalid:
     )
 
 
-RESPONDERS_ONLY = (
+def _under(limit: int) -> str:
+    """The error under a field whose text is too long."""
+    return ngettext("Keep this under {n} character.", "Keep this under {n} characters.", limit).format(n=limit)
+
+
+# Translators: CRISIS_RESPONDERS is the name of a setting; keep it as it is
+RESPONDERS_ONLY = N_(
     "Only the crisis response team can open a crisis. Ask one of them, or an admin to add you to CRISIS_RESPONDERS."
 )
-NOT_CHECKED_YET = (
+NOT_CHECKED_YET = N_(
     "I could not check just now that you are in the crisis response team. Please submit again in a moment."
 )
 
@@ -127,7 +143,7 @@ def may_open(services: Services, user_id: str, *, ask_slack: bool = True) -> str
     member = (
         services.directory.includes(responders, user_id) if ask_slack else services.directory.known(responders, user_id)
     )
-    return RESPONDERS_ONLY if member is False else None
+    return _(RESPONDERS_ONLY) if member is False else None
 
 
 def needs_slack(services: Services, user_id: str) -> bool:
@@ -149,8 +165,8 @@ def may_submit(services: Services, submitter: str, form: OpenForm | None) -> str
     member = services.directory.known(responders, submitter)
     if member is None:
         services.defer(_look_up, services, submitter)
-        return NOT_CHECKED_YET
-    return None if member else RESPONDERS_ONLY
+        return _(NOT_CHECKED_YET)
+    return None if member else _(RESPONDERS_ONLY)
 
 
 def _look_up(services: Services, user_id: str) -> None:
@@ -198,7 +214,7 @@ def submit(
     outcome = validate(values, opener_id=opener_id)
     if isinstance(outcome, Invalid):
         return outcome
-    crisis, _ = services.crises.create(  # a StorageError keeps the form open (handlers.plumbing.guarded)
+    crisis, _created = services.crises.create(  # a StorageError keeps the form open (handlers.plumbing.guarded)
         outcome,
         request_key=f"view:{view_id}",
         at=at,

@@ -11,6 +11,7 @@ from bot.model import Crisis
 from bot.publish import keys
 from bot.services import Services
 from bot.slack.gateway import SlackError, attempt
+from bot.words.i18n import _
 from bot.words.text import user
 
 log = logging.getLogger(__name__)
@@ -32,30 +33,37 @@ def hand_over(services: Services, crisis: Crisis, new_owner: str, *, actor: str,
     Only the owner or a crisis admin hands a crisis over: whoever owns it may force-close and
     archive it. Returns what to tell the actor."""
     if not access.owner_or_admin(services, crisis, actor):
-        return f"Only the owner, {user(crisis.owner_id)}, or a crisis admin can hand crisis #{crisis.id} over."
+        return _("Only the owner, {owner}, or a crisis admin can hand crisis #{number} over.").format(
+            owner=user(crisis.owner_id), number=crisis.id
+        )
     if not crisis.is_open:
-        return f"Crisis #{crisis.id} is closed; reopen it before handing it over."
+        return _("Crisis #{number} is closed; reopen it before handing it over.").format(number=crisis.id)
     if new_owner == crisis.owner_id:
-        return f"{user(new_owner)} already owns crisis #{crisis.id}."
+        return _("{person} already owns crisis #{number}.").format(person=user(new_owner), number=crisis.id)
     try:
         person = services.slack.user_info(new_owner)
     except SlackError as error:
-        return error.could_not(f"hand the crisis to {user(new_owner)}")
+        # Translators: completes "I could not …"; {person} is a mention of the new owner
+        return error.could_not(_("hand the crisis to {person}").format(person=user(new_owner)))
     if person.get("is_bot") or person.get("deleted"):
-        return f"{user(new_owner)} cannot own a crisis: pick a person with an active account."
+        return _("{person} cannot own a crisis: pick a person with an active account.").format(person=user(new_owner))
 
     posts = publish.Enqueued(publish.for_handover)
     updated = services.crises.set_owner(crisis.id, new_owner, actor=actor, at=clock.now(), posts=posts, request=request)
     if updated is None:
-        return f"{user(new_owner)} already owns crisis #{crisis.id}."
+        return _("{person} already owns crisis #{number}.").format(person=user(new_owner), number=crisis.id)
 
     problems: list[str] = []
-    attempt(problems, "invite them to the war room", lambda: _invite(services, updated, new_owner))
-    attempt(problems, "update the pinned header", lambda: publish.refresh_header(services, crisis.id))
+    # Translators: completes "I could not …"; "them" is the new owner
+    attempt(problems, _("invite them to the war room"), lambda: _invite(services, updated, new_owner))
+    # Translators: completes "I could not …"
+    attempt(problems, _("update the pinned header"), lambda: publish.refresh_header(services, crisis.id))
     publish.deliver_reporting(services, posts.posts, _what, problems)
     if problems:
-        return f"{user(new_owner)} now owns crisis #{crisis.id}, but " + " ".join(problems)
-    return f"Done: {user(new_owner)} now owns crisis #{crisis.id}."
+        # Translators: {problems} is one or more sentences such as "I could not tell them by DM: …."
+        text = _("{person} now owns crisis #{number}, but {problems}")
+        return text.format(person=user(new_owner), number=crisis.id, problems=" ".join(problems))
+    return _("Done: {person} now owns crisis #{number}.").format(person=user(new_owner), number=crisis.id)
 
 
 def _invite(services: Services, crisis: Crisis, person: str) -> None:
@@ -65,4 +73,9 @@ def _invite(services: Services, crisis: Crisis, person: str) -> None:
 
 
 def _what(key: str) -> str:
-    return "announce it in the war room" if key.startswith(keys.HANDOVER + ":") else "tell them by DM"
+    """What a hand-over post is, completing "I could not …" when it fails."""
+    if key.startswith(keys.HANDOVER + ":"):
+        # Translators: completes "I could not …"; "it" is the hand-over
+        return _("announce it in the war room")
+    # Translators: completes "I could not …"; "them" is the new owner
+    return _("tell them by DM")

@@ -27,6 +27,8 @@ from bot.publish import keys
 from bot.publish.renders import refresh_checklist, refresh_header
 from bot.services import Services
 from bot.slack.gateway import SlackError, attempt
+from bot.words import commands
+from bot.words.i18n import _, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +42,20 @@ def reopen_refusal(services: Services, crisis: Crisis, actor: str, reason: str, 
     or an admin, with a reason that says why."""
     refusal = may_close(services, crisis, actor)
     if len(reason) > REOPEN_REASON_MAX:
-        return f"Keep the reason under {REOPEN_REASON_MAX} characters."
-    if refusal or not reason:
-        return refusal or (
-            f"Say why crisis #{crisis.id} is reopened: `/crisis reopen {'' if in_war_room else f'{crisis.id} '}reason`."
-        )
-    return None
+        return ngettext(
+            "Keep the reason under {n} character.", "Keep the reason under {n} characters.", REOPEN_REASON_MAX
+        ).format(n=REOPEN_REASON_MAX)
+    if refusal:
+        return refusal
+    if reason:
+        return None
+    if in_war_room:
+        # Translators: "reason" in the command stands for the words the person types
+        text = _("Say why crisis #{number} is reopened: `/crisis {reopen} reason`.")
+    else:
+        # Translators: "reason" in the command stands for the words the person types
+        text = _("Say why crisis #{number} is reopened: `/crisis {reopen} {number} reason`.")
+    return text.format(number=crisis.id, reopen=commands.alias("reopen"))
 
 
 def reopen(
@@ -61,29 +71,38 @@ def reopen(
     that asked for it (bot.flows.inbox). Returns what to tell the actor, or None when the war
     room's set-up report (at `response_url`) has told them already."""
     if crisis.is_open:
-        return f"Crisis #{crisis.id} is open already."
+        return _("Crisis #{number} is open already.").format(number=crisis.id)
     posts = publish.Enqueued(publish.for_reopen(services.config.digest_channel))
     stored = services.closures.reopen(
         crisis.id, by=actor, at=clock.now(), reason=reason, response_url=response_url, posts=posts, request=request
     )
     if not stored:
-        return f"Crisis #{crisis.id} is open already."
+        return _("Crisis #{number} is open already.").format(number=crisis.id)
     problems: list[str] = []
     try:
         reported = restore(services, crisis.id, problems)
     except SlackError as error:  # a passing failure: the scheduler brings the war room back later
         log.warning("crisis %s: could not bring the war room back yet: %s", crisis.id, error)
-        return f"Crisis #{crisis.id} is open again, but {error.could_not('bring its war room back yet')} I keep trying."
-    attempt(problems, "update the pinned header", lambda: refresh_header(services, crisis.id))
+        # Translators: {why} is why Slack refused, such as "the channel is archived"
+        text = _("Crisis #{number} is open again, but I could not bring its war room back yet: {why}. I keep trying.")
+        return text.format(number=crisis.id, why=error.explain())
+    # Translators: completes "I could not …"
+    attempt(problems, _("update the pinned header"), lambda: refresh_header(services, crisis.id))
     refresh_checklist(services, crisis.id)
     publish.deliver_reporting(services, posts.posts, _what, problems)
     if problems:
-        return f"Crisis #{crisis.id} is open again, but " + " ".join(problems)
-    return None if reported else f"Crisis #{crisis.id} is open again."
+        # Translators: {problems} is one or more sentences such as "I could not tell management: …."
+        return _("Crisis #{number} is open again, but {problems}").format(number=crisis.id, problems=" ".join(problems))
+    return None if reported else _("Crisis #{number} is open again.").format(number=crisis.id)
 
 
 def _what(key: str) -> str:
-    return "tell management" if key.startswith(keys.REOPENING + ":") else "announce it in the war room"
+    """What a reopening post is, completing "I could not …" when it fails."""
+    if key.startswith(keys.REOPENING + ":"):
+        # Translators: completes "I could not …"
+        return _("tell management")
+    # Translators: completes "I could not …"; "it" is the reopening
+    return _("announce it in the war room")
 
 
 def restore(services: Services, crisis_id: int, problems: list[str]) -> bool:
@@ -102,7 +121,9 @@ def restore(services: Services, crisis_id: int, problems: list[str]) -> bool:
     moved = publish.Enqueued(publish.for_move)
     services.crises.moved(crisis_id, archived=archived, at=now, posts=moved)
     war_room_setup.set_up(services, crisis_id)
-    publish.deliver_reporting(services, moved.posts, lambda key: "post the story so far in the new war room", problems)
+    # Translators: completes "I could not …"; the story so far is the crisis's earlier messages
+    story = _("post the story so far in the new war room")
+    publish.deliver_reporting(services, moved.posts, lambda key: story, problems)
     return True
 
 

@@ -16,6 +16,8 @@ from bot.rules import checklist
 from bot.rules.checklist import Move, Refusal
 from bot.services import Services
 from bot.slack.gateway import SlackError
+from bot.words import commands
+from bot.words.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def move_step(
     refusal = may_change(services, crisis_id, actor)
     if refusal:
         return refusal
-    for _ in range(CAS_ATTEMPTS):
+    for _try in range(CAS_ATTEMPTS):
         current = services.steps.of(crisis_id)[step.value - 1]
         decision = checklist.decide(current, move, reason)
         if isinstance(decision, Refusal):
@@ -60,7 +62,7 @@ def move_step(
         if refusal:
             return refusal
     else:
-        return "The checklist kept changing while you clicked; look at it again and retry."
+        return _("The checklist kept changing while you clicked; look at it again and retry.")
 
     publish.refresh_checklist(services, crisis_id)
     for post in changed.posts:  # the thread note, and the notice when this change settled all four
@@ -89,10 +91,10 @@ def may_change(services: Services, crisis_id: int, actor: str) -> str | None:
     """Why `actor` may not change this crisis's checklist now (None when they may)."""
     crisis = services.crises.get(crisis_id)
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     if not crisis.is_open:
-        return (
-            f"Crisis #{crisis.id} is closed, so its checklist no longer changes. "
-            "`/crisis reopen` in its war room reopens it."
-        )
-    return access.member_refusal(services, crisis, actor, doing="change its checklist")
+        return _(
+            "Crisis #{number} is closed, so its checklist no longer changes. `/crisis {reopen}` in its war room reopens it."
+        ).format(number=crisis.id, reopen=commands.alias("reopen"))
+    # Translators: completes "Only people in #channel can …: join the channel first."
+    return access.member_refusal(services, crisis, actor, doing=_("change its checklist"))

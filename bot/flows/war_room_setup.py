@@ -34,6 +34,7 @@ from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import war_room as views
+from bot.words.i18n import N_, _
 from bot.words.slugs import channel_name
 from bot.words.text import channel, user
 from storage.database import StorageError
@@ -132,7 +133,11 @@ def _invite(a: Attempt) -> Outcome:
         *sorted(services.crises.participants(crisis.id)),
     ]
     failed = services.slack.invite(crisis.channel_id, people)  # type: ignore[arg-type]
-    problems = [SlackError("conversations.invite", code).could_not(f"invite {user(u)}") for u, code in failed.items()]
+    problems = [
+        # Translators: completes "I could not …"; {person} is a mention of someone
+        SlackError("conversations.invite", code).could_not(_("invite {person}").format(person=user(u)))
+        for u, code in failed.items()
+    ]
     return Outcome(detail={"invited": [u for u in people if u not in failed]}, problems=problems)
 
 
@@ -146,8 +151,11 @@ def _count_earlier(a: Attempt) -> Outcome:
         )
     except (sqlite3.OperationalError, StorageError) as error:  # locked past its timeout, or full
         log.warning("crisis %s: could not count the earlier mentions: %s", crisis.id, error)
-        why = str(error) if isinstance(error, StorageError) else "the database was busy"
-        return Outcome(problems=[f"I could not count the mentions from before it opened ({why})."])
+        # Translators: why the mentions could not be counted, in "I could not count … ({why})."
+        why = str(error) if isinstance(error, StorageError) else _("the database was busy")
+        # Translators: {why} is a reason such as "the database was busy"
+        problem = _("I could not count the mentions from before it opened ({why}).").format(why=why)
+        return Outcome(problems=[problem])
     return Outcome(detail={"counted": counted})
 
 
@@ -182,7 +190,7 @@ def _past_lessons(a: Attempt) -> Outcome:
     found = lessons.for_new_crisis(a.services, a.crisis)
     if found:
         a.post(a.crisis.channel_id, closing_views.past_lessons(a.crisis, found))  # type: ignore[arg-type]
-    return Outcome(detail={"shown": [c.id for c, _ in found]})
+    return Outcome(detail={"shown": [c.id for c, _closure in found]})
 
 
 def _tell_owner(a: Attempt) -> Outcome:
@@ -193,7 +201,7 @@ def _tell_owner(a: Attempt) -> Outcome:
 @dataclass(frozen=True)
 class Task:
     name: str
-    what: str  # completes "I could not …" for the opener
+    what: str  # completes "I could not …" for the opener: marked with N_, translated when told
     needs: tuple[str, ...]
     run: Callable[[Attempt], Outcome]
     # Tasks that need nothing and go first when there is one, but whose failure holds nothing
@@ -203,16 +211,26 @@ class Task:
 
 
 TASKS: tuple[Task, ...] = (
-    Task("channel", "create the war-room channel", (), _create_channel),
-    Task("topic", "set the channel's topic", ("channel",), _set_topic),
-    Task("purpose", "set the channel's purpose", ("channel",), _set_purpose),
-    Task("invite", "invite everyone", ("channel",), _invite),
-    Task("mentions", "count the mentions before it opened", (), _count_earlier),
-    Task("header", "post the crisis header", ("channel",), _post_header, after=("mentions",)),
-    Task("pin", "pin the header", ("header",), _pin_header),
-    Task("checklist", "post the checklist", ("channel",), _post_checklist),
-    Task("owner", "tell the owner by DM", ("channel",), _tell_owner),
-    Task("lessons", "show the lessons of earlier crises", ("checklist",), _past_lessons),
+    # Translators: a set-up step, completes "I could not …"
+    Task("channel", N_("create the war-room channel"), (), _create_channel),
+    # Translators: a set-up step, completes "I could not …"
+    Task("topic", N_("set the channel's topic"), ("channel",), _set_topic),
+    # Translators: a set-up step, completes "I could not …"
+    Task("purpose", N_("set the channel's purpose"), ("channel",), _set_purpose),
+    # Translators: a set-up step, completes "I could not …"
+    Task("invite", N_("invite everyone"), ("channel",), _invite),
+    # Translators: a set-up step, completes "I could not …"
+    Task("mentions", N_("count the mentions before it opened"), (), _count_earlier),
+    # Translators: a set-up step, completes "I could not …"
+    Task("header", N_("post the crisis header"), ("channel",), _post_header, after=("mentions",)),
+    # Translators: a set-up step, completes "I could not …"
+    Task("pin", N_("pin the header"), ("header",), _pin_header),
+    # Translators: a set-up step, completes "I could not …"
+    Task("checklist", N_("post the checklist"), ("channel",), _post_checklist),
+    # Translators: a set-up step, completes "I could not …"
+    Task("owner", N_("tell the owner by DM"), ("channel",), _tell_owner),
+    # Translators: a set-up step, completes "I could not …"
+    Task("lessons", N_("show the lessons of earlier crises"), ("checklist",), _past_lessons),
 )
 
 
@@ -227,10 +245,9 @@ def resume_refusal(services: Services, crisis: Crisis, actor: str) -> str | None
     asks, so only the opener (whose Retry button it is), the owner or a crisis admin may."""
     if actor == crisis.opener_id or access.owner_or_admin(services, crisis, actor):
         return None
-    return (
-        f"Only {user(crisis.opener_id)}, who opened crisis #{crisis.id}, its owner or a crisis admin "
-        "can finish setting up its war room."
-    )
+    return _(
+        "Only {opener}, who opened crisis #{number}, its owner or a crisis admin can finish setting up its war room."
+    ).format(opener=user(crisis.opener_id), number=crisis.id)
 
 
 def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
@@ -248,6 +265,7 @@ def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) 
         problems = progress.problems
         state = SetupState.DONE if not problems else SetupState.PENDING if progress.transient else SetupState.FAILED
         failures = before.setup_failures + 1 if state is SetupState.PENDING else 0
+        # Stored and shown later (`/crisis status`): in the language of whoever ran this set-up.
         services.crises.release_setup(
             crisis_id, state=state, error=" ".join(problems) or None, retry_at=_retry_at(failures), failures=failures
         )
@@ -263,15 +281,17 @@ def retry(services: Services, crisis_id: int, *, actor: str, reply_url: str | No
     tell them when nothing ran (the set-up report, through `reply_url`, says the rest)."""
     crisis = services.crises.get(crisis_id)
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     refusal = resume_refusal(services, crisis, actor)
     if refusal:
         return refusal
     run = set_up(services, crisis.id, reply_url=reply_url)
     if run is Run.BUSY:
-        return f"Crisis #{crisis.id} is being set up right now; you will hear when it is done."
+        return _("Crisis #{number} is being set up right now; you will hear when it is done.").format(number=crisis.id)
     if run is Run.NOTHING_LEFT:
-        return f"Crisis #{crisis.id} is already set up: {channel(crisis.channel_id)}."
+        return _("Crisis #{number} is already set up: {channel}.").format(
+            number=crisis.id, channel=channel(crisis.channel_id)
+        )
     return None
 
 
@@ -314,7 +334,7 @@ def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
                 progress.worked = True
         if not running:
             break
-        completed, _ = wait(running, return_when=FIRST_COMPLETED)
+        completed, _pending = wait(running, return_when=FIRST_COMPLETED)
         for future in completed:
             task = running.pop(future)
             if _finished(services, crisis_id, task, future, progress):
@@ -329,12 +349,14 @@ def _finished(services: Services, crisis_id: int, task: Task, future: Future[Out
         outcome = future.result()
     except SlackError as error:
         log.warning("crisis %s: set-up task %s failed: %s", crisis_id, task.name, error)
-        progress.problems.append(error.could_not(task.what))
+        progress.problems.append(error.could_not(_(task.what)))
         progress.transient = progress.transient or error.transient
         return False
     except Exception:
         log.exception("crisis %s: set-up task %s failed", crisis_id, task.name)
-        progress.problems.append(f"I could not {task.what}: something went wrong on our side.")
+        # Translators: {what} is a set-up step such as "pin the header"
+        problem = _("I could not {what}: something went wrong on our side.").format(what=_(task.what))
+        progress.problems.append(problem)
         return False
     if outcome.problems:
         progress.problems.extend(outcome.problems)

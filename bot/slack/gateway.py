@@ -28,6 +28,7 @@ from bot.config import Config
 from bot.slack.blockkit import Message, modal
 from bot.slack.budget import RateBudget
 from bot.slack.retries import BrokenConnections, RateLimits, deadline, unsent
+from bot.words.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -39,40 +40,76 @@ LIST_LIMIT = 999  # list methods answer `invalid_limit` to more per page
 METADATA_TYPE = "crisis_bot_post"  # the message metadata every post carries its key in
 CLOCK_SKEW_SECONDS = 60  # Slack's clock and ours may differ: look this much further back for a post
 
-# What Slack's error codes mean for the person who asked, in plain words.
+# What Slack's error codes mean for the person who asked, in plain words: each completes
+# "I could not {what}: {why}." (SlackError.could_not), translated where it is shown.
 _EXPLANATIONS = {
-    "name_taken": "a channel with that name already exists",
-    "already_in_channel": "they are already in the channel",
-    "user_not_found": "that person is not in this workspace",
-    "user_is_bot": "that is a bot, not a person",
-    "cant_invite": "Slack does not allow inviting that person",
-    "cant_invite_self": "the bot cannot invite itself",
-    "user_is_restricted": "that person is a guest who cannot be added to new channels",
-    "ura_max_channels": "that guest cannot join more channels",
-    "user_is_ultra_restricted": "that person is a single-channel guest",
-    "user_disabled": "that person's account is deactivated",
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "name_taken": N_("a channel with that name already exists"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "already_in_channel": N_("they are already in the channel"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "user_not_found": N_("that person is not in this workspace"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "user_is_bot": N_("that is a bot, not a person"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "cant_invite": N_("Slack does not allow inviting that person"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "cant_invite_self": N_("the bot cannot invite itself"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "user_is_restricted": N_("that person is a guest who cannot be added to new channels"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "ura_max_channels": N_("that guest cannot join more channels"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "user_is_ultra_restricted": N_("that person is a single-channel guest"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "user_disabled": N_("that person's account is deactivated"),
     # Enterprise Grid and Slack Connect: caused by the person, not by the channel or the bot.
-    "org_user_not_in_team": "they are in another workspace of your organisation (an admin can add them to this one)",
-    "no_external_invite_permission": "they are external and your workspace does not allow inviting external people",
-    "invitee_cant_see_channel": "they are external and cannot see this channel until it is shared with their organisation",
-    "user_team_not_in_channel": "this channel is not shared with their workspace or organisation",
-    "not_allowed_token_type": "Slack lets only a person, not a bot, invite them: invite them yourself",
-    "is_archived": "the channel is archived",
-    "not_archived": "the channel is not archived",
-    "not_in_channel": "the bot is not a member of that channel",
-    "channel_not_found": "the channel no longer exists or the bot cannot see it",
-    "expired_trigger_id": "Slack took too long to open the form",
-    "exchanged_trigger_id": "this form was already opened once",
-    "message_not_found": "the message was deleted",
-    "restricted_action": "workspace settings do not allow the bot to do this",
-    "missing_scope": "the Slack app lacks a permission (reinstall it from manifest.yml)",
-    "invalid_auth": "the bot token is no longer valid",
-    "account_inactive": "the bot token is no longer valid",
-    "ratelimited": "Slack is rate-limiting the bot",
-    "too_long": "the text is too long for Slack",
-    "invalid_blocks": "Slack rejected the message layout",
-    "connection_error": "Slack could not be reached",
-    "connection_lost": "Slack's answer never arrived (it may have gone through)",
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "org_user_not_in_team": N_(
+        "they are in another workspace of your organisation (an admin can add them to this one)"
+    ),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "no_external_invite_permission": N_("they are external and your workspace does not allow inviting external people"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "invitee_cant_see_channel": N_(
+        "they are external and cannot see this channel until it is shared with their organisation"
+    ),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "user_team_not_in_channel": N_("this channel is not shared with their workspace or organisation"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "not_allowed_token_type": N_("Slack lets only a person, not a bot, invite them: invite them yourself"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "is_archived": N_("the channel is archived"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "not_archived": N_("the channel is not archived"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "not_in_channel": N_("the bot is not a member of that channel"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "channel_not_found": N_("the channel no longer exists or the bot cannot see it"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "expired_trigger_id": N_("Slack took too long to open the form"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "exchanged_trigger_id": N_("this form was already opened once"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "message_not_found": N_("the message was deleted"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "restricted_action": N_("workspace settings do not allow the bot to do this"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "missing_scope": N_("the Slack app lacks a permission (reinstall it from manifest.yml)"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "invalid_auth": N_("the bot token is no longer valid"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "account_inactive": N_("the bot token is no longer valid"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "ratelimited": N_("Slack is rate-limiting the bot"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "too_long": N_("the text is too long for Slack"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "invalid_blocks": N_("Slack rejected the message layout"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "connection_error": N_("Slack could not be reached"),
+    # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+    "connection_lost": N_("Slack's answer never arrived (it may have gone through)"),
 }
 # conversations.invite errors caused by one of the people invited, not by the channel or the bot.
 PERSON_ERRORS = frozenset(
@@ -128,19 +165,29 @@ class SlackError(Exception):
         return self.code == "connection_lost"
 
     def explain(self) -> str:
+        """Why the call failed, in the reader's words: a clause without a capital or full stop,
+        for a sentence such as "I could not …: {why}."."""
         if self.code in _EXPLANATIONS:
-            return _EXPLANATIONS[self.code]
-        return "Slack had a passing problem on its side" if self.transient else f"Slack answered `{self.code}`"
+            return _(_EXPLANATIONS[self.code])
+        if self.transient:
+            # Translators: why a Slack call failed, after "I could not …:" (no capital, no full stop)
+            return _("Slack had a passing problem on its side")
+        # Translators: why a Slack call failed, after "I could not …:"; {code} is Slack's error code
+        return _("Slack answered `{code}`").format(code=self.code)
 
     def could_not(self, what: str) -> str:
         """The sentence every flow tells a person when a Slack call failed: what could not be
-        done, and why, in plain words ("I could not pin the header: the bot is not in the channel.")."""
-        return f"I could not {what}: {self.explain()}."
+        done, and why, in plain words ("I could not pin the header: the bot is not in the channel.").
+        `what` is a verb phrase the caller translated."""
+        # Translators: {what} is a verb phrase such as "pin the header", translated by the caller;
+        # {why} is why Slack refused, such as "the channel is archived"
+        return _("I could not {what}: {why}.").format(what=what, why=self.explain())
 
 
 def attempt(problems: list[str], what: str, call: Callable[[], object]) -> bool:
     """Run one Slack step of a flow that goes on whatever happens: a failure is logged and
-    added to `problems` as the sentence a person reads, and the flow carries on."""
+    added to `problems` as the sentence a person reads, and the flow carries on. `what`
+    completes "I could not …", translated by the caller (`_("pin the header")`)."""
     try:
         call()
         return True
@@ -365,7 +412,7 @@ class SlackGateway:
             found = self._find_posted(channel, key, since=posted_since, thread_ts=thread_ts)
             if found:
                 return found
-        for _ in range(CONNECTION_RETRIES):
+        for _try in range(CONNECTION_RETRIES):
             started = int(time.time())
             try:
                 return self._post_message(channel, message, thread_ts=thread_ts, broadcast=broadcast, key=key)
@@ -414,7 +461,7 @@ class SlackGateway:
         method, where = ("conversations_replies", {"ts": thread_ts}) if thread_ts else ("conversations_history", {})
         oldest = str(since - CLOCK_SKEW_SECONDS)
         cursor = None
-        for _ in range(10):  # 10 pages of 200: far more than a channel gets in minutes
+        for _page in range(10):  # 10 pages of 200: far more than a channel gets in minutes
             page = self._call(
                 method, channel=channel, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor, **where
             )
