@@ -3,6 +3,7 @@ or other middleware writes a word (docs/i18n.md)."""
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
@@ -12,7 +13,11 @@ from bot.services import Services
 
 def install(app: App, services: Services) -> None:
     """Register the middleware that speaks the language of the person a request came from.
-    Registered before every other middleware: Bolt runs them in order."""
+    Registered before every other middleware: Bolt runs them in order. Each request is also
+    dispatched in a context of its own, so whatever thread serves it next (a gunicorn thread,
+    Socket Mode's, a test's) starts from the default language, not the last request's."""
+    dispatch = app.dispatch
+    app.dispatch = lambda request: contextvars.Context().run(dispatch, request)  # type: ignore[method-assign]
 
     @app.middleware
     def speak_their_language(body: dict, context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002

@@ -56,3 +56,12 @@ def at_once(count: int, call, *args, **kwargs) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+@pytest.fixture(autouse=True)
+def no_language_left_behind() -> Iterator[None]:
+    """No request, job or test may leave its language set for whatever runs next in the thread."""
+    from bot.words import i18n
+
+    yield
+    assert i18n.current() == i18n.SOURCE, f"the language {i18n.current()!r} was left set"
