@@ -14,6 +14,7 @@ from collections.abc import Callable
 from bot import clock, publish
 from bot.flows import closing, digest, feeds, inbox, nudges, promises, reopening, updates, volume, war_room_setup
 from bot.services import Services
+from bot.words import i18n
 from storage.database import StorageError
 
 log = logging.getLogger(__name__)
@@ -50,13 +51,16 @@ JOBS: tuple[Callable[..., int], ...] = (
 
 
 def tick(services: Services, *, now: int | None = None) -> dict[str, int]:
-    """Run every job once; one failing job never stops the others. Returns what each did."""
+    """Run every job once; one failing job never stops the others. Returns what each did.
+    What the clock makes is for the team to read: in TEAM_LOCALE, unless a job knows whose
+    language a text is in (a DM, the digest)."""
     now = clock.now() if now is None else now
     done = {}
     for job in JOBS:
         name = f"{job.__module__.rsplit('.', 1)[-1]}.{job.__name__}"
         try:
-            done[name] = job(services, now=now)
+            with i18n.speaking(services.team_language()):
+                done[name] = job(services, now=now)
         except StorageError as error:  # the work stays due: the next tick tries again
             log.warning("scheduled job %s could not store its work: %s", name, error)
         except Exception:

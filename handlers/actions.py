@@ -22,6 +22,7 @@ from bot.views import drafts as draft_views
 from bot.views import notices
 from bot.views import war_room as war_room_views
 from bot.views.forms import read_values
+from bot.words.i18n import _
 from handlers.commands import open_close_modal, open_modal, open_tracking_modal, open_update_modal, share_chart
 from handlers.plumbing import (
     Interaction,
@@ -94,7 +95,7 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
         refusal = step_changes.may_skip(services, ref.crisis, Step(ref.step), who.user_id)  # may ask Slack
         crisis = services.crises.get(ref.crisis)
         if refusal is not None or crisis is None:
-            return notices.note(refusal or "That crisis no longer exists.")
+            return notices.note(refusal or _("That crisis no longer exists."))
         return war_room_views.skip_modal(crisis, Step(ref.step))
 
     open_when_ready(services, who, build)
@@ -103,7 +104,16 @@ def _open_skip_modal(services: Services, who: Interaction, ref: ids.StepRef) -> 
 def _step_template(services: Services, who: Interaction) -> None:
     kind = Kind.for_step(Step(who.ref.step))
     defer_answer(
-        services, who, drafting.show, services, who.crisis, kind, None, who.user_id, failing="show the template"
+        services,
+        who,
+        drafting.show,
+        services,
+        who.crisis,
+        kind,
+        None,
+        who.user_id,
+        # Translators: completes "I could not …"
+        failing=_("show the template"),
     )
 
 
@@ -122,7 +132,8 @@ def _template_switch(services: Services, who: Interaction) -> None:
         who.user_id,
         channel=who.channel_id or "",
         ts=who.message_ts or "",
-        failing="show that reply",
+        # Translators: completes "I could not …"; the reply is a drafted customer reply
+        failing=_("show that reply"),
     )
 
 
@@ -206,7 +217,7 @@ def _open_changes_modal(services: Services, who: Interaction, draft_id: int) -> 
         draft = services.drafts.get(draft_id)
         crisis = services.crises.of(draft)
         if draft is None or crisis is None:
-            return notices.note("That draft no longer exists.")
+            return notices.note(_("That draft no longer exists."))
         refusal = drafting.approval_refusal(services, crisis, draft, who.user_id)  # may ask Slack for a user group
         return notices.note(refusal) if refusal else draft_views.changes_modal(draft)
 
@@ -228,7 +239,7 @@ def _followup_done(services: Services, who: Interaction) -> None:
 
 def _post_update(services: Services, who: Interaction) -> None:
     crisis = who.crisis
-    refusal = access.update_refusal(services, crisis, who.user_id) if crisis else "That crisis no longer exists."
+    refusal = access.update_refusal(services, crisis, who.user_id) if crisis else _("That crisis no longer exists.")
     if refusal or crisis is None:
         tell(services, who, notices.note(refusal or ""))
         return

@@ -35,6 +35,7 @@ from bot.views import notices
 from bot.views import volume as volume_views
 from bot.views.open_form import open_crisis_modal
 from bot.words import commands
+from bot.words.i18n import N_, _
 from bot.words.text import code, one_line, unescape
 from handlers.plumbing import (
     Interaction,
@@ -48,7 +49,8 @@ from handlers.plumbing import (
     tell,
 )
 
-NOT_IN_WAR_ROOM = "Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis list`."
+# Translators: {list} is the command word that lists the open crises
+NOT_IN_WAR_ROOM = N_("Run this in a crisis war room (a `#crisis-…` channel), or use `/crisis {list}`.")
 
 
 def register(app: App) -> None:
@@ -70,6 +72,11 @@ def reply(ack: Ack, message: Message) -> None:
     ack(response_type="ephemeral", **message.to_kwargs())
 
 
+def not_in_war_room() -> Message:
+    """For a command about a crisis run outside every war room, with the word the reader types."""
+    return notices.note(_(NOT_IN_WAR_ROOM).format(list=commands.alias("list")))
+
+
 def open_modal(services: Services, who: Interaction, prefill: ids.OpenContext) -> None:
     """Open the open-crisis form on this interaction's trigger (valid 3 s, once), starting with
     what `prefill` says (a title, or a spike's evidence), for someone who may open a crisis, and
@@ -89,7 +96,9 @@ def open_modal(services: Services, who: Interaction, prefill: ids.OpenContext) -
         tell(services, who, notices.note(refusal))
         return
     modal = open_crisis_modal(opener_id=who.user_id, prefill=prefill)
-    opened = open_view_or_explain(services, who, modal, again="Please run `/crisis open` again.")
+    # Translators: after "I could not open the form: …"; {open} is the command word
+    again = _("Please run `/crisis {open}` again.").format(open=commands.alias("open"))
+    opened = open_view_or_explain(services, who, modal, again=again)
     if opened is not None:
         _form_opened(services, who, opened["id"])
 
@@ -98,9 +107,9 @@ def _form_or_refusal(services: Services, who: Interaction, prefill: ids.OpenCont
     try:
         refusal = opening.may_open(services, who.user_id)
     except SlackError as error:
-        return notices.note(
-            f"{error.could_not('check that you are in the crisis response team')} Try again in a moment."
-        )
+        # Translators: completes "I could not …"
+        could_not = error.could_not(_("check that you are in the crisis response team"))
+        return notices.note(could_not + " " + _("Try again in a moment."))
     return notices.note(refusal) if refusal else open_crisis_modal(opener_id=who.user_id, prefill=prefill)
 
 
@@ -127,7 +136,7 @@ def _open(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     header = publish.renders.header(services, crisis)
     reply(ack, notices.status(crisis, services.steps.of(crisis.id), header, asked_in=who.channel_id))
@@ -141,11 +150,13 @@ def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     new_owner = ownership.parse_user(text)
     if new_owner is None:
-        reply(ack, notices.note("Say who takes over: `/crisis owner @someone`."))
+        # Translators: {owner} is the command word, {someone} the help's "@someone"
+        usage = _("Say who takes over: `/crisis {owner} {someone}`.")
+        reply(ack, notices.note(usage.format(owner=commands.alias("owner"), someone=_("@someone"))))
         return
     accept(services, who, "owner", crisis=crisis.id, owner=new_owner)
     ack()
@@ -154,20 +165,34 @@ def _owner(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _template(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     kind, language, unknown = drafting.parse_request(text)
     if unknown:
-        reply(ack, notices.note(TEMPLATE_USAGE.format(unknown=code(" ".join(unknown), 100))))
+        usage = _(TEMPLATE_USAGE).format(
+            unknown=code(" ".join(unknown), 100), template=commands.alias("template"), arguments=_("[kind] [language]")
+        )
+        reply(ack, notices.note(usage))
         return
     ack()
     defer_answer(
-        services, who, drafting.show, services, crisis, kind, language, who.user_id, failing="show the template"
+        services,
+        who,
+        drafting.show,
+        services,
+        crisis,
+        kind,
+        language,
+        who.user_id,
+        # Translators: completes "I could not …"
+        failing=_("show the template"),
     )
 
 
-TEMPLATE_USAGE = (
-    "I don't understand {unknown}. Use `/crisis template [kind] [language]`: kinds are "
+# Translators: {template} is the command word, {arguments} the help's "[kind] [language]"; the
+# kinds and language tags are typed as they are, in English
+TEMPLATE_USAGE = N_(
+    "I don't understand {unknown}. Use `/crisis {template} {arguments}`: kinds are "
     "`acknowledgement`, `apology`, `resolution`, `offline` and `holding`; languages are tags "
     "such as `nl`, `fy`, `ru`, `zh`, `id`, `pt-BR`."
 )
@@ -176,7 +201,7 @@ TEMPLATE_USAGE = (
 def _close(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     refusal = closing.close_refusal(services, crisis, who.user_id)
     if refusal:
@@ -191,18 +216,17 @@ def open_close_modal(services: Services, who: Interaction, crisis_id: int, force
     if crisis is None:
         return
     modal = closing_views.close_modal(crisis, closing.pending(services, crisis), forced=forced)
-    open_view_or_explain(services, who, modal, again="Please try again.")
+    # Translators: after "I could not open the form: …"
+    open_view_or_explain(services, who, modal, again=_("Please try again."))
 
 
 def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis, reason = _named_crisis(services, who, text)
     if crisis is None:
-        reply(
-            ack,
-            notices.note(
-                "Say which crisis: `/crisis reopen [#war-room or number] reason` (in its war room the crisis is implied)."
-            ),
-        )
+        # Translators: {reopen} is the command word, {arguments} the help's "[#war-room or number] reason"
+        usage = _("Say which crisis: `/crisis {reopen} {arguments}` (in its war room the crisis is implied).")
+        arguments = _("[#war-room or number] reason")
+        reply(ack, notices.note(usage.format(reopen=commands.alias("reopen"), arguments=arguments)))
         return
     refusal = reopening.reopen_refusal(
         services, crisis, who.user_id, reason, in_war_room=who.channel_id == crisis.channel_id
@@ -217,7 +241,7 @@ def _reopen(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _named_crisis(services: Services, who: Interaction, text: str) -> tuple[Crisis | None, str]:
     """The crisis a command names (`<#C…>` or its number) or whose war room it runs in, and the
     rest of the text. An archived war room is read-only, so reopening works from anywhere."""
-    first, _, rest = text.partition(" ")
+    first, _space, rest = text.partition(" ")
     mention = re.fullmatch(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>", first)
     if mention:
         return services.crises.by_channel(mention.group(1)), one_line(rest)
@@ -233,7 +257,7 @@ def _lessons(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _export(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     ack()
     services.defer(_share_post_mortem, services, who, crisis)
@@ -243,7 +267,8 @@ def _share_post_mortem(services: Services, who: Interaction, crisis: Crisis) -> 
     try:
         export.share(services, crisis)
     except SlackError as error:
-        tell(services, who, notices.note(error.could_not("post the post-mortem")))
+        # Translators: completes "I could not …"
+        tell(services, who, notices.note(error.could_not(_("post the post-mortem"))))
 
 
 def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -256,7 +281,7 @@ def _digest(ack: Ack, services: Services, who: Interaction, text: str) -> None:
 def _update(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     refusal = access.update_refusal(services, crisis, who.user_id)
     if refusal:
@@ -270,7 +295,9 @@ def open_update_modal(services: Services, who: Interaction, crisis_id: int) -> N
     """The stakeholder update form, on this interaction's trigger (valid 3 s, once)."""
     crisis = services.crises.get(crisis_id)
     if crisis is not None:
-        open_view_or_explain(services, who, updates.form(services, crisis, who.user_id), again="Please try again.")
+        form = updates.form(services, crisis, who.user_id)
+        # Translators: after "I could not open the form: …"
+        open_view_or_explain(services, who, form, again=_("Please try again."))
 
 
 def _follow(ack: Ack, services: Services, who: Interaction, text: str) -> None:
@@ -285,13 +312,13 @@ def _choose(ack: Ack, services: Services, who: Interaction, text: str, *, on: bo
     """`/crisis follow|unfollow [#war-room or number]`: answered in the ack (one row stored),
     unless whether they may takes asking Slack (a private crisis's war room): then it is stored
     as a request and answered after the ack, as a Follow click is (nothing slow before an ack)."""
-    crisis, _ = _named_crisis(services, who, text)
-    word = "follow" if on else "unfollow"
+    crisis, _rest = _named_crisis(services, who, text)
     if crisis is None:
-        reply(
-            ack,
-            notices.note(f"Say which crisis: `/crisis {word} [#war-room or number]` (in its war room it is implied)."),
-        )
+        # Translators: {command} is the command word (follow or unfollow), {arguments} the help's
+        # "[#war-room or number]"
+        usage = _("Say which crisis: `/crisis {command} {arguments}` (in its war room it is implied).")
+        command = commands.alias("follow" if on else "unfollow")
+        reply(ack, notices.note(usage.format(command=command, arguments=_("[#war-room or number]"))))
         return
     if on and access.follow_needs_slack(services, crisis, who.user_id):
         accept(services, who, "follow", crisis=crisis.id, following=True)
@@ -304,7 +331,7 @@ def _choose(ack: Ack, services: Services, who: Interaction, text: str, *, on: bo
 def _volume(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     ack()
     services.defer(share_chart, services, who, crisis.id)
@@ -318,13 +345,14 @@ def share_chart(services: Services, who: Interaction, crisis_id: int) -> None:
     try:
         volume.post_chart(services, crisis)
     except SlackError as error:
-        tell(services, who, notices.note(error.could_not("post the volume chart")))
+        # Translators: completes "I could not …"
+        tell(services, who, notices.note(error.could_not(_("post the volume chart"))))
 
 
 def _keywords(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     crisis = who.crisis  # the war room's
     if crisis is None:
-        reply(ack, notices.note(NOT_IN_WAR_ROOM))
+        reply(ack, not_in_war_room())
         return
     ack()
     services.defer_urgent(open_tracking_modal, services, who, crisis.id)
@@ -337,7 +365,7 @@ def open_tracking_modal(services: Services, who: Interaction, crisis_id: int) ->
         crisis = services.crises.get(crisis_id)
         refusal = tracking.may_change(services, crisis, who.user_id)  # may ask Slack who is in the room
         if refusal or crisis is None:
-            return notices.note(refusal or "That crisis no longer exists.")
+            return notices.note(refusal or _("That crisis no longer exists."))
         return volume_views.tracking_modal(crisis, services.feeds.of(crisis.id))
 
     open_when_ready(services, who, build)

@@ -26,6 +26,7 @@ from bot.slack import ids
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import notices
+from bot.words.i18n import _
 from storage.database import StorageError
 
 log = logging.getLogger(__name__)
@@ -195,14 +196,15 @@ def defer_answer(
     who: Interaction,
     work: Callable[..., str | None],
     *args: Any,
-    failing: str = "do that",
+    failing: str | None = None,
     **kwargs: Any,
 ) -> None:
     """Run a domain call after the ack and tell the person what it answers, privately. Flows
     answer in words (a refusal or a result, already escaped); None means the change speaks for
-    itself in the channel. A Slack failure is told too ("I could not `failing`: …"), a change
-    the database could not take is answered as such, and a bug with a reference: never a
-    silent nothing. The notice around the words is built here, in the view."""
+    itself in the channel. A Slack failure is told too ("I could not `failing`: …", `failing`
+    already translated by the caller), a change the database could not take is answered as
+    such, and a bug with a reference: never a silent nothing. The notice around the words is
+    built here, in the view."""
 
     def run() -> None:
         try:
@@ -212,7 +214,8 @@ def defer_answer(
             answer = notices.not_saved(str(error))
         except SlackError as error:
             log.warning("%s failed: %s", getattr(work, "__name__", work), error)
-            answer = error.could_not(failing)
+            # Translators: completes "I could not …", when nothing more particular can be said
+            answer = error.could_not(failing or _("do that"))
         except Exception:
             tell(services, who, _went_wrong(f"deferred {getattr(work, '__name__', work)}"))
             return
@@ -223,14 +226,18 @@ def defer_answer(
 
 
 def open_view_or_explain(
-    services: Services, who: Interaction, view: View | dict[str, Any], *, again: str = "Click the button again."
+    services: Services, who: Interaction, view: View | dict[str, Any], *, again: str | None = None
 ) -> dict[str, Any] | None:
     """Open a modal on this interaction's trigger (valid 3 s, once); if Slack refuses, tell the
-    person why and what to do `again`. Returns the opened view, or None."""
+    person why and what to do `again` (a sentence; by default, to click the button again).
+    Returns the opened view, or None."""
     try:
         return services.slack.open_view(who.trigger_id or "", view)
     except SlackError as error:
-        tell(services, who, notices.note(f"{error.could_not('open the form')} {again}"))
+        # Translators: completes "I could not …"
+        could_not = error.could_not(_("open the form"))
+        # Translators: after "I could not open the form: …"
+        tell(services, who, notices.note(could_not + " " + (again or _("Click the button again."))))
         return None
 
 
@@ -253,7 +260,10 @@ def open_when_ready(
         if before_showing is not None and not isinstance(built, Message):
             before_showing(opened["id"])
     except SlackError as error:
-        built = notices.note(error.could_not("prepare the form") + " Close it and try again.")
+        # Translators: completes "I could not …"
+        could_not = error.could_not(_("prepare the form"))
+        # Translators: after "I could not prepare the form: …", in the modal that was to show it
+        built = notices.note(could_not + " " + _("Close it and try again."))
     except Exception:  # the "Working…" view must never be left spinning
         built = _went_wrong(f"building the form for {who.user_id}")
     try:

@@ -16,6 +16,7 @@ from bot.slack.ids import Callback, Field
 from bot.templates import Kind
 from bot.views import notices
 from bot.views.forms import read_values
+from bot.words.i18n import _
 from bot.words.text import clean
 from handlers.plumbing import Interaction, accept, defer_answer, guarded, services_of, subject_of, tell
 
@@ -76,7 +77,7 @@ def on_draft_reply(ack: Ack, body: dict, context: BoltContext) -> None:
     ref, crisis = subject_of(context).ref, subject_of(context).crisis
     text = clean(read_values(body["view"]).get(Field.DRAFT_TEXT.value))
     if not text:
-        ack(response_action="errors", errors={Field.DRAFT_TEXT.value: "Write the reply first."})
+        ack(response_action="errors", errors={Field.DRAFT_TEXT.value: _("Write the reply first.")})
         return
     refusal = drafting.draft_refusal(services, crisis, body["user"]["id"])  # the crisis the form names, as stored
     if refusal:
@@ -114,7 +115,8 @@ def on_reply_details(ack: Ack, body: dict, context: BoltContext) -> None:
             actor,
             channel=crisis.channel_id or "",
             ts=ref.ts,
-            failing="show the reply with the new details",
+            # Translators: completes "I could not …"
+            failing=_("show the reply with the new details"),
         )
 
 
@@ -124,7 +126,7 @@ def on_request_changes(ack: Ack, body: dict, context: BoltContext) -> None:
     ref = subject_of(context).ref
     note_text = clean(read_values(body["view"]).get(Field.NOTE.value))
     if not note_text:
-        ack(response_action="errors", errors={Field.NOTE.value: "Say what should change, so the author can fix it."})
+        ack(response_action="errors", errors={Field.NOTE.value: _("Say what should change, so the author can fix it.")})
         return
     accept(services, Interaction.of(body), "decide", draft=ref.draft, approve=False, note=note_text)
     ack()
@@ -153,7 +155,9 @@ def on_close_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
 def _announce(services: Services, who: Interaction, closure_id: int) -> None:
     problems = closing.announce(services, closure_id)
     if problems:
-        tell(services, who, notices.note("The crisis is closed and stored, but " + " ".join(problems)))
+        # Translators: {problems} is one or more sentences such as "I could not pin the header: why."
+        text = _("The crisis is closed and stored, but {problems}").format(problems=" ".join(problems))
+        tell(services, who, notices.note(text))
 
 
 @guarded
@@ -163,7 +167,7 @@ def on_post_update(ack: Ack, body: dict, context: BoltContext) -> None:
     services = services_of(context)
     crisis, actor = subject_of(context).crisis, body["user"]["id"]
     if crisis is None:
-        ack(response_action="errors", errors={Field.UPDATE_STATUS.value: "That crisis no longer exists."})
+        ack(response_action="errors", errors={Field.UPDATE_STATUS.value: _("That crisis no longer exists.")})
         return
     outcome = updates.validate(services, read_values(body["view"]), crisis, actor)
     stored = (
@@ -186,7 +190,7 @@ def on_tracking(ack: Ack, body: dict, context: BoltContext) -> None:
     who = Interaction.of(body)
     refusal = tracking.may_change(services, crisis, who.user_id)  # the crisis the form names, as stored
     if refusal or crisis is None:
-        ack(response_action="errors", errors={Field.KEYWORDS.value: refusal or "That crisis no longer exists."})
+        ack(response_action="errors", errors={Field.KEYWORDS.value: refusal or _("That crisis no longer exists.")})
         return
     typed = tracking.read(read_values(body["view"]), title=crisis.title)
     if typed.errors:

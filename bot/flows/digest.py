@@ -24,6 +24,8 @@ from bot.slack.gateway import SlackError
 from bot.views import chart
 from bot.views import digest as views
 from bot.views.digest import Digest
+from bot.words import i18n
+from bot.words.i18n import _
 from bot.words.text import cut
 
 LATE_AFTER_SECONDS = 15 * 60
@@ -61,8 +63,8 @@ def gather(services: Services, *, now: int, day: date, late: bool = False) -> Di
         opened_since=reports.opened_between(since, now + 1),
         closed_since=closed,
         followups=followups,
-        median_acknowledge=_median([a for a, _ in times]),
-        median_resolve=_median([r for _, r in times]),
+        median_acknowledge=_median([a for a, _resolve in times]),
+        median_resolve=_median([r for _acknowledge, r in times]),
         by_category=reports.categories_since(window),
         ack_sla_seconds=services.config.ack_sla_minutes * 60,
         stall_seconds=services.config.stall_hours * 3600,
@@ -110,9 +112,10 @@ def send_due(services: Services, *, now: int) -> int:
     if digest.quiet and config.digest_quiet == "skip":
         services.outbox.skip(key, config.digest_channel, now=now)
         return 0
-    ts = post_once(services, key, config.digest_channel, render(services, digest), keep_trying=True)
-    if ts is not None:
-        share_day_chart(services, digest, config.digest_channel, ts)
+    with i18n.speaking(config.digest_locale):  # management's language
+        ts = post_once(services, key, config.digest_channel, render(services, digest), keep_trying=True)
+        if ts is not None:
+            share_day_chart(services, digest, config.digest_channel, ts)
     return int(ts is not None)
 
 
@@ -132,9 +135,10 @@ def share_day_chart(services: Services, digest: Digest, channel: str, ts: str) -
         keys.digest_chart(digest.day),
         channel,
         filename=f"crisis-digest-{digest.day.isoformat()}.png",
-        title=f"Mentions of the open crises, {digest.day.isoformat()}",
+        # Translators: the title Slack shows on the digest's chart file; {day} is a date such as 2026-12-01
+        title=_("Mentions of the open crises, {day}").format(day=digest.day.isoformat()),
         content=chart.day(series, since=since, until=digest.now),
-        comment="📈 Mentions per hour of the open crises over the last day.",
+        comment=_("📈 Mentions per hour of the open crises over the last day."),
         thread_ts=ts,
     )
 
@@ -142,7 +146,7 @@ def share_day_chart(services: Services, digest: Digest, channel: str, ts: str) -
 def send_today(services: Services) -> tuple[bool, str]:
     """Post today's digest now (`python app.py digest --send`) unless today's went out already.
     Returns whether it is in Slack (or being posted by another copy of the bot), and what
-    happened in words for the person at the command line."""
+    happened in words for the person at the command line (in English, as the log is)."""
     now = clock.now()
     day = today(services, now)
     key = keys.digest(day)
@@ -150,9 +154,11 @@ def send_today(services: Services) -> tuple[bool, str]:
     if services.outbox.settled([key]):
         return True, f"The digest for {day} was posted already."
     digest = gather(services, now=now, day=day)
-    ts = post_once(services, key, services.config.digest_channel, render(services, digest), keep_trying=True)
+    with i18n.speaking(services.config.digest_locale):  # management's language
+        ts = post_once(services, key, services.config.digest_channel, render(services, digest), keep_trying=True)
+        if ts is not None:
+            share_day_chart(services, digest, services.config.digest_channel, ts)
     if ts is not None:
-        share_day_chart(services, digest, services.config.digest_channel, ts)
         return True, f"The digest for {day} was posted."
     error = services.outbox.last_error(key)
     if error is None:

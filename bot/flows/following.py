@@ -14,31 +14,41 @@ from bot.flows import access
 from bot.flows.updates import followers
 from bot.model import Crisis
 from bot.services import Services
+from bot.words import commands
+from bot.words.i18n import _
 from bot.words.text import channel
 
 
 def follow(services: Services, crisis: Crisis | None, user: str, *, request: str | None = None) -> str:
     """Follow the crisis; returns what to tell the person."""
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     refusal = access.follow_refusal(services, crisis, user)
     if refusal:
         return refusal
     if user in followers(services, crisis):
-        return f"You already follow crisis #{crisis.id}: its updates come to you by DM."
+        return _("You already follow crisis #{number}: its updates come to you by DM.").format(number=crisis.id)
     services.followers.choose(crisis.id, user, following=True, at=clock.now(), request=request)
-    later = "" if crisis.is_open else " It is closed: you hear from it only if it is reopened."
-    return (
-        f"You now follow crisis #{crisis.id} ({channel(crisis.channel_id)}): its owner's updates come to you by DM. "
-        f"Unfollow from any of them.{later}"
-    )
+    if crisis.is_open:
+        text = _(
+            "You now follow crisis #{number} ({channel}): its owner's updates come to you by DM. "
+            "Unfollow from any of them."
+        )
+    else:
+        text = _(
+            "You now follow crisis #{number} ({channel}): its owner's updates come to you by DM. "
+            "Unfollow from any of them. It is closed: you hear from it only if it is reopened."
+        )
+    return text.format(number=crisis.id, channel=channel(crisis.channel_id))
 
 
 def unfollow(services: Services, crisis: Crisis | None, user: str, *, request: str | None = None) -> str:
     """Stop following the crisis; returns what to tell the person."""
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     if user not in followers(services, crisis):
-        return f"You do not follow crisis #{crisis.id}."
+        return _("You do not follow crisis #{number}.").format(number=crisis.id)
     services.followers.choose(crisis.id, user, following=False, at=clock.now(), request=request)
-    return f"You no longer follow crisis #{crisis.id}. `/crisis follow {crisis.id}` follows it again."
+    return _("You no longer follow crisis #{number}. `/crisis {follow} {number}` follows it again.").format(
+        number=crisis.id, follow=commands.alias("follow")
+    )

@@ -27,6 +27,7 @@ from bot.rules.checklist import Move
 from bot.services import Services
 from bot.templates import Kind
 from bot.views import notices
+from bot.words.i18n import _
 from storage.database import StorageError
 from storage.inbox import Handled
 
@@ -82,14 +83,14 @@ def _followup(services: Services, asked: Asked) -> str | None:
 def _owner(services: Services, asked: Asked) -> str | None:
     crisis = services.crises.get(asked.args["crisis"])
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     return ownership.hand_over(services, crisis, asked.args["owner"], actor=asked.user, request=asked.key)
 
 
 def _reopen(services: Services, asked: Asked) -> str | None:
     crisis = services.crises.get(asked.args["crisis"])
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     return reopening.reopen(
         services, crisis, actor=asked.user, reason=asked.args["reason"], response_url=asked.reply_url, request=asked.key
     )
@@ -133,8 +134,15 @@ def carry_out(services: Services, key: str) -> None:
         return
     payload = request.payload
     asked = Asked(key, payload["user"], payload.get("reply_url"), payload["args"])
+    with services.reading(asked.user):  # also when the sweep carries it out, long after the request
+        _carry_out(services, request.kind, asked)
+
+
+def _carry_out(services: Services, kind: str, asked: Asked) -> None:
+    """Do the work and answer the person; the request stays unsettled only when the database failed."""
+    key = asked.key
     try:
-        words = WORK[request.kind](services, asked)
+        words = WORK[kind](services, asked)
     except Handled:
         log.info("request %s was carried out already", key)
         services.inbox.done(key, now=clock.now())

@@ -33,9 +33,9 @@ def send_due(services: Services, *, now: int) -> int:
                 )
             )
         elif now >= (reminder_at(update, minutes) or now + 1):
-            due.append(
-                (keys.key(keys.UPDATE_REMINDER, update.id), promise.owner_id, views.reminder(crisis, update, now))
-            )
+            with services.reading(promise.owner_id):  # a DM: in the owner's language
+                reminder = views.reminder(crisis, update, now)
+            due.append((keys.key(keys.UPDATE_REMINDER, update.id), promise.owner_id, reminder))
     settled = services.outbox.settled(key for key, _, _ in due)
     return sum(
         post_once(services, key, where, message) is not None for key, where, message in due if key not in settled

@@ -15,6 +15,7 @@ from bot.rules.volume import HOUR
 from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.slack.ids import Field
+from bot.words.i18n import _, ngettext
 from bot.words.links import normalise_link
 
 FEEDS_MAX = 10
@@ -32,17 +33,23 @@ def read(values: dict[str, Any], *, title: str) -> Tracking:
     errors: dict[str, str] = {}
     words = keyword_rules.parse(values.get(Field.KEYWORDS.value)) or ((title,) if title else ())
     if len(words) > keyword_rules.KEYWORDS_MAX:
-        errors[Field.KEYWORDS.value] = f"Track at most {keyword_rules.KEYWORDS_MAX} keywords."
+        errors[Field.KEYWORDS.value] = ngettext(
+            "Track at most {n} keyword.", "Track at most {n} keywords.", keyword_rules.KEYWORDS_MAX
+        ).format(n=keyword_rules.KEYWORDS_MAX)
     lines = [line.strip() for line in (values.get(Field.FEEDS.value) or "").splitlines() if line.strip()]
     feeds = []
     for number, line in enumerate(lines, start=1):
         url = normalise_link(line)
         if not url:
-            errors[Field.FEEDS.value] = f"Line {number} is not a feed address. Paste it whole, starting with https://"
+            errors[Field.FEEDS.value] = _(
+                "Line {number} is not a feed address. Paste it whole, starting with https://"
+            ).format(number=number)
             break
         feeds.append(url)
     if len(feeds) > FEEDS_MAX:
-        errors[Field.FEEDS.value] = f"Watch at most {FEEDS_MAX} feeds per crisis."
+        errors[Field.FEEDS.value] = ngettext(
+            "Watch at most {n} feed per crisis.", "Watch at most {n} feeds per crisis.", FEEDS_MAX
+        ).format(n=FEEDS_MAX)
     return Tracking(words, tuple(dict.fromkeys(feeds)), errors)
 
 
@@ -50,10 +57,11 @@ def may_change(services: Services, crisis: Crisis | None, actor: str) -> str | N
     """Why `actor` may not change what this crisis tracks (None when they may): it must be
     open, and they in its war room (a private crisis's keywords stay inside it)."""
     if crisis is None:
-        return "That crisis no longer exists."
+        return _("That crisis no longer exists.")
     if not crisis.is_open:
-        return f"Crisis #{crisis.id} is closed: what it tracks no longer changes."
-    return access.member_refusal(services, crisis, actor, doing="change what it tracks")
+        return _("Crisis #{number} is closed: what it tracks no longer changes.").format(number=crisis.id)
+    # Translators: completes "Only people in #channel can …"
+    return access.member_refusal(services, crisis, actor, doing=_("change what it tracks"))
 
 
 def change(services: Services, crisis_id: int, tracking: Tracking, *, actor: str) -> str | None:
@@ -61,14 +69,14 @@ def change(services: Services, crisis_id: int, tracking: Tracking, *, actor: str
     from the baseline period on, and show it in the header. Returns a problem, if any."""
     crisis = services.crises.get(crisis_id)
     if crisis is None or not crisis.is_open:
-        return "This crisis is closed: what it tracks no longer changes."
+        return _("This crisis is closed: what it tracks no longer changes.")
     now = clock.now()
     services.crises.set_tracking(crisis.id, tracking.keywords, tracking.feeds, actor=actor, at=now)
     count_earlier(services, crisis.id, tracking.keywords, opened_at=crisis.opened_at, now=now)
     try:
         publish.refresh_header(services, crisis.id)
     except SlackError as error:
-        return "Saved, but " + error.could_not("update the header")
+        return _("Saved, but I could not update the header: {why}.").format(why=error.explain())
     return None
 
 

@@ -26,6 +26,7 @@ from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.slack.ids import Field
 from bot.views import updates as views
+from bot.words.i18n import _, ngettext
 from bot.words.text import clean, one_line
 from storage.updates import Audience, UpdatePost
 
@@ -71,28 +72,33 @@ def validate(services: Services, values: dict[str, Any], crisis: Crisis, actor: 
     errors: dict[str, str] = {}
     status = one_line(values.get(Field.UPDATE_STATUS.value))
     if not status:
-        errors[Field.UPDATE_STATUS.value] = "Say where it stands in a few words, e.g. Contained."
+        # Translators: under the status field of the stakeholder update form; "Contained" is an example status
+        errors[Field.UPDATE_STATUS.value] = _("Say where it stands in a few words, e.g. Contained.")
     elif len(status) > views.STATUS_MAX:
-        errors[Field.UPDATE_STATUS.value] = f"Keep the status under {views.STATUS_MAX} characters."
+        errors[Field.UPDATE_STATUS.value] = ngettext(
+            "Keep the status under {n} character.", "Keep the status under {n} characters.", views.STATUS_MAX
+        ).format(n=views.STATUS_MAX)
     texts = {}
     for field, limit, required in (
-        (Field.KNOWN, views.KNOWN_MAX, "Say what we know so far, even if it is little."),
-        (Field.DOING, views.DOING_MAX, "Say what we are doing about it."),
+        (Field.KNOWN, views.KNOWN_MAX, _("Say what we know so far, even if it is little.")),
+        (Field.DOING, views.DOING_MAX, _("Say what we are doing about it.")),
         (Field.NEED, views.NEED_MAX, None),
     ):
         texts[field] = clean(values.get(field.value))
         if required and not texts[field]:
             errors[field.value] = required
         elif len(texts[field]) > limit:
-            errors[field.value] = f"Keep this under {limit} characters."
+            errors[field.value] = ngettext(
+                "Keep this under {n} character.", "Keep this under {n} characters.", limit
+            ).format(n=limit)
     try:
         next_update = NextUpdate(values.get(Field.NEXT_UPDATE.value) or "")
     except ValueError:
         next_update = None
-        errors[Field.NEXT_UPDATE.value] = "Say when the next update comes, or that none will."
+        errors[Field.NEXT_UPDATE.value] = _("Say when the next update comes, or that none will.")
     everyone = "everyone" in (values.get(Field.EVERYONE.value) or [])
     if everyone and not rules.may_notify_everyone(crisis, actor):
-        errors[Field.UPDATE_STATUS.value] = "Only the owner of a critical crisis can notify everyone."
+        errors[Field.UPDATE_STATUS.value] = _("Only the owner of a critical crisis can notify everyone.")
     if errors or next_update is None:
         return Invalid(errors)
     return NewUpdate(
@@ -164,7 +170,10 @@ def send_final(services: Services, closure: Closure) -> None:
     crisis = services.crises.of(closure)
     if crisis is None or crisis.is_open:
         return
-    new = NewUpdate(status="Closed", known="", doing="", need="", next=NextUpdate.NONE, next_due=None)
+    # Stored as the final update's status, in the language of whoever closed the crisis (shown
+    # wherever the update's status is, the next update form's pre-filled status included).
+    # Translators: the status of the final stakeholder update, sent when a crisis closes
+    new = NewUpdate(status=_("Closed"), known="", doing="", need="", next=NextUpdate.NONE, next_due=None)
     stored = services.updates.create(
         crisis.id,
         new,

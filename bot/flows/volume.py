@@ -19,6 +19,8 @@ from bot.services import Services
 from bot.slack.ids import OpenContext
 from bot.views import chart
 from bot.views import volume as views
+from bot.words import i18n
+from bot.words.i18n import _
 from bot.words.links import normalise_link
 from bot.words.text import one_line
 
@@ -27,38 +29,42 @@ COVERED_SHARE = 0.5  # an open crisis covers a spike when it counted at least ha
 
 def post_chart(services: Services, crisis: Crisis) -> None:
     """Upload the volume chart to the thread of the war room's header, with the latest links
-    and the most active authors under it. Raises SlackError for the caller to explain."""
-    now = clock.now()
-    until = crisis.closed_at if crisis.closed_at and not crisis.is_open else now
-    span = services.mentions.span(crisis.id)
-    since = crisis.opened_at - services.config.baseline_hours * HOUR
-    since = min(max(span[0], since), crisis.opened_at) if span else crisis.opened_at - HOUR
-    size = chart.bucket_size(until - since)
-    png = chart.draw(
-        f"Crisis #{crisis.id}: mentions over time",
-        services.mentions.buckets(crisis.id, since, until + 1, size),
-        milestones(services, crisis),
-        since=since,
-        until=until,
-        size=size,
-    )
-    channel = crisis.channel_id or ""
-    publish.share_file(
-        services,
-        channel,
-        filename=f"crisis-{crisis.id}-volume.png",
-        title=f"Volume of crisis #{crisis.id}",
-        content=png,
-        comment=views.chart_comment(crisis),
-        thread_ts=crisis.header_ts,
-    )
-    facts = views.chart_facts(
-        crisis,
-        services.mentions.latest_links(crisis.id, views.LINKS_SHOWN),
-        services.mentions.top_authors(crisis.id, now - 24 * HOUR, views.AUTHORS_SHOWN),
-        figures.of_crisis(services, crisis, now=now),
-    )
-    publish.show(services, channel, facts, thread_ts=crisis.header_ts)
+    and the most active authors under it, in the war room's language (whoever asked). Raises
+    SlackError for the caller to explain."""
+    with i18n.speaking(services.team_language()):
+        now = clock.now()
+        until = crisis.closed_at if crisis.closed_at and not crisis.is_open else now
+        span = services.mentions.span(crisis.id)
+        since = crisis.opened_at - services.config.baseline_hours * HOUR
+        since = min(max(span[0], since), crisis.opened_at) if span else crisis.opened_at - HOUR
+        size = chart.bucket_size(until - since)
+        png = chart.draw(
+            # Translators: the title drawn on the volume chart image
+            _("Crisis #{number}: mentions over time").format(number=crisis.id),
+            services.mentions.buckets(crisis.id, since, until + 1, size),
+            milestones(services, crisis),
+            since=since,
+            until=until,
+            size=size,
+        )
+        channel = crisis.channel_id or ""
+        publish.share_file(
+            services,
+            channel,
+            filename=f"crisis-{crisis.id}-volume.png",
+            # Translators: the title Slack shows on the shared chart file
+            title=_("Volume of crisis #{number}").format(number=crisis.id),
+            content=png,
+            comment=views.chart_comment(crisis),
+            thread_ts=crisis.header_ts,
+        )
+        facts = views.chart_facts(
+            crisis,
+            services.mentions.latest_links(crisis.id, views.LINKS_SHOWN),
+            services.mentions.top_authors(crisis.id, now - 24 * HOUR, views.AUTHORS_SHOWN),
+            figures.of_crisis(services, crisis, now=now),
+        )
+        publish.show(services, channel, facts, thread_ts=crisis.header_ts)
 
 
 def milestones(services: Services, crisis: Crisis) -> list[chart.Milestone]:
@@ -66,13 +72,19 @@ def milestones(services: Services, crisis: Crisis) -> list[chart.Milestone]:
     found = []
     for event in services.timeline.events(crisis.id):
         if event.kind == "opened":
-            found.append(chart.Milestone(event.at, "opened"))
+            # Translators: a mark on the volume chart, where the crisis was opened
+            found.append(chart.Milestone(event.at, _("opened")))
         elif event.kind == "step_changed" and event.detail.get("new") == StepState.DONE.value:
-            found.append(chart.Milestone(event.at, f"step {event.detail.get('step')} done"))
+            # Translators: a mark on the volume chart; {step} is the checklist step's number
+            found.append(chart.Milestone(event.at, _("step {step} done").format(step=event.detail.get("step"))))
         elif event.kind == "reply_approved":
-            found.append(chart.Milestone(event.at, f"{event.detail.get('kind')} reply approved"))
+            # Translators: a mark on the volume chart; {kind} is the stored kind of reply, in English
+            # (acknowledgement, apology, resolution, offline, holding)
+            label = _("{kind} reply approved").format(kind=event.detail.get("kind"))
+            found.append(chart.Milestone(event.at, label))
         elif event.kind == "closed":
-            found.append(chart.Milestone(event.at, "closed"))
+            # Translators: a mark on the volume chart, where the crisis was closed
+            found.append(chart.Milestone(event.at, _("closed")))
     return found
 
 
@@ -119,7 +131,14 @@ def prefill(services: Services, spike_id: int) -> OpenContext:
     latest = services.mentions.latest_links(WATCH, 50)
     recent = [m for m in latest if m.at >= since] or latest
     words = services.config.watch_keywords
-    title = one_line(recent[0].text)[:100] if recent and recent[0].text else f"Spike in mentions of {', '.join(words)}"
+    # Without a post to name it after, the title is ours: stored as the crisis's title if kept.
+    title = (
+        one_line(recent[0].text)[:100]
+        if recent and recent[0].text
+        # Translators: the suggested title of a crisis opened from a spike alert; {keywords} are the
+        # brand watch's keywords, separated by commas
+        else _("Spike in mentions of {keywords}").format(keywords=", ".join(words))
+    )
     platform = Counter(m.platform for m in recent).most_common(1)[0][0].value if recent else ""
     link = (normalise_link(recent[0].link) or "") if recent else ""  # what the form's link field accepts
     return OpenContext(title=title, link=link, platform=platform, keywords="\n".join(words))
