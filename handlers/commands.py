@@ -60,15 +60,38 @@ def register(app: App) -> None:
 @guarded
 def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
     word, _space, rest = unescape(body.get("text") or "").strip().partition(" ")
-    subcommand = SUBCOMMANDS.get(commands.command_word(word))
-    if subcommand is None:
-        reply(ack, notices.help_message(unknown=word or None))
+    subcommand = SUBCOMMANDS.get(commands.command_word(word)) or _unknown(word)
+    services, who = services_of(context), Interaction.of(body, subject_of(context))
+    if not context.get("language_known", True) and answered_in_the_ack(body):
+        # Someone whose language is not known yet: the answer waits for it (one users.info
+        # after the ack, then remembered), rather than reaching them in another language.
+        ack()
+        services.defer(subcommand, AnswerLater(services, who), services, who, rest.strip())
         return
-    subcommand(ack, services_of(context), Interaction.of(body, subject_of(context)), rest.strip())
+    subcommand(ack, services, who, rest.strip())
 
 
-def reply(ack: Ack, message: Message) -> None:
-    """Answer a command in the ack itself: ephemeral, and no Web API call."""
+def _unknown(word: str) -> Callable[[Ack, Services, Interaction, str], None]:
+    def answer(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+        reply(ack, notices.help_message(unknown=word or None))
+
+    return answer
+
+
+class AnswerLater:
+    """Stands in for the ack of a command acknowledged before its answer was ready: the answer
+    goes to the person privately (its response_url) instead."""
+
+    def __init__(self, services: Services, who: Interaction) -> None:
+        self.services, self.who = services, who
+
+
+def reply(ack: Ack | AnswerLater, message: Message) -> None:
+    """Answer a command in the ack itself (ephemeral, and no Web API call), or privately after
+    it when the ack could not wait."""
+    if isinstance(ack, AnswerLater):
+        tell(ack.services, ack.who, message)
+        return
     ack(response_type="ephemeral", **message.to_kwargs())
 
 

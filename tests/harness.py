@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,7 +15,7 @@ from app import Bot, create_app, wsgi_app
 from bot.config import Config
 from bot.model import Crisis
 from tests.fakeslack import TOKEN, FakeSlack
-from tests.slackclient import SIGNING_SECRET, SlackSender
+from tests.slackclient import SIGNING_SECRET, Reply, SlackSender
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -106,6 +107,21 @@ class Harness:
                 pool.wait_idle(timeout)
             if all(pool.idle for pool in pools):
                 return
+
+    def ask(self, text: str, *, user: str, channel: str) -> Reply:
+        """A slash command whose answer the person reads: in the ack, or, for someone whose
+        language the bot does not know yet, posted to the command's response_url right after."""
+        before = len(self.fake.responses)
+        reply = self.send.command(text, user=user, channel=channel)
+        if reply.body or reply.status != 200:
+            return reply
+        self.settle()
+        later = self.fake.responses[before:]
+        assert later, f"/crisis {text} got no answer"
+        answer = {
+            k: later[-1][k] for k in ("text", "response_type", "blocks") if k in later[-1]
+        }  # as an ack orders them
+        return Reply(reply.status, json.dumps(answer), reply.elapsed)
 
     def last_view(self) -> dict[str, Any]:
         return list(self.fake.views.values())[-1]

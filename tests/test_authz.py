@@ -103,7 +103,7 @@ def closed_crisis(bot, fake, title, lesson, *, user, private=False):
 
 
 def lessons_answer(bot, fake, words, user):
-    return str(bot.send.command(f"lessons {words}", user=user, channel=fake.general.id).json)
+    return str(bot.ask(f"lessons {words}", user=user, channel=fake.general.id).json)
 
 
 def test_an_outsider_cannot_probe_a_private_lesson_word_by_word(bot, fake):

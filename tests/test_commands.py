@@ -7,16 +7,16 @@ from tests.conftest import ANA, BOB, CAR, DAN
 
 def test_help_and_unknown_subcommands_explain_usage(bot, fake):
     for text in ("", "help", "HELP"):
-        reply = bot.send.command(text, user=ANA, channel=fake.general.id)
+        reply = bot.ask(text, user=ANA, channel=fake.general.id)
         assert reply.json["response_type"] == "ephemeral" and "/crisis open" in reply.json["text"]
-    reply = bot.send.command("frobnicate <!channel>", user=ANA, channel=fake.general.id)
+    reply = bot.ask("frobnicate <!channel>", user=ANA, channel=fake.general.id)
     assert "I don't know `/crisis frobnicate`" in reply.json["text"] and "/crisis owner" in reply.json["text"]
     assert fake.count("chat.postMessage") == 0
 
 
 def test_status_in_a_war_room_shows_the_crisis_and_checklist(bot, fake):
     crisis = bot.open_crisis("Status check", user=ANA)
-    reply = bot.send.command("status", user=ANA, channel=crisis.channel_id)
+    reply = bot.ask("status", user=ANA, channel=crisis.channel_id)
     body = reply.json
     assert body["response_type"] == "ephemeral"
     text = str(body["blocks"])
@@ -25,7 +25,7 @@ def test_status_in_a_war_room_shows_the_crisis_and_checklist(bot, fake):
 
 
 def test_status_outside_a_war_room_points_the_way(bot, fake):
-    reply = bot.send.command("status", user=ANA, channel=fake.general.id)
+    reply = bot.ask("status", user=ANA, channel=fake.general.id)
     assert "war room" in reply.json["text"] and "/crisis list" in reply.json["text"]
 
 
@@ -34,16 +34,16 @@ def test_list_shows_open_crises_most_severe_first_and_hides_private_details(bot,
     bot.open_crisis("Critical one", user=ANA, severity="critical")
     bot.open_crisis("Secret one", user=BOB, private=["private"])
 
-    as_dan = str(bot.send.command("list", user=DAN, channel=fake.general.id).json["blocks"])
+    as_dan = str(bot.ask("list", user=DAN, channel=fake.general.id).json["blocks"])
     assert as_dan.index("Critical one") < as_dan.index("Low one")
     assert "Secret one" not in as_dan and "a private crisis" in as_dan and f"<@{BOB}>" in as_dan
 
-    as_bob = str(bot.send.command("list", user=BOB, channel=fake.general.id).json["blocks"])
+    as_bob = str(bot.ask("list", user=BOB, channel=fake.general.id).json["blocks"])
     assert "Secret one" in as_bob
 
 
 def test_list_with_nothing_open(bot, fake):
-    assert "No open crises" in bot.send.command("list", user=ANA, channel=fake.general.id).json["text"]
+    assert "No open crises" in bot.ask("list", user=ANA, channel=fake.general.id).json["text"]
 
 
 def test_handing_ownership_over(bot, fake):
@@ -103,7 +103,7 @@ def test_commands_that_only_read_write_nothing_before_their_ack(bot, fake):
     seen = bot.services.store.db["deliveries"]
     before = seen.count
     for text in ("status", "list", "lessons refund", "digest", "help", "frobnicate"):
-        assert bot.send.command(text, user=ANA, channel=crisis.channel_id).status == 200
+        assert bot.ask(text, user=ANA, channel=crisis.channel_id).status == 200
     assert seen.count == before
     bot.send.command("open Another one", user=ANA, channel=fake.general.id)  # a change is still de-duplicated
     assert seen.count == before + 1

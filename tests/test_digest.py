@@ -89,8 +89,8 @@ def test_the_digest_says_what_is_burning_who_owns_it_and_what_was_learnt(fake, d
 
 def test_on_demand_the_digest_shows_private_crises_to_their_people(bot, fake, management):
     bot.open_crisis("Secret recall", user=CAR, private=["private"])
-    as_car = bot.send.command("digest", user=CAR, channel=fake.general.id).json
-    as_dan = bot.send.command("digest", user=DAN, channel=fake.general.id).json
+    as_car = bot.ask("digest", user=CAR, channel=fake.general.id).json
+    as_dan = bot.ask("digest", user=DAN, channel=fake.general.id).json
     assert as_car["response_type"] == "ephemeral" and "Secret recall" in str(as_car["blocks"])
     assert "Secret recall" not in str(as_dan["blocks"]) and "A private crisis" in str(as_dan["blocks"])
     assert digests(management) == []  # on demand is not the daily post
