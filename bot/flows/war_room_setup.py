@@ -14,10 +14,12 @@ header and checklist are still posted, and the opener is told in plain words wha
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -34,6 +36,7 @@ from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import war_room as views
+from bot.words import i18n
 from bot.words.i18n import N_, _
 from bot.words.slugs import channel_name
 from bot.words.text import channel, user
@@ -74,6 +77,12 @@ class Attempt:
         posted is found and adopted instead of posted again. Returns its ts."""
         key = keys.setup(self.crisis.id, self.task)
         return publish.show(self.services, to, message, key=key, posted_since=self.earlier)
+
+    def writing_for(self, to: str) -> AbstractContextManager[None]:
+        """The language of what a task posts: a DM in its reader's, the war room's in the team's."""
+        if to.startswith(("U", "W")):
+            return self.services.reading(to)
+        return i18n.speaking(self.services.team_language(self.crisis.team_locale))
 
 
 def _create_channel(a: Attempt) -> Outcome:
@@ -161,7 +170,8 @@ def _count_earlier(a: Attempt) -> Outcome:
 
 def _post_header(a: Attempt) -> Outcome:
     latest, now = a.services.updates.latest(a.crisis.id), clock.now()  # a reopened crisis may have updates
-    message = header(a.services, a.crisis, latest=latest, now=now)
+    with a.writing_for(a.crisis.channel_id):  # type: ignore[arg-type]
+        message = header(a.services, a.crisis, latest=latest, now=now)
     ts = a.post(a.crisis.channel_id, message)  # type: ignore[arg-type]
     return Outcome(
         columns={
@@ -182,19 +192,25 @@ def _pin_header(a: Attempt) -> Outcome:
 def _post_checklist(a: Attempt) -> Outcome:
     steps = a.services.steps
     version = steps.version(a.crisis.id)
-    ts = a.post(a.crisis.channel_id, views.checklist(a.crisis, steps.of(a.crisis.id)))  # type: ignore[arg-type]
+    with a.writing_for(a.crisis.channel_id):  # type: ignore[arg-type]
+        message = views.checklist(a.crisis, steps.of(a.crisis.id))
+    ts = a.post(a.crisis.channel_id, message)  # type: ignore[arg-type]
     return Outcome(columns={"checklist_ts": ts, "rendered_checklist": checklist_key(version, a.crisis)})
 
 
 def _past_lessons(a: Attempt) -> Outcome:
     found = lessons.for_new_crisis(a.services, a.crisis)
     if found:
-        a.post(a.crisis.channel_id, closing_views.past_lessons(a.crisis, found))  # type: ignore[arg-type]
+        with a.writing_for(a.crisis.channel_id):  # type: ignore[arg-type]
+            message = closing_views.past_lessons(a.crisis, found)
+        a.post(a.crisis.channel_id, message)  # type: ignore[arg-type]
     return Outcome(detail={"shown": [c.id for c, _closure in found]})
 
 
 def _tell_owner(a: Attempt) -> Outcome:
-    a.post(a.crisis.owner_id, views.owner_notice(a.crisis))
+    with a.writing_for(a.crisis.owner_id):
+        message = views.owner_notice(a.crisis)
+    a.post(a.crisis.owner_id, message)
     return Outcome()
 
 
@@ -330,7 +346,9 @@ def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
                 continue
             if all(n in finished for n in task.needs) and all(n in finished or n in failed for n in task.after):
                 earlier = services.crises.start_task(crisis_id, task.name, at=clock.now())
-                running[services.calls.submit(task.run, Attempt(services, crisis, task.name, earlier))] = task
+                attempt = Attempt(services, crisis, task.name, earlier)
+                # in this set-up's context: what a task says went wrong is in the language it reports in
+                running[services.calls.submit(contextvars.copy_context().run, task.run, attempt)] = task
                 progress.worked = True
         if not running:
             break

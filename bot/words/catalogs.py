@@ -109,6 +109,7 @@ def _faults(message: Message, forms: tuple[str, ...], catalog: Catalog) -> list[
 
 def update() -> None:
     """Extract the template and merge it into every catalog, creating missing ones."""
+    LOCALES_DIR.mkdir(exist_ok=True)
     cli = CommandLineInterface()
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     cli.run(

@@ -75,10 +75,12 @@ def ui_language(*requested: str | None, default: str = SOURCE) -> str:
     """The language to show the bot's own words in: the first requested tag (a Slack locale
     such as `nl-NL` or `zh-CN`, a crisis's team language) we have a catalog for, through the
     fallback chain of bot.words.locales, else `default`, else English."""
-    for tag in requested:
+    for tag in (*requested, default):
         if tag and tag in _extra:
             return tag
-    return locales.resolve(*requested, default=default)
+        if tag and any(locales.language(candidate) for candidate in locales.candidates(tag)):
+            return locales.resolve(tag)
+    return locales.resolve(default)
 
 
 def current() -> str:
