@@ -17,7 +17,7 @@ from bot.model import WATCH, Crisis, Draft, DraftState, StepState
 from bot.publish import keys, record
 from bot.publish import updates as update_posts
 from bot.publish.once import STALE_AFTER_SECONDS, post_once
-from bot.publish.outgoing import Later, NotReady, Post
+from bot.publish.outgoing import Later, NotReady, Post, for_management, for_the_team
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
@@ -66,14 +66,16 @@ def _step_note(services: Services, event_id: int) -> Post | None:
         event.at,
         event.detail.get("reason"),
     )
-    return Post(crisis.channel_id, war_room_views.step_note(recorded), thread_ts=crisis.checklist_ts)
+    with for_the_team(services, crisis):
+        return Post(crisis.channel_id, war_room_views.step_note(recorded), thread_ts=crisis.checklist_ts)
 
 
 def _settled(services: Services, event_id: int) -> Post | None:
     _, crisis = _event(services, event_id)
     if crisis is None or not crisis.channel_id:
         return None
-    return Post(crisis.channel_id, war_room_views.all_settled_notice(crisis))
+    with for_the_team(services, crisis):
+        return Post(crisis.channel_id, war_room_views.all_settled_notice(crisis))
 
 
 def _summary(services: Services, closure_id: int) -> Post | None:
@@ -82,7 +84,8 @@ def _summary(services: Services, closure_id: int) -> Post | None:
     if closure is None or crisis is None or not crisis.channel_id:
         return None
     followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
-    return Post(crisis.channel_id, record.summary(services, crisis, closure, followups))
+    with for_the_team(services, crisis):
+        return Post(crisis.channel_id, record.summary(services, crisis, closure, followups))
 
 
 def _management(services: Services, closure_id: int) -> Post | None:
@@ -91,8 +94,9 @@ def _management(services: Services, closure_id: int) -> Post | None:
     if closure is None or crisis is None or not services.config.digest_channel:
         return None
     followups = [f for f in services.closures.followups(crisis.id) if f.closure_id == closure.id]
-    note = closing_views.management_note(crisis, closure, followups, follow=update_views.follow_button(crisis))
-    return Post(services.config.digest_channel, note)
+    with for_management(services):
+        note = closing_views.management_note(crisis, closure, followups, follow=update_views.follow_button(crisis))
+        return Post(services.config.digest_channel, note)
 
 
 def _followup(services: Services, followup_id: int) -> Post | None:
@@ -100,7 +104,8 @@ def _followup(services: Services, followup_id: int) -> Post | None:
     crisis = services.crises.of(followup)
     if followup is None or crisis is None:
         return None
-    return Post(followup.owner_id, closing_views.followup_message(crisis, followup))
+    with services.reading(followup.owner_id):
+        return Post(followup.owner_id, closing_views.followup_message(crisis, followup))
 
 
 def for_step_change(change: StepChange) -> Posts:
@@ -130,21 +135,26 @@ def _handover(services: Services, event_id: int) -> Post | None:
     event, crisis = _event(services, event_id)
     if event is None or crisis is None or not crisis.channel_id:
         return None
-    return Post(crisis.channel_id, war_room_views.handover_note(event.detail["new"], event.detail["old"], event.actor))
+    with for_the_team(services, crisis):
+        note = war_room_views.handover_note(event.detail["new"], event.detail["old"], event.actor)
+        return Post(crisis.channel_id, note)
 
 
 def _handover_dm(services: Services, event_id: int) -> Post | None:
     event, crisis = _event(services, event_id)
     if event is None or crisis is None:
         return None
-    return Post(event.detail["new"], war_room_views.owner_notice(crisis, handed_over_by=event.actor))
+    with services.reading(event.detail["new"]):
+        return Post(event.detail["new"], war_room_views.owner_notice(crisis, handed_over_by=event.actor))
 
 
 def _reopened(services: Services, event_id: int) -> Post | None:
     event, crisis = _once_back(services, event_id)
     if event is None or crisis is None or not crisis.channel_id:
         return None
-    return Post(crisis.channel_id, closing_views.reopened(crisis, event.actor or "", event.detail.get("reason") or ""))
+    with for_the_team(services, crisis):
+        message = closing_views.reopened(crisis, event.actor or "", event.detail.get("reason") or "")
+        return Post(crisis.channel_id, message)
 
 
 def _reopening(services: Services, event_id: int) -> Post | None:
@@ -152,7 +162,9 @@ def _reopening(services: Services, event_id: int) -> Post | None:
     if event is None or crisis is None or not services.config.digest_channel:
         return None
     reason = event.detail.get("reason") or ""
-    return Post(services.config.digest_channel, closing_views.management_reopened(crisis, event.actor or "", reason))
+    with for_management(services):
+        message = closing_views.management_reopened(crisis, event.actor or "", reason)
+        return Post(services.config.digest_channel, message)
 
 
 def _continued(services: Services, event_id: int) -> Post | None:
@@ -160,10 +172,11 @@ def _continued(services: Services, event_id: int) -> Post | None:
     if event is None or crisis is None or not crisis.channel_id:
         return None
     closure = services.closures.latest(crisis.id)
-    message = closing_views.continued(
-        crisis, event.detail["from"], record.story(services, crisis), closure.lessons if closure else None
-    )
-    return Post(crisis.channel_id, message)
+    with for_the_team(services, crisis):
+        message = closing_views.continued(
+            crisis, event.detail["from"], record.story(services, crisis), closure.lessons if closure else None
+        )
+        return Post(crisis.channel_id, message)
 
 
 def _tick_offer(services: Services, draft_id: int) -> Post | None:
@@ -172,7 +185,8 @@ def _tick_offer(services: Services, draft_id: int) -> Post | None:
     step = Kind(draft.kind).step if draft else None
     if crisis is None or step is None or not crisis.channel_id:
         return None
-    return Post(crisis.channel_id, draft_views.tick_offer(crisis, step), thread_ts=crisis.checklist_ts)
+    with for_the_team(services, crisis):
+        return Post(crisis.channel_id, draft_views.tick_offer(crisis, step), thread_ts=crisis.checklist_ts)
 
 
 def for_approval(services: Services) -> Callable[[Draft], Posts]:
@@ -248,8 +262,11 @@ def _spike(services: Services, spike_id: int) -> Post | None:
     if spike is None or not channel:
         return None
     latest = services.mentions.latest_links(WATCH, volume_views.LINKS_SHOWN)
-    message = volume_views.spike_alert(spike.id, spike.count, spike.baseline, latest, services.config.watch_keywords)
-    return Post(channel, message)
+    with for_the_team(services):  # the listening channel: no crisis's own
+        message = volume_views.spike_alert(
+            spike.id, spike.count, spike.baseline, latest, services.config.watch_keywords
+        )
+        return Post(channel, message)
 
 
 BUILDERS: dict[str, Callable[[Services, int], Post | Later | None]] = {
@@ -318,7 +335,8 @@ def deliver(services: Services, key: str) -> str | None:
     """Post what `key` stands for unless it went out already; returns the ts when this call
     posted it. A post whose subject no longer exists is settled as failed; one that cannot be
     made yet (its war room is not back, or its thread's first message is not posted) stays
-    pending."""
+    pending. Its builder writes it in its readers' language (bot.publish.outgoing), not in
+    that of whoever's request delivers it."""
     parsed = keys.parse(key)
     builder = BUILDERS.get(parsed[0]) if parsed else None
     if parsed is None or builder is None:

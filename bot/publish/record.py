@@ -4,6 +4,8 @@ tell the same story."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.model import Closure, Crisis, FollowUp
 from bot.publish import figures
 from bot.rules import updates as update_rules
@@ -12,6 +14,7 @@ from bot.slack.blockkit import Message
 from bot.views import closing as views
 from bot.views import volume as volume_views
 from bot.views.updates import record_line
+from bot.words.i18n import _
 from bot.words.text import channel, mrkdwn, user, when
 from storage.timeline import Event
 
@@ -38,36 +41,72 @@ def story(services: Services, crisis: Crisis) -> list[str]:
 
 
 def timeline_line(event: Event) -> str | None:
-    """One line of a crisis's story, or None for events not worth a line."""
+    """One line of a crisis's story, or None for events not worth a line. Each line starts with
+    {at}, when it happened (a date and time each reader sees in their own zone)."""
     d, who = event.detail, user(event.actor)
     at = when(event.at, "{date_short} {time}")
     lines = {
-        "opened": lambda: f"{at} opened by {who}, owner {user(d.get('owner'))}",
-        "war_room_ready": lambda: f"{at} war room ready",
-        "owner_changed": lambda: f"{at} {who} handed ownership from {user(d.get('old'))} to {user(d.get('new'))}",
-        "step_changed": lambda: f"{at} step {d.get('step')}: {_state_word(d.get('new'))} by {who}",
-        "reply_approved": lambda: (
-            f"{at} {who} approved a {d.get('kind')} reply ({d.get('language')}) drafted by {user(d.get('author'))}"
+        # Translators: a line of a crisis's story; {who} opened it, {owner} owns it
+        "opened": lambda: _("{at} opened by {who}, owner {owner}").format(at=at, who=who, owner=user(d.get("owner"))),
+        # Translators: a line of a crisis's story: its war-room channel is set up
+        "war_room_ready": lambda: _("{at} war room ready").format(at=at),
+        "owner_changed": lambda: _("{at} {who} handed ownership from {old} to {new}").format(
+            at=at, who=who, old=user(d.get("old")), new=user(d.get("new"))
         ),
-        "reply_changes_requested": lambda: f"{at} {who} asked for changes to a {d.get('kind')} reply",
-        "closed": lambda: f"{at} closed by {who}" + (" (steps still open)" if d.get("forced") else ""),
-        "reopened": lambda: f"{at} reopened by {who}",
-        "war_room_unarchived": lambda: f"{at} war room unarchived",
-        "war_room_moved": lambda: (
-            f"{at} war room continued in a new channel; the archived one is {channel(d.get('from'))}"
+        "step_changed": lambda: _step_line(at, who, d.get("step"), d.get("new")),
+        # Translators: a line of a crisis's story; {kind} is the kind of reply as stored (acknowledgement,
+        # apology, resolution, offline, holding), {language} its language tag (nl, pt-BR), {author} who drafted it
+        "reply_approved": lambda: _("{at} {who} approved a {kind} reply ({language}) drafted by {author}").format(
+            at=at, who=who, kind=d.get("kind"), language=d.get("language"), author=user(d.get("author"))
         ),
-        "followup_done": lambda: f"{at} follow-up done by {who}",
-        "update_posted": lambda: (
-            f"{at} final update sent"
-            if d.get("final")
-            else f"{at} update {d.get('number')} by {who}: {mrkdwn(d.get('status'), 200)}"
-            + (" (notified everyone)" if d.get("notify_everyone") else "")
+        # Translators: a line of a crisis's story; {kind} is the kind of reply as stored (acknowledgement,
+        # apology, resolution, offline, holding)
+        "reply_changes_requested": lambda: _("{at} {who} asked for changes to a {kind} reply").format(
+            at=at, who=who, kind=d.get("kind")
         ),
-        "tracking_changed": lambda: f"{at} {who} changed the keywords and feeds",
+        "closed": lambda: (
+            _("{at} closed by {who} (steps still open)") if d.get("forced") else _("{at} closed by {who}")
+        ).format(at=at, who=who),
+        "reopened": lambda: _("{at} reopened by {who}").format(at=at, who=who),
+        # Translators: a line of a crisis's story: its archived war room was brought back
+        "war_room_unarchived": lambda: _("{at} war room unarchived").format(at=at),
+        "war_room_moved": lambda: _("{at} war room continued in a new channel; the archived one is {previous}").format(
+            at=at, previous=channel(d.get("from"))
+        ),
+        "followup_done": lambda: _("{at} follow-up done by {who}").format(at=at, who=who),
+        "update_posted": lambda: _update_line(at, who, d),
+        "tracking_changed": lambda: _("{at} {who} changed the keywords and feeds").format(at=at, who=who),
     }
     line = lines.get(event.kind)
     return line() if line else None
 
 
-def _state_word(state: str | None) -> str:
-    return {"done": "done", "na": "not applicable", "pending": "reopened"}.get(state or "", state or "")
+def _step_line(at: str, who: str, step: Any, state: str | None) -> str:
+    """A step change in a crisis's story, one sentence per new state."""
+    if state == "done":
+        # Translators: a line of a crisis's story; {step} is the step's number (1 to 4)
+        text = _("{at} step {step}: done by {who}")
+    elif state == "na":
+        # Translators: a line of a crisis's story; {step} is the step's number (1 to 4)
+        text = _("{at} step {step}: not applicable by {who}")
+    elif state == "pending":
+        # Translators: a line of a crisis's story: a settled step was opened again; {step} is its number (1 to 4)
+        text = _("{at} step {step}: reopened by {who}")
+    else:  # a state this version does not know, shown as stored
+        # Translators: a line of a crisis's story; {step} is the step's number, {state} its state as stored
+        text = _("{at} step {step}: {state} by {who}")
+    return text.format(at=at, step=step, who=who, state=state or "")
+
+
+def _update_line(at: str, who: str, detail: dict[str, Any]) -> str:
+    """A stakeholder update in a crisis's story."""
+    if detail.get("final"):
+        return _("{at} final update sent").format(at=at)
+    if detail.get("notify_everyone"):
+        # Translators: a line of a crisis's story; {number} is the update's number, {status} its status as typed;
+        # the update notified everyone in the channels
+        text = _("{at} update {number} by {who}: {status} (notified everyone)")
+    else:
+        # Translators: a line of a crisis's story; {number} is the update's number, {status} its status as typed
+        text = _("{at} update {number} by {who}: {status}")
+    return text.format(at=at, number=detail.get("number"), who=who, status=mrkdwn(detail.get("status"), 200))

@@ -2,7 +2,8 @@
 
 The stored state is the truth: these messages are never patched, only rendered again. The
 checklist is re-rendered until what Slack shows is current, since another change (in this or
-another process) may land while Slack is updating it.
+another process) may land while Slack is updating it. Both are in the team's language, whoever's
+change re-renders them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from bot import clock
 from bot.model import Crisis, Update
 from bot.publish import figures
+from bot.publish.outgoing import for_the_team
 from bot.rules import checklist
 from bot.rules.updates import shown_promise
 from bot.services import Services
@@ -38,7 +40,8 @@ def _render_checklist(services: Services, crisis_id: int) -> None:
         crisis = services.crises.get(crisis_id)
         if crisis is None or crisis.channel_id is None or crisis.checklist_ts is None:
             return
-        message = views.checklist(crisis, services.steps.of(crisis_id))
+        with for_the_team(services, crisis):
+            message = views.checklist(crisis, services.steps.of(crisis_id))
         try:
             services.slack.update(crisis.channel_id, crisis.checklist_ts, message)
         except SlackError as error:
@@ -79,7 +82,8 @@ def refresh_header(services: Services, crisis_id: int) -> None:
         return
     settled = checklist.all_settled(services.steps.of(crisis_id))
     latest, now = services.updates.latest(crisis_id), clock.now()
-    message = header(services, crisis, latest=latest, now=now)
+    with for_the_team(services, crisis):
+        message = header(services, crisis, latest=latest, now=now)
     services.slack.update(crisis.channel_id, crisis.header_ts, message)
     services.crises.rendered(crisis_id, header=header_key(crisis, settled))
     services.crises.volume_rendered(crisis_id, volume_key(message), at=now)
@@ -100,7 +104,11 @@ def sweep_volume(services: Services, *, now: int) -> int:
         if at is not None and now - at < VOLUME_REFRESH_SECONDS:
             continue
         crisis = services.crises.get(crisis_id)
-        if crisis is None or volume_key(header(services, crisis)) == shown:
+        if crisis is None:
+            continue
+        with for_the_team(services, crisis):  # as refresh_header draws it
+            drawn = volume_key(header(services, crisis))
+        if drawn == shown:
             continue
         try:
             refresh_header(services, crisis_id)

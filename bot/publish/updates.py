@@ -6,16 +6,20 @@ A card is posted once (its key), then only edited: `settle_card` records its ts,
 room's, re-renders it until it shows the crisis's latest update, and tells the owner once when
 it could not be posted (that channel is then left out of the crisis's later updates). The edit
 always goes to the ts stored for that crisis and channel, so no retry edits another card.
+
+The war room's card and thread are in the team's language, a stakeholder channel's in
+DIGEST_LOCALE (management's), a follower's DM in the follower's (bot.publish.outgoing).
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 
 from bot.model import Crisis, Update, UpdateCard
 from bot.publish import keys
 from bot.publish.once import post_once
-from bot.publish.outgoing import LATER, Later, NotReady, Post
+from bot.publish.outgoing import LATER, Later, NotReady, Post, for_management, for_the_team
 from bot.publish.renders import RENDER_ATTEMPTS, refresh_header
 from bot.rules.updates import shown_promise
 from bot.services import Services
@@ -48,6 +52,11 @@ def report(services: Services, crisis: Crisis, update: Update) -> Report:
     return views.final_report(update, crisis, closure, followups, to_acknowledge=to_acknowledge, to_resolve=to_resolve)
 
 
+def _readers(services: Services, crisis: Crisis, card: UpdateCard | None) -> AbstractContextManager[None]:
+    """Whose language a card and its thread are in: the war room's team, or management."""
+    return for_the_team(services, crisis) if card is None or card.room else for_management(services)
+
+
 def _card(services: Services, card_id: int) -> Post | None:
     """The card as first posted: with the update that first reached its channel (so a post
     recovered after a crash is known to show it); settle_card then catches up with later ones."""
@@ -57,7 +66,8 @@ def _card(services: Services, card_id: int) -> Post | None:
     if card is None or crisis is None or first is None:
         return None
     _wait_for_the_room(crisis, card.channel_id)
-    return Post(card.channel_id, views.card(crisis, report(services, crisis, first), room=card.room, now=first.at))
+    with _readers(services, crisis, card):
+        return Post(card.channel_id, views.card(crisis, report(services, crisis, first), room=card.room, now=first.at))
 
 
 def _update_post(services: Services, post_id: int) -> Post | Later | None:
@@ -67,7 +77,8 @@ def _update_post(services: Services, post_id: int) -> Post | Later | None:
     if post is None or update is None or crisis is None:
         return None
     if post.card_id is None:
-        return Post(post.channel, views.follower_dm(crisis, report(services, crisis, update), now=update.at))
+        with services.reading(post.channel):  # a follower's DM
+            return Post(post.channel, views.follower_dm(crisis, report(services, crisis, update), now=update.at))
     _wait_for_the_room(crisis, post.channel)
     card_key = keys.key(keys.UPDATE_CARD, post.card_id)
     thread = services.outbox.sent_ts(card_key)
@@ -75,8 +86,9 @@ def _update_post(services: Services, post_id: int) -> Post | Later | None:
         return None if services.outbox.failure(card_key) else LATER
     card = services.updates.card(post.card_id)
     everyone = update.notify_everyone and card is not None and not card.room
-    message = views.thread_reply(crisis, report(services, crisis, update), everyone=everyone, now=update.at)
-    return Post(post.channel, message, thread_ts=thread, broadcast=everyone)
+    with _readers(services, crisis, card):
+        message = views.thread_reply(crisis, report(services, crisis, update), everyone=everyone, now=update.at)
+        return Post(post.channel, message, thread_ts=thread, broadcast=everyone)
 
 
 def _wait_for_the_room(crisis: Crisis, channel: str) -> None:
@@ -127,7 +139,8 @@ def _render_card(services: Services, card_id: int) -> None:
             return
         if card.room and (card.channel_id != crisis.channel_id or crisis.archived_room == card.channel_id):
             return  # a war room the crisis moved on from, or one not back from the archive yet
-        message = views.card(crisis, report(services, crisis, latest), room=card.room, now=latest.at)
+        with _readers(services, crisis, card):
+            message = views.card(crisis, report(services, crisis, latest), room=card.room, now=latest.at)
         try:
             services.slack.update(card.channel_id, card.ts, message)
         except SlackError as error:
@@ -140,9 +153,11 @@ def _report_unreachable(services: Services, card: UpdateCard) -> None:
     crisis = services.crises.of(card)
     if crisis is None:
         return
-    why = SlackError("chat.postMessage", card.error or "").explain()
     key = keys.key(keys.UNREACHABLE, card.id)
-    post_once(services, key, crisis.owner_id, views.unreachable(crisis, card.channel_id, why))
+    with services.reading(crisis.owner_id):  # a DM to the owner
+        why = SlackError("chat.postMessage", card.error or "").explain()
+        message = views.unreachable(crisis, card.channel_id, why)
+    post_once(services, key, crisis.owner_id, message)
     if services.outbox.settled([key]):
         services.updates.card_reported(card.id)
 

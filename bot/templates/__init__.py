@@ -29,6 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from bot.model import Category, Platform, Step
 from bot.words import locales
+from bot.words.i18n import N_, _
 
 BUILT_IN = Path(__file__).resolve().parents[2] / "templates"  # the repository's templates/ folder
 SUFFIX = ".txt.j2"
@@ -56,7 +57,8 @@ class Kind(StrEnum):
 
     @property
     def label(self) -> str:
-        return _KIND_LABELS[self]
+        """What the team calls this kind of reply, in the reader's language (on pickers and drafts)."""
+        return _(_KIND_LABELS[self])
 
     @property
     def step(self) -> Step | None:
@@ -68,12 +70,21 @@ class Kind(StrEnum):
         return next(kind for kind, s in _KIND_STEPS.items() if s is step)
 
 
+# The kinds of reply as the team sees them (options of a select: at most 75 characters); the
+# templates themselves are the customer's words, not the catalogs'.
 _KIND_LABELS = {
-    Kind.ACKNOWLEDGEMENT: "Acknowledgement (step 1)",
-    Kind.APOLOGY: "Apology (step 2)",
-    Kind.RESOLUTION: "Resolution (step 3)",
-    Kind.OFFLINE: "Take it offline (step 4)",
-    Kind.HOLDING: "Holding statement",
+    # Translators: a kind of reply to a customer, shown on a picker; at most 75 characters
+    Kind.ACKNOWLEDGEMENT: N_("Acknowledgement (step 1)"),
+    # Translators: a kind of reply to a customer, shown on a picker; at most 75 characters
+    Kind.APOLOGY: N_("Apology (step 2)"),
+    # Translators: a kind of reply to a customer, shown on a picker; at most 75 characters
+    Kind.RESOLUTION: N_("Resolution (step 3)"),
+    # Translators: a kind of reply to a customer (move the conversation to a private channel), shown on a
+    # picker; at most 75 characters
+    Kind.OFFLINE: N_("Take it offline (step 4)"),
+    # Translators: a kind of reply to a customer (a first public statement while facts are gathered), shown
+    # on a picker; at most 75 characters
+    Kind.HOLDING: N_("Holding statement"),
 }
 _KIND_STEPS = {
     Kind.ACKNOWLEDGEMENT: Step.ACKNOWLEDGE,

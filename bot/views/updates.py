@@ -23,7 +23,9 @@ from bot.rules.updates import Promise, Record
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CrisisRef, Field, dump
 from bot.views.closing import duration, first_sentence
-from bot.views.common import context, option_for, options, text_input
+from bot.views.common import context, modal_text, option_for, options, text_input
+from bot.words import commands
+from bot.words.i18n import _, ngettext
 from bot.words.text import bold, channel, cut, mrkdwn, user, when
 
 STATUS_MAX = 150
@@ -45,7 +47,14 @@ class Report:
 
 
 def of_update(update: Update) -> Report:
-    parts = [("What we know", update.known), ("What we are doing", update.doing), ("What we need", update.need)]
+    parts = [
+        # Translators: a heading in a stakeholder update, above what is known
+        (_("What we know"), update.known),
+        # Translators: a heading in a stakeholder update, above what the team is doing
+        (_("What we are doing"), update.doing),
+        # Translators: a heading in a stakeholder update, above what the team needs from others
+        (_("What we need"), update.need),
+    ]
     return Report(update, mrkdwn(update.status, 300), tuple((k, mrkdwn(v, 2800)) for k, v in parts if v))
 
 
@@ -60,19 +69,29 @@ def final_report(
 ) -> Report:
     """The final update, from what the closing summary says (private details stay out of it:
     a private crisis's final update only reaches its members and private channels anyway)."""
-    known = (
-        f"Closed by {user(closure.closed_by)} after {duration(closure.closed_at - crisis.opened_at)}. "
-        f"Acknowledged after {duration(to_acknowledge)}, resolved after {duration(to_resolve)}."
+    # Translators: the durations are like "2 hours" ("—" when not known)
+    known = _(
+        "Closed by {closer} after {open_for}. Acknowledged after {to_acknowledge}, resolved after {to_resolve}."
+    ).format(
+        closer=user(closure.closed_by),
+        open_for=duration(closure.closed_at - crisis.opened_at),
+        to_acknowledge=duration(to_acknowledge),
+        to_resolve=duration(to_resolve),
     )
     if closure.root_cause:
-        known += f"\nRoot cause: {mrkdwn(first_sentence(closure.root_cause), 600)}"
-    parts = [("What we know", known), ("What we learnt", mrkdwn(first_sentence(closure.lessons), 600))]
+        known += "\n" + _("Root cause: {cause}").format(cause=mrkdwn(first_sentence(closure.root_cause), 600))
+    parts = [
+        (_("What we know"), known),
+        # Translators: a heading in the final stakeholder update, above the lesson learned
+        (_("What we learnt"), mrkdwn(first_sentence(closure.lessons), 600)),
+    ]
     if followups:
         owners = ", ".join(sorted({user(f.owner_id) for f in followups}))
-        parts.append(
-            ("What changes", f"{len(followups)} follow-up{'s' if len(followups) > 1 else ''}, owned by {owners}")
-        )
-    return Report(update, "Closed", tuple(parts))
+        changes = ngettext("{n} follow-up, owned by {owners}", "{n} follow-ups, owned by {owners}", len(followups))
+        # Translators: a heading in the final stakeholder update, above the follow-ups and who owns them
+        parts.append((_("What changes"), changes.format(n=len(followups), owners=owners)))
+    # Translators: the status of the final stakeholder update, sent when the crisis closes
+    return Report(update, _("Closed"), tuple(parts))
 
 
 # The form
@@ -93,19 +112,23 @@ def update_modal(
     blocks: list = [
         SectionBlock(
             block_id="about",
-            text=f"*Crisis #{crisis.id}: {mrkdwn(crisis.title, 500)}*\nFor the rest of the company: short and plain.",
+            text=_("*Crisis #{number}: {title}*\nFor the rest of the company: short and plain.").format(
+                number=crisis.id, title=mrkdwn(crisis.title, 500)
+            ),
         ),
         text_input(
             Field.UPDATE_STATUS.value,
-            "Status in a few words",
+            # Translators: a field's label in the stakeholder update form
+            _("Status in a few words"),
             STATUS_MAX,
             required=True,
             initial=last.status if last else "",
-            placeholder="e.g. Contained, replies going out",
+            # Translators: an example in an empty field of the update form; at most 150 characters
+            placeholder=_("e.g. Contained, replies going out"),
         ),
         text_input(
             Field.KNOWN.value,
-            "What we know",
+            _("What we know"),
             KNOWN_MAX,
             required=True,
             multiline=True,
@@ -113,7 +136,7 @@ def update_modal(
         ),
         text_input(
             Field.DOING.value,
-            "What we are doing",
+            _("What we are doing"),
             DOING_MAX,
             required=True,
             multiline=True,
@@ -121,16 +144,19 @@ def update_modal(
         ),
         text_input(
             Field.NEED.value,
-            "What we need from others",
+            # Translators: a field's label in the stakeholder update form
+            _("What we need from others"),
             NEED_MAX,
             multiline=True,
             initial=last.need if last else "",
-            hint="Optional: who should do what, or not do.",
+            hint=_("Optional: who should do what, or not do."),
         ),
         InputBlock(
             block_id=Field.NEXT_UPDATE.value,
-            label="Next update",
-            hint=f"Tomorrow morning is 09:00 {zone}. You get a reminder before it is due.",
+            # Translators: the label of the picker of when the next update is due
+            label=_("Next update"),
+            # Translators: {zone} is the team's time zone (Europe/Amsterdam)
+            hint=_("Tomorrow morning is 09:00 {zone}. You get a reminder before it is due.").format(zone=zone),
             element=StaticSelectElement(
                 action_id=Field.NEXT_UPDATE.value,
                 options=options(NextUpdate),
@@ -144,39 +170,58 @@ def update_modal(
         blocks.append(
             InputBlock(
                 block_id=Field.EVERYONE.value,
-                label="Critical crisis",
+                # Translators: the label of the checkbox that notifies everyone, for a critical crisis
+                label=_("Critical crisis"),
                 optional=True,
-                hint="Only for news everyone must see now. It is recorded on the timeline.",
+                hint=_("Only for news everyone must see now. It is recorded on the timeline."),
                 element=CheckboxesElement(
                     action_id=Field.EVERYONE.value,
                     options=[
                         Option(
-                            value="everyone", text=PlainTextObject(text="Notify everyone in the channels (@channel)")
+                            value="everyone",
+                            # Translators: a checkbox; keep "@channel" as it is (Slack's word); at most 75 characters
+                            text=PlainTextObject(text=_("Notify everyone in the channels (@channel)")),
                         )
                     ],
                 ),
             )
         )
-    blocks.append(context(f"📣 This update reaches {reach(channels, followers)}."))
+    blocks.append(context(reach(channels, followers)))
     return View(
         type="modal",
         callback_id=Callback.POST_UPDATE.value,
-        title="Stakeholder update",
-        submit="Send update",
-        close="Cancel",
+        # Translators: the update form's title; at most 24 characters
+        title=modal_text(_("Stakeholder update")),
+        # Translators: the update form's submit button; at most 24 characters
+        submit=modal_text(_("Send update")),
+        close=modal_text(_("Cancel")),
         private_metadata=dump(CrisisRef(crisis=crisis.id)),
         blocks=blocks,
     )
 
 
 def reach(channels: int, followers: int) -> str:
-    """How far an update goes, in words: "the war room, 3 channels and 12 followers"."""
-    parts = ["the war room"]
+    """How far an update goes, in a sentence: "This update reaches the war room, 3 channels and
+    12 followers." (one sentence per case, each with its own plural)."""
+    if channels and followers:
+        # Translators: {channels} is "3 channels", {followers} "12 followers" (each translated on its own)
+        return _("📣 This update reaches the war room, {channels} and {followers}.").format(
+            channels=ngettext("{n} channel", "{n} channels", channels).format(n=channels),
+            followers=ngettext("{n} follower", "{n} followers", followers).format(n=followers),
+        )
     if channels:
-        parts.append(f"{channels} channel{'s' if channels != 1 else ''}")
+        return ngettext(
+            "📣 This update reaches the war room and {n} channel.",
+            "📣 This update reaches the war room and {n} channels.",
+            channels,
+        ).format(n=channels)
     if followers:
-        parts.append(f"{followers} follower{'s' if followers != 1 else ''}")
-    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        return ngettext(
+            "📣 This update reaches the war room and {n} follower.",
+            "📣 This update reaches the war room and {n} followers.",
+            followers,
+        ).format(n=followers)
+    return _("📣 This update reaches the war room.")
 
 
 # The update, where it goes
@@ -185,72 +230,106 @@ def reach(channels: int, followers: int) -> str:
 def card(crisis: Crisis, report: Report, *, room: bool, now: int) -> Message:
     """The one message per channel that shows the latest update, edited in place; the updates
     themselves are in its thread. In the war room it is pinned; elsewhere it offers Follow."""
-    heading = (
-        "📣 *Latest stakeholder update* · each update is in this thread"
-        if room
-        else f"📣 *Crisis #{crisis.id}: {mrkdwn(crisis.title, 300)}* · {crisis.severity.label} · owner {user(crisis.owner_id)}"
-    )
+    if room:
+        heading = _("📣 *Latest stakeholder update* · each update is in this thread")
+    else:
+        heading = _("📣 *Crisis #{number}: {title}* · {severity} · owner {owner}").format(
+            number=crisis.id,
+            title=mrkdwn(crisis.title, 300),
+            severity=crisis.severity.label,
+            owner=user(crisis.owner_id),
+        )
     blocks: list = [SectionBlock(block_id="card", text=heading), *_body(report, now=now)]
     if not room and crisis.is_open and not crisis.is_private:
         blocks.append(ActionsBlock(block_id="follow", elements=[follow_button(crisis)]))
-    return Message(text=f"Latest update on crisis #{crisis.id}: {_fallback(report)}", blocks=blocks)
+    # Translators: {status} is the update's status in a few words, as its author typed it
+    text = _("Latest update on crisis #{number}: {status}").format(number=crisis.id, status=_fallback(report))
+    return Message(text=text, blocks=blocks)
 
 
 def thread_reply(crisis: Crisis, report: Report, *, everyone: bool, now: int) -> Message:
     """One update in a card's thread; with `everyone`, it notifies the whole channel."""
     shout = "<!channel> " if everyone else ""
-    return Message(
-        text=f"{shout}Update {report.update.number} on crisis #{crisis.id}: {_fallback(report)}",
-        blocks=_body(report, now=now, shout=shout),
+    # Translators: {update} is the update's number, {number} the crisis's, {status} the update's status as typed
+    text = _("Update {update} on crisis #{number}: {status}").format(
+        update=report.update.number, number=crisis.id, status=_fallback(report)
     )
+    return Message(text=shout + text, blocks=_body(report, now=now, shout=shout))
 
 
 def follower_dm(crisis: Crisis, report: Report, *, now: int) -> Message:
     """An update in a follower's DM, with the way to stop them."""
-    title = f"📣 *Crisis #{crisis.id}: {mrkdwn(crisis.title, 300)}* · {crisis.severity.label} · {channel(crisis.channel_id)}"
+    title = _("📣 *Crisis #{number}: {title}* · {severity} · {channel}").format(
+        number=crisis.id,
+        title=mrkdwn(crisis.title, 300),
+        severity=crisis.severity.label,
+        channel=channel(crisis.channel_id),
+    )
     blocks: list = [SectionBlock(block_id="card", text=title), *_body(report, now=now)]
-    blocks.append(context("You follow this crisis: its owner's updates come here."))
+    blocks.append(context(_("You follow this crisis: its owner's updates come here.")))
     blocks.append(
         ActionsBlock(
             block_id="unfollow",
             elements=[
                 ButtonElement(
-                    action_id=Action.UNFOLLOW.id(crisis.id), text="Unfollow", value=dump(CrisisRef(crisis=crisis.id))
+                    action_id=Action.UNFOLLOW.id(crisis.id),
+                    # Translators: a button under an update sent by DM, to stop them; keep it short (at most 75
+                    # characters)
+                    text=_("Unfollow"),
+                    value=dump(CrisisRef(crisis=crisis.id)),
                 )
             ],
         )
     )
-    return Message(text=f"Update {report.update.number} on crisis #{crisis.id}: {_fallback(report)}", blocks=blocks)
+    text = _("Update {update} on crisis #{number}: {status}").format(
+        update=report.update.number, number=crisis.id, status=_fallback(report)
+    )
+    return Message(text=text, blocks=blocks)
 
 
 def _body(report: Report, *, now: int, shout: str = "") -> list:
     update = report.update
-    blocks: list = [SectionBlock(block_id="status", text=f"{shout}*Update {update.number}: {report.status}*")]
+    # Translators: the first line of an update: its number and its status as typed
+    status = _("*Update {update}: {status}*").format(update=update.number, status=report.status)
+    blocks: list = [SectionBlock(block_id="status", text=shout + status)]
     blocks += [
         SectionBlock(block_id=f"part-{i}", text=cut(f"*{label}*\n{text}", 2950))
         for i, (label, text) in enumerate(report.parts)
     ]
-    blocks.append(context(f"By {user(update.author_id)} {when(update.at)} · {next_line(update, now)}"))
+    # Translators: under an update: who wrote it, when ({at}, a date and time), and {next}, when the next is due
+    # ("Next update at 15:30")
+    byline = _("By {author} {at} · {next}").format(
+        author=user(update.author_id), at=when(update.at), next=next_line(update, now)
+    )
+    blocks.append(context(byline))
     return blocks
 
 
 def _fallback(report: Report) -> str:
-    return report.status + (" (final update)" if report.update.final else "")
+    if report.update.final:
+        # Translators: {status} is the final update's status ("Closed")
+        return _("{status} (final update)").format(status=report.status)
+    return report.status
 
 
 def next_line(update: Update, now: int) -> str:
     if update.final:
-        return "Final update: the crisis is closed"
+        return _("Final update: the crisis is closed")
     if update.next_due is None:
-        return "No further updates planned"
-    return f"Next update {at(update.next_due, now)}"
+        return _("No further updates planned")
+    # Translators: {at} is when, as "at 15:30" or "Tuesday at 15:30" says it
+    return _("Next update {at}").format(at=at(update.next_due, now))
 
 
 def at(moment: int, now: int) -> str:
     """ "at 15:30", with the day when it is not close by (each reader sees their own zone)."""
     if abs(moment - now) < SAME_DAY_SECONDS:
-        return f"at {when(moment, '{time}')}"
-    return when(moment, "{date_short_pretty} at {time}")
+        # Translators: a time later today, put into sentences such as "Next update {at}"; {time} is the time
+        # Slack shows in each reader's zone ("15:30")
+        return _("at {time}").format(time=when(moment, "{time}"))
+    # Translators: a Slack date format, not a sentence: keep {date_short_pretty} (the day: "today", "Dec 1")
+    # and {time} (15:30) as they are, Slack fills them in; put into sentences such as "Next update {at}"
+    return when(moment, _("{date_short_pretty} at {time}"))
 
 
 # The promise: header, digest, reminders
@@ -259,13 +338,22 @@ def at(moment: int, now: int) -> str:
 def promise_line(latest: Update | None, state: Promise, now: int) -> str:
     """What the war-room header says about the next update."""
     if state is Promise.NONE_YET or latest is None:
-        return "📣 No stakeholder update yet: *Post an update* tells the company where this stands."
+        # Translators: *Post an update* is the header's button: say it as its translation does
+        return _("📣 No stakeholder update yet: *Post an update* tells the company where this stands.")
     if state is Promise.LATE:
         late = duration(max(now - (latest.next_due or now), 60))
-        return f"⚠️ *Update overdue by {late}* (due {at(latest.next_due or now, now)})"
+        # Translators: {late} is how late ("20 minutes"), {due} when it was due ("at 15:30")
+        return _("⚠️ *Update overdue by {late}* (due {due})").format(late=late, due=at(latest.next_due or now, now))
     if state is Promise.NO_MORE:
-        return f"📣 Update {latest.number} went out {when(latest.at)}; no further updates planned"
-    return f"📣 *Next update {at(latest.next_due or now, now)}* · update {latest.number} went out {when(latest.at)}"
+        # Translators: {update} is the latest update's number, {at} when it went out (a date and time)
+        return _("📣 Update {update} went out {at}; no further updates planned").format(
+            update=latest.number, at=when(latest.at)
+        )
+    # Translators: {due} is when the next update is due ("at 15:30"), {update} the latest update's number, {at}
+    # when it went out (a date and time)
+    return _("📣 *Next update {due}* · update {update} went out {at}").format(
+        due=at(latest.next_due or now, now), update=latest.number, at=when(latest.at)
+    )
 
 
 def digest_flag(latest: Update | None, state: Promise, now: int) -> str | None:
@@ -273,8 +361,12 @@ def digest_flag(latest: Update | None, state: Promise, now: int) -> str | None:
     if latest is None or latest.next_due is None:
         return None
     if state is Promise.LATE:
-        return f"⚠️ update overdue by {duration(max(now - latest.next_due, 60))}"
-    return f"📣 next update {at(latest.next_due, now)}" if state is Promise.DUE else None
+        # Translators: on a crisis in the digest; {late} is how late ("20 minutes")
+        return _("⚠️ update overdue by {late}").format(late=duration(max(now - latest.next_due, 60)))
+    if state is Promise.DUE:
+        # Translators: on a crisis in the digest; {due} is when ("at 15:30")
+        return _("📣 next update {due}").format(due=at(latest.next_due, now))
+    return None
 
 
 def header_actions(crisis: Crisis) -> ActionsBlock:
@@ -283,14 +375,25 @@ def header_actions(crisis: Crisis) -> ActionsBlock:
     return ActionsBlock(
         block_id="updates",
         elements=[
-            ButtonElement(action_id=Action.POST_UPDATE.id(crisis.id), text="📣 Post an update", value=ref),
+            ButtonElement(
+                action_id=Action.POST_UPDATE.id(crisis.id),
+                # Translators: a button on the war room's header, opening the stakeholder update form; keep it
+                # short (at most 75 characters)
+                text=_("📣 Post an update"),
+                value=ref,
+            ),
             follow_button(crisis),
         ],
     )
 
 
 def follow_button(crisis: Crisis) -> ButtonElement:
-    return ButtonElement(action_id=Action.FOLLOW.id(crisis.id), text="Follow", value=dump(CrisisRef(crisis=crisis.id)))
+    return ButtonElement(
+        action_id=Action.FOLLOW.id(crisis.id),
+        # Translators: a button that sends someone a crisis's updates by DM; keep it short (at most 75 characters)
+        text=_("Follow"),
+        value=dump(CrisisRef(crisis=crisis.id)),
+    )
 
 
 def follow_picker(crises: list[tuple[int, str]]) -> ActionsBlock | None:
@@ -302,7 +405,8 @@ def follow_picker(crises: list[tuple[int, str]]) -> ActionsBlock | None:
         elements=[
             StaticSelectElement(
                 action_id=Action.FOLLOW_PICK.id(),
-                placeholder="Follow a crisis…",
+                # Translators: the placeholder of the digest's menu of crises to follow; at most 150 characters
+                placeholder=_("Follow a crisis…"),
                 options=[
                     Option(value=dump(CrisisRef(crisis=i)), text=PlainTextObject(text=cut(f"#{i} {title}", 75)))
                     for i, title in crises[:PICKER_MAX]
@@ -314,36 +418,63 @@ def follow_picker(crises: list[tuple[int, str]]) -> ActionsBlock | None:
 
 def reminder(crisis: Crisis, update: Update, now: int) -> Message:
     """The owner's DM shortly before the promised update is due."""
-    text = (
-        f"⏰ The next update on crisis #{crisis.id} {bold(crisis.title, 300)} is due {at(update.next_due or now, now)}. "
-        f"Post it with `/crisis update` in {channel(crisis.channel_id)}, or the *Post an update* button on the pinned header."
+    # Translators: {due} is when ("at 15:30"); *Post an update* is the header's button: say it as its
+    # translation does
+    text = _(
+        "⏰ The next update on crisis #{number} {title} is due {due}. Post it with `/crisis {command}` in {channel}, "
+        "or the *Post an update* button on the pinned header."
+    ).format(
+        number=crisis.id,
+        title=bold(crisis.title, 300),
+        due=at(update.next_due or now, now),
+        command=commands.alias("update"),
+        channel=channel(crisis.channel_id),
     )
     return Message.section(text)
 
 
 def overdue(owner_id: str, update: Update, now: int) -> Message:
     """The war room's mention of the owner once the promised update is late."""
-    text = (
-        f"⚠️ {user(owner_id)}, the update promised for {at(update.next_due or now, now)} is overdue: the company is "
-        "waiting. Post one with `/crisis update`, even if only to say nothing has changed."
-    )
+    # Translators: {due} is when it was due ("at 15:30")
+    text = _(
+        "⚠️ {owner}, the update promised for {due} is overdue: the company is waiting. Post one with "
+        "`/crisis {command}`, even if only to say nothing has changed."
+    ).format(owner=user(owner_id), due=at(update.next_due or now, now), command=commands.alias("update"))
     return Message.section(text)
 
 
 def unreachable(crisis: Crisis, channel_id: str, why: str) -> Message:
     """Told once to the owner: a stakeholder channel this crisis's updates cannot reach."""
-    text = (
-        f"⚠️ Updates of crisis #{crisis.id} {bold(crisis.title, 300)} cannot reach {channel(channel_id)}: {why}. "
-        "I will not try that channel again for this crisis. Invite me there (`/invite @Crisis Room`) for the next one, "
-        "or ask an admin to fix STAKEHOLDER_CHANNELS."
-    )
+    # Translators: {why} is Slack's refusal, explained; keep `/invite @Crisis Room` and STAKEHOLDER_CHANNELS as
+    # they are
+    text = _(
+        "⚠️ Updates of crisis #{number} {title} cannot reach {channel}: {why}. I will not try that channel again "
+        "for this crisis. Invite me there (`/invite @Crisis Room`) for the next one, or ask an admin to fix "
+        "STAKEHOLDER_CHANNELS."
+    ).format(number=crisis.id, title=bold(crisis.title, 300), channel=channel(channel_id), why=why)
     return Message.section(text)
 
 
 def record_line(record: Record) -> str:
     """For the closing summary: how many updates, how regular, how many late."""
     if not record.count:
-        return "*Stakeholder updates:* none were posted"
-    every = f", about every {duration(record.mean_interval)}" if record.mean_interval else ""
-    late = f"{record.late} late" if record.late else "none late"
-    return f"*Stakeholder updates:* {record.count}{every}, {late}"
+        return _("*Stakeholder updates:* none were posted")
+    if record.mean_interval and record.late:
+        # Translators: {count} updates were posted, about every {interval} ("2 hours"); {n} of them were late
+        text = ngettext(
+            "*Stakeholder updates:* {count}, about every {interval}, {n} late",
+            "*Stakeholder updates:* {count}, about every {interval}, {n} late",
+            record.late,
+        )
+    elif record.mean_interval:
+        # Translators: {count} updates were posted, about every {interval} ("2 hours"); none was late
+        text = _("*Stakeholder updates:* {count}, about every {interval}, none late")
+    elif record.late:
+        # Translators: {count} updates were posted; {n} of them were late
+        text = ngettext(
+            "*Stakeholder updates:* {count}, {n} late", "*Stakeholder updates:* {count}, {n} late", record.late
+        )
+    else:
+        # Translators: {count} updates were posted; none was late
+        text = _("*Stakeholder updates:* {count}, none late")
+    return text.format(count=record.count, interval=duration(record.mean_interval), n=record.late)
