@@ -21,6 +21,7 @@ from bot.flows import (
     opening,
     ownership,
     reopening,
+    team_language,
     tracking,
     updates,
     volume,
@@ -394,6 +395,28 @@ def open_tracking_modal(services: Services, who: Interaction, crisis_id: int) ->
     open_when_ready(services, who, build)
 
 
+def _language(ack: Ack, services: Services, who: Interaction, text: str) -> None:
+    crisis = who.crisis  # the war room's
+    if crisis is None:
+        reply(ack, not_in_war_room())
+        return
+    if not text:
+        reply(ack, notices.note(team_language.current(services, crisis)))
+        return
+    ack()
+    # Translators: completes "I could not …"
+    defer_answer(
+        services,
+        who,
+        team_language.change,
+        services,
+        crisis.id,
+        text,
+        actor=who.user_id,
+        failing=_("change the war room's language"),
+    )
+
+
 def _help(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     reply(ack, notices.help_message())
 
@@ -427,5 +450,6 @@ SUBCOMMANDS: dict[str, Callable[[Ack, Services, Interaction, str], None]] = {
     "unfollow": _unfollow,
     "volume": _volume,
     "keywords": _keywords,
+    "language": _language,
     "help": _help,
 }
