@@ -25,9 +25,9 @@ def current(services: Services, crisis: Crisis) -> str:
     """Which language the war room is in now, and how to change it."""
     tag = services.team_language(crisis.team_locale)
     language = locales.language(tag)
-    # Translators: {choices} lists the languages as `nl` Nederlands, `de` Deutsch…; <language> is what to type
+    # Translators: {choices} lists the languages as `nl` Nederlands, `de` Deutsch…
     return _(
-        "This war room's messages are in {language}. To change it: `/crisis {command} <language>`, one of {choices}."
+        "This war room's messages are in {language}. To change it, type `/crisis {command}` and one of {choices}."
     ).format(language=language.native if language else tag, command=commands.alias("language"), choices=choices())
 
 
