@@ -113,8 +113,10 @@ def test_http_mode_serves_slack_requests(fake, tmp_path):
                 assert time.monotonic() < deadline, "the bot did not start listening"
                 time.sleep(0.1)
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", fake)
+        first = sender.command("help", user=ANA, channel=fake.general.id)  # Ana's language is learnt after it
+        assert first.status == 200 and "/crisis open" in fake.wait_for(lambda: fake.responses)[-1]["text"]
         reply = sender.command("help", user=ANA, channel=fake.general.id)
-        assert reply.status == 200 and "/crisis open" in reply.json["text"]
+        assert reply.status == 200 and "/crisis open" in reply.json["text"]  # then answered in the ack itself
         reply = sender.command("open From the real process", user=ANA, channel=fake.general.id)
         assert reply.status == 200
         fake.wait_for(lambda: fake.views)

@@ -53,6 +53,8 @@ def test_clients_that_stop_half_way_do_not_hold_up_slacks_requests(served, fake)
     slow = [half_a_request(served, stop_in=part) for part in ("headers", "body") for _ in range(THREADS * 4)]
     try:
         sender = SlackSender(f"{served}/slack/events", fake)
+        sender.command("help", user=ANA, channel=fake.general.id)  # Ana's language is learnt after this one
+        fake.wait_for(lambda: fake.responses)
         for _ in range(3):
             reply = sender.command("help", user=ANA, channel=fake.general.id)
             assert reply.status == 200 and "/crisis open" in reply.json["text"]

@@ -166,7 +166,7 @@ def test_followers_follow_from_everywhere_and_unfollow_from_the_dm(bot, fake, ro
     card = top(rooms[1])[0]
     bot.send.click({**card, "channel": rooms[1].id}, f"crisis.follow#{crisis.id}", user=DAN)
     bot.settle()
-    digest = bot.send.command("digest", user=DAN, channel=fake.general.id).json
+    digest = bot.ask("digest", user=DAN, channel=fake.general.id).json
     block, element = find_element(digest["blocks"], "crisis.follow.pick")
     option = next(o for o in element["options"] if o["text"]["text"].startswith(f"#{crisis.id} "))
     bot.send.interaction(
@@ -438,7 +438,7 @@ def test_the_owner_is_reminded_before_the_promised_update_and_mentioned_once_it_
         clock.move_to(T0 + 50 * MINUTE + 5 * SECOND)
         tick(bot.services)
         assert "Update overdue by 20 minutes" in texts(fake.message(crisis.channel_id, crisis.header_ts))
-        digest = bot.send.command("digest", user=DAN, channel=fake.general.id).json
+        digest = bot.ask("digest", user=DAN, channel=fake.general.id).json
         assert "update overdue by 20 minutes" in texts(digest)
 
         post_update(bot, crisis, user=BOB, next_update="none")  # a new update makes a new promise: none
@@ -447,7 +447,7 @@ def test_the_owner_is_reminded_before_the_promised_update_and_mentioned_once_it_
         tick(bot.services)
         assert len(overdue_mentions(fake, crisis)) == 1 and len(reminders(fake, BOB)) == 1
         assert "no further updates planned" in texts(fake.message(crisis.channel_id, crisis.header_ts))
-        assert "update overdue" not in texts(bot.send.command("digest", user=DAN, channel=fake.general.id).json)
+        assert "update overdue" not in texts(bot.ask("digest", user=DAN, channel=fake.general.id).json)
 
 
 def test_tomorrow_morning_is_nine_in_the_companys_zone(fake, env):
