@@ -31,13 +31,17 @@ def post_chart(services: Services, crisis: Crisis) -> None:
     """Upload the volume chart to the thread of the war room's header, with the latest links
     and the most active authors under it, in the war room's language (whoever asked). Raises
     SlackError for the caller to explain."""
-    with i18n.speaking(services.team_language()):
-        now = clock.now()
-        until = crisis.closed_at if crisis.closed_at and not crisis.is_open else now
-        span = services.mentions.span(crisis.id)
-        since = crisis.opened_at - services.config.baseline_hours * HOUR
-        since = min(max(span[0], since), crisis.opened_at) if span else crisis.opened_at - HOUR
-        size = chart.bucket_size(until - since)
+    language = services.team_language(crisis.team_locale)
+    now = clock.now()
+    until = crisis.closed_at if crisis.closed_at and not crisis.is_open else now
+    span = services.mentions.span(crisis.id)
+    since = crisis.opened_at - services.config.baseline_hours * HOUR
+    since = min(max(span[0], since), crisis.opened_at) if span else crisis.opened_at - HOUR
+    size = chart.bucket_size(until - since)
+    with i18n.speaking(language):
+        if not chart.can_draw(_("Crisis #{number}: mentions over time")):
+            language = i18n.SOURCE  # no font on this host draws the language's script: the image in English
+    with i18n.speaking(language):
         png = chart.draw(
             # Translators: the title drawn on the volume chart image
             _("Crisis #{number}: mentions over time").format(number=crisis.id),
@@ -47,6 +51,7 @@ def post_chart(services: Services, crisis: Crisis) -> None:
             until=until,
             size=size,
         )
+    with i18n.speaking(services.team_language(crisis.team_locale)):
         channel = crisis.channel_id or ""
         publish.share_file(
             services,

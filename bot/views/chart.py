@@ -9,12 +9,14 @@ the language of whoever it is drawn for (the caller's, as for any message).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.model import Platform, Source
+from bot.words import i18n
 from bot.words.i18n import _, ngettext
 from storage.mentions import Bucket
 
@@ -26,6 +28,39 @@ PLATFORMS_SHOWN = 6
 BARS_MAX = 150
 SOURCE_COLORS = {Source.LISTENING: "#4c78a8", Source.FEED: "#f58518", Source.WEBHOOK: "#54a24b"}
 PLATFORM_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2", "#bab0ac"]
+
+
+# Tried in turn for each character (matplotlib falls back glyph by glyph): DejaVu has Latin and
+# Cyrillic; a CJK font, where the host has one installed (Debian: fonts-noto-cjk), draws Chinese.
+FONT_FAMILIES = ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei"]
+
+
+@functools.cache
+def _drawable_characters() -> frozenset[int]:
+    """Every character the installed fonts of FONT_FAMILIES can draw."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    found: set[int] = set()
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name in FONT_FAMILIES:
+            found.update(FT2Font(entry.fname).get_charmap())
+    return frozenset(found)
+
+
+@functools.cache
+def _use_fonts() -> None:
+    """Draw with FONT_FAMILIES, once per process (before any figure, so no two threads race)."""
+    import matplotlib
+
+    matplotlib.rcParams["font.family"] = FONT_FAMILIES
+
+
+def can_draw(text: str) -> bool:
+    """Whether the installed fonts draw every letter of `text` (a chart in Chinese on a host
+    without a CJK font would show empty boxes: its caller draws that chart's words in English)."""
+    drawable = _drawable_characters()
+    return all(ord(c) in drawable for c in text if not c.isspace())
 
 
 @dataclass(frozen=True)
@@ -67,6 +102,7 @@ def draw(
         # Translators: in the volume chart's legend: the platforms not shown one by one (keep it short)
         platforms[_("Others")] = sum((by_platform[p] for p in ranked[PLATFORMS_SHOWN:]), np.zeros(len(starts)))
 
+    _use_fonts()
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, sharex=True)
@@ -113,6 +149,7 @@ def day(series: dict[str, dict[int, int]], *, since: int, until: int) -> bytes:
     from matplotlib.figure import Figure
 
     hours = list(range(since - since % 3600, until + 1, 3600))
+    _use_fonts()
     figure = Figure(figsize=(DAY_WIDTH / DPI, DAY_HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
@@ -120,7 +157,11 @@ def day(series: dict[str, dict[int, int]], *, since: int, until: int) -> bytes:
     for (label, counts), color in zip(series.items(), PLATFORM_COLORS, strict=False):
         axes.plot(x, [counts.get(h, 0) for h in hours], label=label, color=color, linewidth=1.8)
     # Translators: the title of the digest's chart (one line over a small chart: keep it short)
-    axes.set_title(_("Mentions per hour of the open crises, last 24 hours (UTC)"), loc="left", fontsize=10)
+    heading = _("Mentions per hour of the open crises, last 24 hours (UTC)")
+    if not can_draw(heading):  # no font on this host draws the language's script: the image in English
+        with i18n.speaking(i18n.SOURCE):
+            heading = _("Mentions per hour of the open crises, last 24 hours (UTC)")
+    axes.set_title(heading, loc="left", fontsize=10)
     axes.legend(loc="upper left", fontsize=7, frameon=False)
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", alpha=0.3)
