@@ -11,6 +11,8 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+from bot.words.i18n import _
+
 ELLIPSIS = "…"
 _MARKS = str.maketrans({"*": "∗", "`": "ˋ", "~": "∼"})
 _BROADCASTS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -95,14 +97,19 @@ def link(url: str, label: str) -> str:
 
 def user(user_id: str | None) -> str:
     """A mention of a Slack user id (ids come from Slack, never from free text)."""
-    return f"<@{user_id}>" if user_id else "nobody"
+    # Translators: stands where a person would be named, when nobody is (e.g. "owner: nobody")
+    return f"<@{user_id}>" if user_id else _("nobody")
 
 
-def channel(channel_id: str | None, fallback: str = "the war room") -> str:
-    return f"<#{channel_id}>" if channel_id else fallback
+def channel(channel_id: str | None, fallback: str | None = None) -> str:
+    # Translators: stands where the war room's channel would be linked, before it exists
+    return f"<#{channel_id}>" if channel_id else (fallback or _("the war room"))
 
 
-def when(at: int, style: str = "{date_short_pretty} at {time}") -> str:
-    """A time Slack shows in each reader's own time zone, with a UTC fallback."""
+def when(at: int, style: str | None = None) -> str:
+    """A time Slack shows in each reader's own time zone and language, with a UTC fallback; the
+    words around Slack's tokens are ours, in the reader's language."""
+    # Translators: Slack's date format: keep {date_short_pretty} and {time} as they are (Slack fills them in)
+    style = style or _("{date_short_pretty} at {time}")
     fallback = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(at)}^{style}|{fallback}>"
