@@ -75,7 +75,11 @@ def _lines(item: Any) -> list[str]:
 def render(tag: str) -> str:
     shown: dict[str, list[str]] = {}
     for values in [*TEAMS, *([OWN_LANGUAGE[tag]] if tag in OWN_LANGUAGE else [])]:
-        journey.LESSON, journey.SUMMARY, journey.TYPED = values["lesson"], values["summary"], (values["title"], values["description"])
+        journey.LESSON, journey.SUMMARY, journey.TYPED = (
+            values["lesson"],
+            values["summary"],
+            (values["title"], values["description"]),
+        )
         fake = FakeSlack().start()
         for user, name in ((ANA, "ana"), (BOB, "bob"), (CAR, "car"), (DAN, "dan")):
             fake.add_user(user, name=name, locale="en-US")
@@ -97,7 +101,9 @@ def render(tag: str) -> str:
                 body = _lines(args.get("view") or {})
             elif call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
                 channel = str(args.get("channel", ""))
-                where = "Direct messages" if channel.startswith(("U", "D")) else "Channel messages (war room, management)"
+                where = (
+                    "Direct messages" if channel.startswith(("U", "D")) else "Channel messages (war room, management)"
+                )
                 if call.method == "chat.postEphemeral":
                     where = "Private answers"
                 body = _lines(args.get("blocks") or []) or [str(args.get("text", ""))]
@@ -109,12 +115,16 @@ def render(tag: str) -> str:
                 continue
             shown.setdefault(where, []).append("\n".join(body))
         for answer in [*acks, *fake.responses]:
-            shown.setdefault("Private answers", []).append("\n".join(_lines(answer.get("blocks") or []) or [str(answer.get("text", ""))]))
+            shown.setdefault("Private answers", []).append(
+                "\n".join(_lines(answer.get("blocks") or []) or [str(answer.get("text", ""))])
+            )
     out = [f"# What the bot shows, in {locales.language(tag).english if locales.language(tag) else tag}\n"]
+    number = 0
     for where, texts in shown.items():
         out.append(f"\n## {where}\n")
         for text in dict.fromkeys(t for t in texts if t.strip()):
-            out.append("---\n" + text + "\n")
+            number += 1
+            out.append(f"### [{number}]\n{text}\n")
     return "\n".join(out)
 
 
