@@ -67,13 +67,13 @@ def test_a_timestamp_that_is_not_a_time_is_unsigned(bot, fake, timestamp):
 
 
 def test_a_signed_help_still_works_next_to_all_that(bot, fake):
-    reply = bot.send.command("help", user=ANA, channel=fake.general.id)
+    reply = bot.ask("help", user=ANA, channel=fake.general.id)
     assert reply.status == 200 and "/crisis open" in reply.json["text"]
 
 
 def test_a_command_whose_text_says_payload_is_still_a_command(bot, fake):
     """Bolt reads any form body containing the word "payload" as an interaction."""
-    reply = bot.send.command("lessons payload", user=ANA, channel=fake.general.id)
+    reply = bot.ask("lessons payload", user=ANA, channel=fake.general.id)
     assert reply.status == 200 and "No lessons" in reply.json["text"]
 
 

@@ -84,8 +84,9 @@ def test_language_comes_from_the_crisis_then_the_person_then_the_default(bot, fa
     bot.settle()
     assert "Русский" in last_template(fake, russian)["blocks"][0]["text"]["text"]
 
+    fake.users[ANA]["locale"] = "nl-NL"
     unset = bot.open_crisis("No language", user=ANA)
-    bot.send.click(fake.message(unset.channel_id, unset.checklist_ts), "crisis.step.template#1", user=ANA)  # Ana: nl-NL
+    bot.send.click(fake.message(unset.channel_id, unset.checklist_ts), "crisis.step.template#1", user=ANA)  # nl-NL
     bot.settle()
     assert "Nederlands" in last_template(fake, unset)["blocks"][0]["text"]["text"]
     fake.users[DAN]["locale"] = "ja-JP"
@@ -295,6 +296,7 @@ def test_template_command_errors(bot, fake):
 
 
 def test_a_language_without_templates_falls_back_and_says_so(bot, fake):
+    fake.users[ANA]["locale"] = "nl-NL"  # Ana's own language is the fallback
     crisis = bot.open_crisis("Japanese customer", user=ANA)
     bot.send.command("template apology ja", user=ANA, channel=crisis.channel_id)
     bot.settle()

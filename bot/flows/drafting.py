@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 from bot import clock, publish
 from bot.flows import access
 from bot.model import Crisis, Draft, DraftState, ReplyDetails, Severity, StepState
+from bot.publish.outgoing import for_the_team
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
@@ -164,7 +165,8 @@ def show(services: Services, crisis: Crisis, kind: Kind | None, requested: str |
     refusal = reply_refusal(services, crisis, user_id)
     if refusal:
         return refusal
-    message = template_message(services, crisis, kind or next_kind(services, crisis), requested, user_id)
+    with for_the_team(services, crisis):  # posted in the war room's thread: the team's language
+        message = template_message(services, crisis, kind or next_kind(services, crisis), requested, user_id)
     channel = crisis.channel_id or ""
     ts = publish.show(services, channel, message, thread_ts=crisis.checklist_ts)
     services.shown.template_posted(crisis.id, channel_id=channel, ts=ts, at=clock.now())
@@ -191,7 +193,9 @@ def switch(
     refusal = reply_refusal(services, crisis, user_id) or shown_refusal(services, crisis, channel=channel, ts=ts)
     if refusal:
         return refusal
-    services.slack.update(channel, ts, template_message(services, crisis, kind, language, user_id))
+    with for_the_team(services, crisis):
+        message = template_message(services, crisis, kind, language, user_id)
+    services.slack.update(channel, ts, message)
     return None
 
 
@@ -270,10 +274,10 @@ def submit_draft(
         crisis.id, kind=kind.value, language=language, text=clean(text), author=author, at=clock.now(), request=request
     )
     channel = crisis.channel_id or ""
+    with for_the_team(services, crisis):
+        message = views.draft_message(crisis, draft, _limit(crisis))
     try:
-        ts = publish.show(
-            services, channel, views.draft_message(crisis, draft, _limit(crisis)), thread_ts=crisis.checklist_ts
-        )
+        ts = publish.show(services, channel, message, thread_ts=crisis.checklist_ts)
     except SlackError as error:
         # Translators: {why} is why Slack refused, such as "the channel is archived"
         return _("Your draft is saved, but I could not post it for approval: {why}.").format(why=error.explain())
@@ -337,9 +341,9 @@ def decide(
             person=user(current.decided_by if current else None)
         )
     if decided.channel_id and decided.message_ts:
-        services.slack.update(
-            decided.channel_id, decided.message_ts, views.draft_message(crisis, decided, _limit(crisis))
-        )
+        with for_the_team(services, crisis):
+            message = views.draft_message(crisis, decided, _limit(crisis))
+        services.slack.update(decided.channel_id, decided.message_ts, message)
     for key, _channel in posts.posts:  # the offer to tick the step; a failure stays pending for the scheduler
         publish.deliver(services, key)
     return None

@@ -24,7 +24,13 @@ class Language:
 
     @property
     def label(self) -> str:
-        return self.native if self.native == self.english else f"{self.native} ({self.english})"
+        """The language as the reader knows it: its own name, and what the reader calls it
+        ("Русский (Russian)" for an English reader, "Русский (russe)" for a French one)."""
+        from bot.words import i18n  # i18n reads LANGUAGES: imported when a label is shown
+
+        reader = i18n.babel_locale()
+        called = self.english if reader.language == "en" else reader.languages.get(self.tag.split("-")[0], self.english)
+        return self.native if called.lower() in self.native.lower() else f"{self.native} ({called})"
 
     @property
     def value(self) -> str:
@@ -39,7 +45,7 @@ LANGUAGES: tuple[Language, ...] = (
     Language("zh-Hans", "简体中文", "Simplified Chinese"),
     Language("id", "Bahasa Indonesia", "Indonesian"),
     Language("es", "Español", "Spanish"),
-    Language("pt-BR", "Português (Brasil)", "Portuguese, Brazil"),
+    Language("pt-BR", "Português do Brasil", "Brazilian Portuguese"),
     Language("de", "Deutsch", "German"),
     Language("fr", "Français", "French"),
 )
