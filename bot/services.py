@@ -25,6 +25,7 @@ from storage.feeds import FeedRepository
 from storage.inbox import Inbox
 from storage.mentions import MentionRepository
 from storage.outbox import Outbox
+from storage.people import PeopleRepository
 from storage.reports import Reports
 from storage.seen_requests import SeenRequests
 from storage.shown import Shown
@@ -159,7 +160,7 @@ class Services:
             spikes=SpikeRepository(store),
             templates=Templates(config.templates_dir),
             directory=Directory(slack),
-            people=People(slack),
+            people=People(slack, PeopleRepository(store)),
             renders=SingleFlight(),
             workers=pool(config.worker_threads, "worker"),
             urgent=pool(config.urgent_threads, "urgent"),

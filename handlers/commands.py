@@ -63,13 +63,30 @@ def crisis_command(ack: Ack, body: dict, context: BoltContext) -> None:
     word, _space, rest = unescape(body.get("text") or "").strip().partition(" ")
     subcommand = SUBCOMMANDS.get(commands.command_word(word)) or _unknown(word)
     services, who = services_of(context), Interaction.of(body, subject_of(context))
-    if not context.get("language_known", True) and answered_in_the_ack(body):
-        # Someone whose language is not known yet: the answer waits for it (one users.info
-        # after the ack, then remembered), rather than reaching them in another language.
-        ack()
-        services.defer(subcommand, AnswerLater(services, who), services, who, rest.strip())
+    if context.get("language_known", True):
+        subcommand(ack, services, who, rest.strip())
         return
-    subcommand(ack, services, who, rest.strip())
+    # Someone whose language is not known yet: a command that answers in its ack is acknowledged
+    # empty and runs again after it, once their language is learnt (one users.info, then
+    # remembered), answering privately, rather than reaching them in another language.
+    held = HeldAnswer(ack)
+    subcommand(held, services, who, rest.strip())
+    if held.answered:
+        services.defer(subcommand, AnswerLater(services, who), services, who, rest.strip())
+
+
+class HeldAnswer:
+    """The ack of a command from someone whose language is not known: an empty ack goes out as
+    it is; an answer is held back (the ack goes out empty) for the command to give again later.
+    A command whose answer tells of a change it made (follow) must not be run twice: it stores
+    the request instead when its ack is a HeldAnswer."""
+
+    def __init__(self, ack: Ack) -> None:
+        self.ack, self.answered = ack, False
+
+    def __call__(self, **answer: object) -> None:
+        self.answered = self.answered or bool(answer.get("text") or answer.get("blocks"))
+        self.ack()
 
 
 def _unknown(word: str) -> Callable[[Ack, Services, Interaction, str], None]:
@@ -81,10 +98,13 @@ def _unknown(word: str) -> Callable[[Ack, Services, Interaction, str], None]:
 
 class AnswerLater:
     """Stands in for the ack of a command acknowledged before its answer was ready: the answer
-    goes to the person privately (its response_url) instead."""
+    goes to the person privately (its response_url) instead; an empty ack is already out."""
 
     def __init__(self, services: Services, who: Interaction) -> None:
         self.services, self.who = services, who
+
+    def __call__(self, **answer: object) -> None:
+        """The command's own empty ack, when it runs again: the real one went out already."""
 
 
 def reply(ack: Ack | AnswerLater, message: Message) -> None:
@@ -334,8 +354,9 @@ def _unfollow(ack: Ack, services: Services, who: Interaction, text: str) -> None
 
 def _choose(ack: Ack, services: Services, who: Interaction, text: str, *, on: bool) -> None:
     """`/crisis follow|unfollow [#war-room or number]`: answered in the ack (one row stored),
-    unless whether they may takes asking Slack (a private crisis's war room): then it is stored
-    as a request and answered after the ack, as a Follow click is (nothing slow before an ack)."""
+    unless whether they may takes asking Slack (a private crisis's war room) or their language is
+    not known yet: then it is stored as a request and answered after the ack, as a Follow click
+    is (nothing slow before an ack)."""
     crisis, _rest = _named_crisis(services, who, text)
     if crisis is None:
         # Translators: {command} is the command word (follow or unfollow), {arguments} the help's
@@ -344,8 +365,10 @@ def _choose(ack: Ack, services: Services, who: Interaction, text: str, *, on: bo
         command = commands.alias("follow" if on else "unfollow")
         reply(ack, notices.note(usage.format(command=command, arguments=_("[#war-room or number]"))))
         return
-    if on and access.follow_needs_slack(services, crisis, who.user_id):
-        accept(services, who, "follow", crisis=crisis.id, following=True)
+    if isinstance(ack, HeldAnswer) or (on and access.follow_needs_slack(services, crisis, who.user_id)):
+        # stored and answered after the ack: when whether they may takes asking Slack, and when
+        # their language is not known yet (the answer to a change cannot be given twice)
+        accept(services, who, "follow", crisis=crisis.id, following=on)
         ack()
         return
     choice = following.follow if on else following.unfollow

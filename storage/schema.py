@@ -382,6 +382,11 @@ def _v12_team_language(db: Database) -> None:
     db["crises"].add_column("team_locale", str)
 
 
+def _v13_people(db: Database) -> None:
+    # Each person's Slack language as users.info last gave it, so every process of the bot knows it.
+    db["people"].create({"user_id": str, "locale": str, "learnt_at": int}, pk="user_id", not_null={"learnt_at"})
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
@@ -395,6 +400,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v10_volume,
     _v11_updates,
     _v12_team_language,
+    _v13_people,
 ]
 
 

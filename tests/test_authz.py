@@ -47,7 +47,7 @@ def test_a_self_appointed_owner_cannot_force_close(bot, fake):
     crisis = bot.open_crisis("Takeover", user=ANA, responders=[BOB])
     bot.send.command(f"owner <@{BOB}|bob>", user=BOB, channel=crisis.channel_id)
     bot.settle()
-    refusal = bot.send.command("close", user=BOB, channel=crisis.channel_id).json
+    refusal = bot.ask("close", user=BOB, channel=crisis.channel_id).json
     assert "Only the owner" in refusal["text"] and "crisis.close.force" not in str(refusal)
 
 
@@ -91,7 +91,7 @@ def test_an_approver_elsewhere_must_approve_a_draft_of_the_only_person_in_the_ro
 
 def closed_crisis(bot, fake, title, lesson, *, user, private=False):
     crisis = bot.open_crisis(title, user=user, private=["private"] if private else [])
-    refusal = bot.send.command("close", user=user, channel=crisis.channel_id).json
+    refusal = bot.ask("close", user=user, channel=crisis.channel_id).json
     bot.send.click(
         {"ts": "1.1", "blocks": refusal["blocks"], "channel": crisis.channel_id}, "crisis.close.force", user=user
     )

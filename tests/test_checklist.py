@@ -230,7 +230,7 @@ def test_when_all_four_are_settled_the_owner_is_invited_to_close(bot, fake, cris
 
 def test_status_shows_the_same_checklist(bot, fake, crisis):
     click(bot, fake, crisis, "crisis.step.done#1", BOB)
-    status = str(bot.send.command("status", user=ANA, channel=crisis.channel_id).json["blocks"])
+    status = str(bot.ask("status", user=ANA, channel=crisis.channel_id).json["blocks"])
     assert "1 of 4 done" in status and f"Done by <@{BOB}>" in status
 
 

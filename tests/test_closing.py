@@ -50,7 +50,7 @@ def test_closing_with_open_steps_is_refused_with_their_names(bot, fake):
 
 def test_the_owner_may_force_close_with_a_reason_on_the_record(bot, fake):
     crisis = bot.open_crisis("Forced", user=ANA)
-    refusal = bot.send.command("close", user=ANA, channel=crisis.channel_id).json
+    refusal = bot.ask("close", user=ANA, channel=crisis.channel_id).json
     bot.send.click(
         {"ts": "1.1", "blocks": refusal["blocks"], "channel": crisis.channel_id}, "crisis.close.force", user=ANA
     )
@@ -88,7 +88,7 @@ def test_a_chinese_lesson_is_a_real_sentence(bot, fake):
 def test_only_the_owner_or_an_admin_closes(bot, fake):
     crisis = bot.open_crisis("Permissions", user=ANA, responders=[CAR])
     settle_all(bot, fake, crisis)
-    assert "Only the owner" in bot.send.command("close", user=CAR, channel=crisis.channel_id).json["text"]
+    assert "Only the owner" in bot.ask("close", user=CAR, channel=crisis.channel_id).json["text"]
     fake.channels[crisis.channel_id].members.add(DAN)
     assert close(bot, fake, crisis, user=DAN).body == ""  # DAN is in the admins' user group
     assert bot.services.closures.latest(crisis.id).closed_by == DAN
@@ -183,10 +183,10 @@ def test_reopening_takes_a_reason_from_the_owner_or_an_admin(bot, fake, manageme
     settle_all(bot, fake, crisis)
     close(bot, fake, crisis)  # the war room stays as it is (see test_reopening for archived ones)
 
-    assert "Say why" in bot.send.command(f"reopen {crisis.id}", user=ANA, channel=fake.general.id).json["text"]
+    assert "Say why" in bot.ask(f"reopen {crisis.id}", user=ANA, channel=fake.general.id).json["text"]
     assert (
         "Only the owner"
-        in bot.send.command(f"reopen {crisis.id} new posts", user=CAR, channel=fake.general.id).json["text"]
+        in bot.ask(f"reopen {crisis.id} new posts", user=CAR, channel=fake.general.id).json["text"]
     )
     bot.send.command(f"reopen <#{crisis.channel_id}|x> The story is back on TikTok", user=ANA, channel=fake.general.id)
     bot.settle()
@@ -235,7 +235,7 @@ def test_lessons_are_searchable_in_several_languages(bot, fake):
         close(bot, fake, crisis, user=BOB if extra else ANA, lessons=lesson)
 
     def found(words, user=ANA):
-        return str(bot.send.command(f"lessons {words}", user=user, channel=fake.general.id).json["blocks"])
+        return str(bot.ask(f"lessons {words}", user=user, channel=fake.general.id).json["blocks"])
 
     assert "Courier failure" in found("courier") and "Bezorgprobleem" not in found("courier")
     assert "Bezorgprobleem" in found("bezorger leverdatum")

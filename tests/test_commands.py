@@ -70,8 +70,8 @@ def test_hand_over_refusals(bot, fake):
     fake.add_user("UROBOT001", is_bot=True)
     posts_before = fake.count("chat.postMessage")
 
-    assert "Say who takes over" in bot.send.command("owner", user=ANA, channel=crisis.channel_id).json["text"]
-    assert "war room" in bot.send.command(f"owner <@{BOB}>", user=ANA, channel=fake.general.id).json["text"]
+    assert "Say who takes over" in bot.ask("owner", user=ANA, channel=crisis.channel_id).json["text"]
+    assert "war room" in bot.ask(f"owner <@{BOB}>", user=ANA, channel=fake.general.id).json["text"]
     bot.send.command(f"owner <@{ANA}>", user=ANA, channel=crisis.channel_id)
     bot.settle()
     assert "already owns" in fake.responses[-1]["text"]

@@ -364,7 +364,7 @@ def test_a_title_typed_with_markup_characters_is_escaped_once(bot, fake):
     header = fake.message(crisis.channel_id, crisis.header_ts)
     assert header["blocks"][0]["text"]["text"] == "🔥 Q&A <script>"  # plain text, as typed
     assert "Q&amp;A &lt;script&gt;" in fake.channels[crisis.channel_id].topic  # mrkdwn: escaped once
-    answer = bot.send.command("lessons Q&A", user=ANA, channel=fake.general.id).json["text"]
+    answer = bot.ask("lessons Q&A", user=ANA, channel=fake.general.id).json["text"]
     assert "“Q&amp;A”" in answer
 
 

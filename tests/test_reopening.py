@@ -86,7 +86,7 @@ def test_without_a_user_token_a_new_war_room_continues_the_archived_one(bot, fak
     note = management.messages[-1]["text"]
     assert "reopened" in note and f"<#{room.id}>" in note and f"<#{old.id}>" in note
     for where, other in ((old.id, room.id), (room.id, old.id)):  # each leads to the other
-        status = bot.send.command("status", user=BOB, channel=where).json
+        status = bot.ask("status", user=BOB, channel=where).json
         assert "Back again" in str(status["blocks"]) and f"<#{other}>" in str(status["blocks"])
 
     # The reopener hears once how it went.

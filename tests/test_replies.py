@@ -290,9 +290,9 @@ def test_template_command_errors(bot, fake):
     crisis = bot.open_crisis("Errors", user=ANA)
     assert (
         "I don't understand `gibberish`"
-        in bot.send.command("template gibberish", user=ANA, channel=crisis.channel_id).json["text"]
+        in bot.ask("template gibberish", user=ANA, channel=crisis.channel_id).json["text"]
     )
-    assert "war room" in bot.send.command("template apology", user=ANA, channel=fake.general.id).json["text"]
+    assert "war room" in bot.ask("template apology", user=ANA, channel=fake.general.id).json["text"]
 
 
 def test_a_language_without_templates_falls_back_and_says_so(bot, fake):

@@ -86,7 +86,7 @@ def texts(message):
 def test_an_update_reaches_the_war_room_two_stakeholder_channels_and_followers(bot, fake, rooms):
     crisis = bot.open_crisis("Parcel chaos", user=ANA, severity="critical", responders=[BOB])
     assert (
-        bot.send.command(f"follow {crisis.id}", user=DAN, channel=fake.general.id)
+        bot.ask(f"follow {crisis.id}", user=DAN, channel=fake.general.id)
         .json["text"]
         .startswith(f"You now follow crisis #{crisis.id}")
     )
@@ -194,7 +194,7 @@ def test_followers_follow_from_everywhere_and_unfollow_from_the_dm(bot, fake, ro
     assert f"You no longer follow crisis #{crisis.id}" in fake.responses[-1]["text"]
     post_update(bot, crisis, update_status="Second")
     assert [len(update_dms(fake, u)) for u in (BOB, CAR, DAN)] == [1, 2, 1]
-    assert "You do not follow" in bot.send.command("unfollow", user=BOB, channel=crisis.channel_id).json["text"]
+    assert "You do not follow" in bot.ask("unfollow", user=BOB, channel=crisis.channel_id).json["text"]
 
     # the management note of a closed public crisis offers Follow too
     with bot.services.store.write() as db:
@@ -250,7 +250,7 @@ def test_a_private_crisis_is_followed_only_by_the_people_in_its_war_room(bot, fa
 def test_only_the_owner_and_responders_post_updates(bot, fake):
     crisis = bot.open_crisis("Who speaks", user=ANA, owner=BOB, responders=[CAR])
     fake.channels[crisis.channel_id].members.add(DAN)
-    refusal = bot.send.command("update", user=DAN, channel=crisis.channel_id).json["text"]
+    refusal = bot.ask("update", user=DAN, channel=crisis.channel_id).json["text"]
     assert "Only the owner or a responder" in refusal and fake.count("views.open") == 1  # the open form only
     bot.send.click(fake.message(crisis.channel_id, crisis.header_ts), f"crisis.update#{crisis.id}", user=DAN)
     bot.settle()
@@ -266,7 +266,7 @@ def test_only_the_owner_and_responders_post_updates(bot, fake):
     bot.send.submit(form, UPDATE, user=CAR)
     bot.settle()
     assert bot.services.updates.latest(crisis.id).author_id == CAR
-    assert "crisis war room" in bot.send.command("update", user=ANA, channel=fake.general.id).json["text"]
+    assert "crisis war room" in bot.ask("update", user=ANA, channel=fake.general.id).json["text"]
 
 
 def test_a_double_submit_produces_one_update(bot, fake, rooms):
@@ -427,7 +427,7 @@ def test_the_owner_is_reminded_before_the_promised_update_and_mentioned_once_it_
         assert overdue_mentions(fake, crisis) == []
         header = fake.message(crisis.channel_id, crisis.header_ts)
         assert "Next update at" in texts(header)
-        assert "Next update at" in texts(bot.send.command("status", user=BOB, channel=crisis.channel_id).json)
+        assert "Next update at" in texts(bot.ask("status", user=BOB, channel=crisis.channel_id).json)
 
         clock.move_to(T0 + 30 * MINUTE + 5 * SECOND)
         tick(bot.services)

@@ -174,7 +174,7 @@ def test_the_volume_chart_is_a_png_with_the_milestones_in_the_header_thread(bot,
     image = Image.open(io.BytesIO(upload["content"]))
     assert image.size == (WIDTH, HEIGHT)
     description = image.text["Description"]
-    assert "opened" in description and "step 1 done" in description and "apology reply approved" in description
+    assert "opened" in description and "step 1 done" in description and "Reply approved: Apology (step 2)" in description
     assert _milestone_lines(image) == 3
 
     facts = next(c for c in fake.calls_to("chat.postMessage") if c.get("thread_ts") == crisis.header_ts)
@@ -202,7 +202,7 @@ def test_the_chart_library_is_loaded_only_when_a_chart_is_drawn():
 
 
 def test_volume_outside_a_war_room_says_where_to_run_it(bot, fake):
-    assert "war room" in bot.send.command("volume", user=ANA, channel=fake.general.id).json["text"]
+    assert "war room" in bot.ask("volume", user=ANA, channel=fake.general.id).json["text"]
 
 
 def test_keywords_and_feeds_change_in_the_war_room(bot, fake, clock_at_t0):

@@ -11,7 +11,7 @@ from collections import Counter
 
 from bot import clock, publish
 from bot.model import WATCH, Crisis, DraftState, StepState
-from bot.publish import figures, keys
+from bot.publish import figures, keys, record
 from bot.publish.once import post_once
 from bot.rules import volume as rules
 from bot.rules.volume import HOUR
@@ -83,9 +83,8 @@ def milestones(services: Services, crisis: Crisis) -> list[chart.Milestone]:
             # Translators: a mark on the volume chart; {step} is the checklist step's number
             found.append(chart.Milestone(event.at, _("step {step} done").format(step=event.detail.get("step"))))
         elif event.kind == "reply_approved":
-            # Translators: a mark on the volume chart; {kind} is the stored kind of reply, in English
-            # (acknowledgement, apology, resolution, offline, holding)
-            label = _("{kind} reply approved").format(kind=event.detail.get("kind"))
+            # Translators: a mark on the volume chart; {kind} is the kind of reply such as "Apology (step 2)"
+            label = _("Reply approved: {kind}").format(kind=record.kind_label(event.detail.get("kind")))
             found.append(chart.Milestone(event.at, label))
         elif event.kind == "closed":
             # Translators: a mark on the volume chart, where the crisis was closed

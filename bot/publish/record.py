@@ -11,9 +11,11 @@ from bot.publish import figures
 from bot.rules import updates as update_rules
 from bot.services import Services
 from bot.slack.blockkit import Message
+from bot.templates import Kind
 from bot.views import closing as views
 from bot.views import volume as volume_views
 from bot.views.updates import record_line
+from bot.words import locales
 from bot.words.i18n import _
 from bot.words.text import channel, mrkdwn, user, when
 from storage.timeline import Event
@@ -54,15 +56,18 @@ def timeline_line(event: Event) -> str | None:
             at=at, who=who, old=user(d.get("old")), new=user(d.get("new"))
         ),
         "step_changed": lambda: _step_line(at, who, d.get("step"), d.get("new")),
-        # Translators: a line of a crisis's story; {kind} is the kind of reply as stored (acknowledgement,
-        # apology, resolution, offline, holding), {language} its language tag (nl, pt-BR), {author} who drafted it
-        "reply_approved": lambda: _("{at} {who} approved a {kind} reply ({language}) drafted by {author}").format(
-            at=at, who=who, kind=d.get("kind"), language=d.get("language"), author=user(d.get("author"))
-        ),
-        # Translators: a line of a crisis's story; {kind} is the kind of reply as stored (acknowledgement,
-        # apology, resolution, offline, holding)
-        "reply_changes_requested": lambda: _("{at} {who} asked for changes to a {kind} reply").format(
-            at=at, who=who, kind=d.get("kind")
+        # Translators: a line of a crisis's story; {kind} is the kind of reply such as "Apology (step 2)",
+        # {language} the reply's language such as "Nederlands", {author} who drafted it
+        "reply_approved": lambda: _("{at} {who} approved a reply ({kind}, {language}) drafted by {author}").format(
+            at=at,
+            who=who,
+            kind=kind_label(d.get("kind")),
+            language=language_name(d.get("language")),
+            author=user(d.get("author")),
+        ),  # fmt: skip
+        # Translators: a line of a crisis's story; {kind} is the kind of reply such as "Apology (step 2)"
+        "reply_changes_requested": lambda: _("{at} {who} asked for changes to a reply ({kind})").format(
+            at=at, who=who, kind=kind_label(d.get("kind"))
         ),
         "closed": lambda: (
             _("{at} closed by {who} (steps still open)") if d.get("forced") else _("{at} closed by {who}")
@@ -79,6 +84,20 @@ def timeline_line(event: Event) -> str | None:
     }
     line = lines.get(event.kind)
     return line() if line else None
+
+
+def kind_label(stored: object) -> str:
+    """A stored kind of reply ("apology") as the reader calls it; an unknown one as stored."""
+    try:
+        return Kind(str(stored)).label
+    except ValueError:
+        return str(stored or "")
+
+
+def language_name(tag: object) -> str:
+    """A stored language tag ("nl") by its own name ("Nederlands")."""
+    language = locales.language(str(tag or ""))
+    return language.native if language else str(tag or "")
 
 
 def _step_line(at: str, who: str, step: Any, state: str | None) -> str:

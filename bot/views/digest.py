@@ -211,7 +211,10 @@ def _closed_line(crisis: ClosedCrisis, web_base: str) -> str:
 
 
 def _figures(digest: Digest) -> str:
-    kinds = ", ".join(f"{category.label} {n}" for category, n in list(digest.by_category.items())[:9])
+    # Translators: one kind of crisis and how many there were, in the digest's list ("Hacked account: 2")
+    kinds = " · ".join(
+        _("{kind}: {n}").format(kind=category.label, n=n) for category, n in list(digest.by_category.items())[:9]
+    )
     if kinds:
         # Translators: the digest's figures; the times are like "2 hours" ("—" when not known), {kinds} counts
         # the crises per kind ("Complaint 3, Outage 1")
