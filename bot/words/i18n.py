@@ -142,7 +142,11 @@ def babel_locale() -> Locale:
 
 def duration(seconds: float, *, threshold: float = 2, granularity: str = "second", add_direction: bool = False) -> str:
     """A length of time in the reader's words: "2 hours", "20 min", with `add_direction`
-    "in 2 hours" / "2 hours ago" (a negative number is in the past)."""
+    "in 2 hours" / "2 hours ago" (a negative number is in the past). Counted in minutes, less
+    than one is said so, not "0 minutes" (which some languages' rules would make singular)."""
+    if granularity == "minute" and abs(seconds) < 60 and not add_direction:
+        # Translators: a duration shorter than a minute (how long a crisis lasted, say)
+        return _("less than a minute")
     return format_timedelta(
         timedelta(seconds=seconds),
         threshold=threshold,
