@@ -12,8 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk.models.views import View
@@ -31,6 +30,7 @@ from storage.database import StorageError
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Ack, dict, BoltContext], None]
+T = TypeVar("T")
 
 # How long a write before an ack may wait for another process's lock: a request stores at most
 # twice before it answers (the redelivery check, then the request for the inbox or what was
@@ -88,6 +88,26 @@ class Interaction:
         return self.subject.ref
 
 
+class _once(Generic[T]):  # lower case: a decorator, like the cached_property it replaces
+    """A property computed on first use and then kept on the instance: functools.cached_property
+    without its lock. On Python 3.11 that lock is one per property for every instance, so every
+    request of a process queued behind the others' database reads, and each hand-over also
+    waited for the GIL. A Subject belongs to one request: at worst two threads read twice."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
 class Subject:
     """What one request is about, resolved once by the middleware and lazily (an ack reads
     nothing it does not need): the reference the bot put in a button's value or a modal's
@@ -106,7 +126,7 @@ class Subject:
     def is_form(self) -> bool:
         return self.body.get("type") == "view_submission"
 
-    @cached_property
+    @_once
     def ref(self) -> Any:
         """The typed reference; ids.Unreadable for one the bot cannot have written (a template
         in a language it has no templates in included), ValueError for an action or form the
@@ -124,7 +144,7 @@ class Subject:
             raise ids.Unreadable(f"no templates in {ref.language!r}")
         return ref
 
-    @cached_property
+    @_once
     def crisis(self) -> Crisis | None:
         """The crisis the reference names (through its draft or follow-up), else the war room's."""
         crises = self.services.crises
@@ -140,7 +160,7 @@ class Subject:
         crisis_id = getattr(ref, "crisis", None)
         return crises.get(crisis_id) if isinstance(crisis_id, int) else None
 
-    @cached_property
+    @_once
     def problem(self) -> str | None:
         """Why nothing this request asks can be done, in plain words: a button or form the bot
         does not have (any more), a value it cannot read, or a crisis, draft, follow-up or spike
