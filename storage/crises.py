@@ -151,7 +151,7 @@ class CrisisRepository:
     def rooms_to_restore(self, *, reopened_before: int) -> list[Crisis]:
         """Open crises whose war room is still archived, reopened before `reopened_before` (a
         crash interrupted bringing it back; a younger one is probably being brought back now)."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             """select c.* from crises c where c.status = ? and c.archived_room is not null
                  and (select max(at) from events e where e.crisis_id = c.id and e.kind = 'reopened') < ?
                order by c.id""",
@@ -258,7 +258,7 @@ class CrisisRepository:
         return times
 
     def participants(self, crisis_id: int) -> set[str]:
-        rows = self.store.db.query("select user_id from participants where crisis_id = ?", [crisis_id])
+        rows = self.store.rows("select user_id from participants where crisis_id = ?", [crisis_id])
         return {row["user_id"] for row in rows}
 
     # War-room set-up: a lease so one worker at a time runs it, and a record of finished tasks
@@ -291,7 +291,7 @@ class CrisisRepository:
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
         """Finished set-up tasks, each with the details it stored (ids, failed invitees...)."""
-        rows = self.store.db.query("select * from setup_tasks where crisis_id = ? and done_at is not null", [crisis_id])
+        rows = self.store.rows("select * from setup_tasks where crisis_id = ? and done_at is not null", [crisis_id])
         return {row["task"]: json.loads(row["detail"] or "{}") for row in rows}
 
     def start_task(self, crisis_id: int, task: str, *, at: int) -> int | None:
@@ -475,7 +475,7 @@ class CrisisRepository:
         return self.get(item.crisis_id) if item is not None else None
 
     def _by(self, column: str, value: Any) -> Crisis | None:
-        rows = list(self.store.db.query(f"select * from crises where {column} = ? limit 1", [value]))
+        rows = self.store.rows(f"select * from crises where {column} = ? limit 1", [value])
         return self._crisis(rows[0]) if rows else None
 
     def _crisis(self, row: dict) -> Crisis:
@@ -483,7 +483,7 @@ class CrisisRepository:
 
     def responders(self, crisis_id: int) -> list[str]:
         """The responders named when the crisis was opened, in the order they were named."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             "select user_id from participants where crisis_id = ? and role = ? order by rowid",
             [crisis_id, Role.RESPONDER.value],
         )
