@@ -16,6 +16,13 @@ short), and it does so on its event loop, blocking: while one client took its ti
 no other request of the worker was read or handed to a thread. Here the loop lingers without
 blocking, at most LINGER_SECONDS, and drains at most LINGER_BYTES, as gthread does.
 
+And a worker accepts a connection only while one of its threads is free. gthread accepts while
+it has room for a thousand connections, so a worker took connections it had no thread for: their
+requests queued behind its busy threads, and competed with them for the GIL, while a thread of
+another worker may have had nothing to do. Left in the listen queue that every worker shares, the
+oldest request goes to the next thread to be free, in whichever worker. (A request still arriving
+holds no thread, so slow clients never stop a worker from accepting.)
+
 TLS is not supported (gunicorn runs behind the load balancer that terminates it).
 """
 
@@ -27,6 +34,7 @@ import selectors
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -136,7 +144,20 @@ class BufferedThreadWorker(ThreadWorker):
     def init_process(self) -> None:
         self.arriving: dict[_Conn, _Arrival] = {}
         self.lingering: dict[_Conn, _Linger] = {}
+        self.busy = 0  # requests handed to a thread and not finished yet
         super().init_process()
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """gthread accepts while it has room for connections; this worker also only while one of
+        its threads is free. A request no thread could take at once waits in the listen queue
+        that all workers share instead of behind this worker's busy threads: the next thread to
+        be free, in whichever worker, takes the oldest one. (gthread's loop asks again after
+        every event, a finished request's included.)"""
+        super().set_accept_enabled(enabled and self.busy < self.cfg.threads)
+
+    def finish_request(self, conn: TConn, fs: Future) -> None:
+        self.busy -= 1
+        super().finish_request(conn, fs)
 
     def accept(self, listener: socket.socket) -> None:
         try:
@@ -182,6 +203,9 @@ class BufferedThreadWorker(ThreadWorker):
             self._stop_reading(conn)
             conn.arrived = bytes(arrival.data)
             conn.data_ready = True  # gthread would otherwise wait for the first byte in the thread
+            self.busy += 1
+            if self.busy >= self.cfg.threads:
+                super().set_accept_enabled(False)
             super().enqueue_req(conn)
         elif state is Framing.TOO_LARGE:
             self._drop(conn, answer=413)
