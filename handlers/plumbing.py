@@ -340,20 +340,23 @@ def _went_wrong(what: str) -> Message:
 def install_middleware(app: App, services: Services, *, reads_only: Callable[[dict], bool]) -> None:
     """Give every listener the services and the request's subject, drop requests Slack
     already delivered once (except those `reads_only` names: answered again, nothing written
-    before their ack), and answer those whose subject cannot be acted on at all."""
+    before their ack), and answer those whose subject cannot be acted on at all. One middleware
+    does all of it, in that order: Bolt builds each middleware's arguments anew for every
+    request, which with one middleware per step was a quarter of what a status ack cost."""
 
     @app.middleware
-    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
+    def prepare(body: dict, context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
         context["services"] = services
+        subject = context["subject"] = Subject(services, body)
+        if _redelivered(body):
+            return BoltResponse(status=200, body="")
+        problem = subject.problem
+        if problem is not None:
+            return _refuse(body, problem)
         next()
+        return None
 
-    @app.middleware
-    def resolve_subject(body: dict, context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
-        context["subject"] = Subject(services, body)
-        next()
-
-    @app.middleware
-    def skip_redeliveries(body: dict, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    def _redelivered(body: dict) -> bool:
         """Slack retries an event (same event_id) and may resend a request (same trigger_id);
         view submissions are de-duplicated by the crisis they store, not here, so a corrected
         resubmission of a modal is never mistaken for a retry."""
@@ -364,9 +367,8 @@ def install_middleware(app: App, services: Services, *, reads_only: Callable[[di
             key = f"trigger:{body['trigger_id']}"
         if key and not _first_time(key):
             log.info("skipping a redelivery of %s", key)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+            return True
+        return False
 
     def _first_time(key: str) -> bool:
         """Whether the key is new; when the database cannot record it, the request is handled
@@ -378,15 +380,10 @@ def install_middleware(app: App, services: Services, *, reads_only: Callable[[di
             log.warning("could not record %s, so a redelivery of it would run again: %s", key, error)
             return True
 
-    @app.middleware
-    def refuse_what_cannot_be_done(body: dict, context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    def _refuse(body: dict, problem: str) -> BoltResponse:
         """A click or submission whose subject is unreadable or gone is answered here, in plain
         words: a form in the modal itself, a click privately after the ack. No listener runs,
         and Bolt never answers 404 for an action_id the bot no longer has."""
-        problem = subject_of(context).problem
-        if problem is None:
-            next()
-            return None
         if body.get("type") == "view_submission":
             return BoltResponse(status=200, body={"response_action": "update", "view": notices.notice_form(problem)})
         services.defer(tell, services, Interaction.of(body), notices.note(problem))
