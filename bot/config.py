@@ -114,7 +114,13 @@ class Config:
                 )
                 or "INFO"
             ).upper(),
-            http_threads=get.integer("HTTP_THREADS", 16, 1, 256),
+            # Per worker process. A process runs one thread at a time (the GIL), and an ack waits
+            # for nothing but, now and then, a database lock: with two, one can wait while the
+            # other works. More only make the requests a worker has taken wait for the GIL in no
+            # particular order, where otherwise they wait in the listen queue, oldest first
+            # (web.worker): /crisis status with 20 clients back to back had a p99 about a third
+            # lower with 2 than with 16 (bench/side_by_side.py).
+            http_threads=get.integer("HTTP_THREADS", 2, 1, 256),
             web_concurrency=get.integer("WEB_CONCURRENCY", 2, 1, 64),
             worker_threads=get.integer("WORKER_THREADS", 64, 1, 512),
             urgent_threads=get.integer("URGENT_THREADS", 64, 1, 512),

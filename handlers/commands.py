@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
-from bot import clock, publish
+from bot import clock
 from bot.flows import (
     access,
     closing,
@@ -21,6 +21,7 @@ from bot.flows import (
     opening,
     ownership,
     reopening,
+    status,
     team_language,
     tracking,
     updates,
@@ -182,8 +183,10 @@ def _status(ack: Ack, services: Services, who: Interaction, text: str) -> None:
     if crisis is None:
         reply(ack, not_in_war_room())
         return
-    header = publish.renders.header(services, crisis)
-    reply(ack, notices.status(crisis, services.steps.of(crisis.id), header, asked_in=who.channel_id))
+    if isinstance(ack, AnswerLater):  # the rare late answer: drawn for this one person, not kept
+        reply(ack, status.message(services, crisis, asked_in=who.channel_id))
+        return
+    ack(response_type="ephemeral", **status.answer(services, crisis, asked_in=who.channel_id))
 
 
 def _list(ack: Ack, services: Services, who: Interaction, text: str) -> None:

@@ -51,7 +51,8 @@ def on_open_crisis(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors=outcome.errors)
         return
     ack()
-    services.defer(war_room_setup.set_up, services, outcome.id)
+    started = outcome.crisis if outcome.new else None  # a resent submission's set-up claims its own lease
+    services.defer(war_room_setup.set_up, services, outcome.crisis.id, started=started)
 
 
 @guarded

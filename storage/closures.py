@@ -117,7 +117,7 @@ class ClosureRepository:
 
     def awaiting_archive(self) -> list[Closure]:
         """Closures that asked to archive the war room, not archived yet, of crises still closed."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             """select cl.* from closures cl join crises c on c.id = cl.crisis_id
                where cl.archive = 1 and cl.archived_at is null and c.status = 'closed'
                  and cl.id = (select max(id) from closures where crisis_id = c.id)"""
@@ -181,7 +181,7 @@ class ClosureRepository:
 
     def of_category(self, category: str, *, excluding: int, limit: int) -> list[Closure]:
         """The latest closure of each recently closed crisis of this category."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             """select cl.* from closures cl join crises c on c.id = cl.crisis_id
                where c.category = ? and c.id != ?
                  and cl.id = (select max(id) from closures where crisis_id = c.id)

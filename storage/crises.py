@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -60,6 +60,17 @@ class MoveFacts:
 
 
 @dataclass(frozen=True)
+class SetupStart:
+    """What a war room's set-up stores before its first Slack call (its lease, the tasks it
+    starts with, the channel name it asks for), stored here with the crisis itself: the set-up
+    that follows the submission's ack then calls Slack at once, with nothing to write first."""
+
+    lease_seconds: int
+    tasks: tuple[str, ...]
+    names: tuple[str, ...]  # the channel is planned under the first no other crisis is creating
+
+
+@dataclass(frozen=True)
 class NudgeFacts:
     crisis_id: int
     owner_id: str
@@ -82,8 +93,10 @@ class CrisisRepository:
         at: int,
         origin_channel_id: str | None = None,
         response_url: str | None = None,
+        setup: SetupStart | None = None,
     ) -> tuple[Crisis, bool]:
-        """Store a new crisis with its participants, checklist and first timeline event.
+        """Store a new crisis with its participants, checklist and first timeline event, and
+        with it the start of its war room's set-up (`setup`, for this process).
 
         `request_key` identifies the submission; storing the same key twice returns the
         crisis stored the first time and False, so a retried submission opens nothing new.
@@ -131,6 +144,18 @@ class CrisisRepository:
                 [(crisis_id, int(step), StepState.PENDING.value) for step in Step],
             )
             record_event(db, crisis_id, at=at, actor=new.opener_id, kind="opened", detail={"owner": new.owner_id})
+            if setup is not None:
+                db.execute(
+                    "update crises set lease_until = ?, lease_holder = ? where id = ?",
+                    [at + setup.lease_seconds, me(), crisis_id],
+                )
+                db.conn.executemany(
+                    "insert into setup_tasks (crisis_id, task, started_at) values (?, ?, ?)",
+                    [(crisis_id, task, at) for task in setup.tasks],
+                )
+                for name in setup.names:
+                    if _plan(db, crisis_id, name):
+                        break
             crisis = self._by("id", crisis_id)
         assert crisis is not None
         return crisis, True
@@ -151,7 +176,7 @@ class CrisisRepository:
     def rooms_to_restore(self, *, reopened_before: int) -> list[Crisis]:
         """Open crises whose war room is still archived, reopened before `reopened_before` (a
         crash interrupted bringing it back; a younger one is probably being brought back now)."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             """select c.* from crises c where c.status = ? and c.archived_room is not null
                  and (select max(at) from events e where e.crisis_id = c.id and e.kind = 'reopened') < ?
                order by c.id""",
@@ -258,7 +283,7 @@ class CrisisRepository:
         return times
 
     def participants(self, crisis_id: int) -> set[str]:
-        rows = self.store.db.query("select user_id from participants where crisis_id = ?", [crisis_id])
+        rows = self.store.rows("select user_id from participants where crisis_id = ?", [crisis_id])
         return {row["user_id"] for row in rows}
 
     # War-room set-up: a lease so one worker at a time runs it, and a record of finished tasks
@@ -291,24 +316,26 @@ class CrisisRepository:
 
     def tasks_done(self, crisis_id: int) -> dict[str, dict]:
         """Finished set-up tasks, each with the details it stored (ids, failed invitees...)."""
-        rows = self.store.db.query("select * from setup_tasks where crisis_id = ? and done_at is not null", [crisis_id])
+        rows = self.store.rows("select * from setup_tasks where crisis_id = ? and done_at is not null", [crisis_id])
         return {row["task"]: json.loads(row["detail"] or "{}") for row in rows}
 
-    def start_task(self, crisis_id: int, task: str, *, at: int) -> int | None:
-        """Record that a set-up task is about to call Slack. Returns when an earlier try at it
-        started, if one did and never finished: what it did may be in Slack already."""
+    def start_tasks(self, crisis_id: int, tasks: Sequence[str], *, at: int) -> dict[str, int | None]:
+        """Record that set-up tasks are about to call Slack, in one transaction (the tasks that
+        can run at once start together). Returns, for each, when an earlier try at it started,
+        if one did and never finished (what it did may be in Slack already), else None."""
         with self.store.write() as db:
-            row = db.execute(
-                "select started_at from setup_tasks where crisis_id = ? and task = ? and done_at is null",
-                [crisis_id, task],
-            ).fetchone()
-            if row is not None:
-                return row[0]  # type: ignore[no-any-return]
-            db.execute(
-                "insert or ignore into setup_tasks (crisis_id, task, started_at) values (?, ?, ?)",
-                [crisis_id, task, at],
+            unfinished = dict(
+                db.execute(
+                    f"""select task, started_at from setup_tasks where crisis_id = ? and done_at is null
+                          and task in ({",".join("?" * len(tasks))})""",
+                    [crisis_id, *tasks],
+                ).fetchall()
             )
-            return None
+            db.conn.executemany(
+                "insert or ignore into setup_tasks (crisis_id, task, started_at) values (?, ?, ?)",
+                [(crisis_id, task, at) for task in tasks if task not in unfinished],
+            )
+            return {task: unfinished.get(task) for task in tasks}
 
     def task_done(
         self, crisis_id: int, task: str, *, at: int, lease_until: int, detail: dict | None = None, **columns: Any
@@ -370,13 +397,7 @@ class CrisisRepository:
         planned that name and has no channel yet: it may be creating it right now, and two
         crises must never adopt the same channel."""
         with self.store.write() as db:
-            planned = db.execute(
-                "select 1 from crises where channel_name = ? and channel_id is null and id != ?", [name, crisis_id]
-            ).fetchone()
-            if planned:
-                return False
-            db.execute("update crises set channel_name = ? where id = ?", [name, crisis_id])
-            return True
+            return _plan(db, crisis_id, name)
 
     def set_reply_details(self, crisis_id: int, details: ReplyDetails, customer: str, *, actor: str, at: int) -> None:
         """Store what replies are filled with (and the customer's handle), on the record."""
@@ -487,7 +508,7 @@ class CrisisRepository:
         return self.get(item.crisis_id) if item is not None else None
 
     def _by(self, column: str, value: Any) -> Crisis | None:
-        rows = list(self.store.db.query(f"select * from crises where {column} = ? limit 1", [value]))
+        rows = self.store.rows(f"select * from crises where {column} = ? limit 1", [value])
         return self._crisis(rows[0]) if rows else None
 
     def _crisis(self, row: dict) -> Crisis:
@@ -495,7 +516,7 @@ class CrisisRepository:
 
     def responders(self, crisis_id: int) -> list[str]:
         """The responders named when the crisis was opened, in the order they were named."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             "select user_id from participants where crisis_id = ? and role = ? order by rowid",
             [crisis_id, Role.RESPONDER.value],
         )
@@ -513,6 +534,17 @@ def _room_back(db: Database, crisis_id: int, archived: str) -> bool:
         ).rowcount
         == 1
     )
+
+
+def _plan(db: Database, crisis_id: int, name: str) -> bool:
+    """Plan the crisis's channel under `name`, unless another crisis without a channel planned it."""
+    planned = db.execute(
+        "select 1 from crises where channel_name = ? and channel_id is null and id != ?", [name, crisis_id]
+    ).fetchone()
+    if planned:
+        return False
+    db.execute("update crises set channel_name = ? where id = ?", [name, crisis_id])
+    return True
 
 
 def _lease_free(row: dict, now: int) -> bool:

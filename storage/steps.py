@@ -31,7 +31,7 @@ class StepRepository:
 
     def of(self, crisis_id: int) -> list[StepStatus]:
         """The four steps of a crisis, in order."""
-        rows = self.store.db.query("select * from steps where crisis_id = ? order by step", [crisis_id])
+        rows = self.store.rows("select * from steps where crisis_id = ? order by step", [crisis_id])
         return [_status(row) for row in rows]
 
     def version(self, crisis_id: int) -> int:

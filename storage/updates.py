@@ -173,7 +173,7 @@ class UpdateRepository:
         found: dict[int, Update] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            rows = self.store.db.query(
+            rows = self.store.rows(
                 f"""select u.* from updates u where u.crisis_id in ({",".join("?" * len(chunk))})
                       and u.number = (select max(number) from updates where crisis_id = u.crisis_id)""",
                 chunk,
@@ -183,7 +183,7 @@ class UpdateRepository:
 
     def open_promises(self) -> list[OpenPromise]:
         """Every open crisis with a war room whose latest update promises a next one."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             """select u.*, c.owner_id as crisis_owner, c.channel_id as crisis_channel
                from updates u join crises c on c.id = u.crisis_id
                where c.status = ? and c.channel_id is not null and u.next_due is not null and u.closure_id is null
@@ -222,7 +222,7 @@ class UpdateRepository:
         reported, or showing an older update than the latest one if that is older than
         `quiet_since` (a younger one may still be on its way). A war room's card counts only
         while it is the crisis's war room (a reopened crisis may have moved on to a new one)."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             """select k.* from update_cards k join crises c on c.id = k.crisis_id
                join updates u on u.crisis_id = k.crisis_id
                  and u.number = (select max(number) from updates where crisis_id = k.crisis_id)
@@ -277,7 +277,7 @@ class UpdateRepository:
     def promise_renders(self, *, quiet_since: int) -> list[tuple[int, str | None, Update | None]]:
         """For each open crisis with a header: what its header last said about the promise, and
         its latest update (None before the first), if nothing changed since `quiet_since`."""
-        rows = self.store.db.query(
+        rows = self.store.rows(
             """select c.id as crisis, c.rendered_promise as shown, u.* from crises c
                left join updates u on u.crisis_id = c.id
                  and u.number = (select max(number) from updates where crisis_id = c.id)
@@ -291,7 +291,8 @@ class UpdateRepository:
             db.execute("update crises set rendered_promise = ? where id = ?", [shown, crisis_id])
 
     def _one(self, where: str, params: list, order_by: str | None = None) -> Update | None:
-        rows = list(self.store.db["updates"].rows_where(where, params, order_by=order_by, limit=1))
+        order = f" order by {order_by}" if order_by else ""
+        rows = self.store.rows(f"select * from updates where {where}{order} limit 1", params)
         return _update(rows[0]) if rows else None
 
 

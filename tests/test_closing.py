@@ -184,10 +184,7 @@ def test_reopening_takes_a_reason_from_the_owner_or_an_admin(bot, fake, manageme
     close(bot, fake, crisis)  # the war room stays as it is (see test_reopening for archived ones)
 
     assert "Say why" in bot.ask(f"reopen {crisis.id}", user=ANA, channel=fake.general.id).json["text"]
-    assert (
-        "Only the owner"
-        in bot.ask(f"reopen {crisis.id} new posts", user=CAR, channel=fake.general.id).json["text"]
-    )
+    assert "Only the owner" in bot.ask(f"reopen {crisis.id} new posts", user=CAR, channel=fake.general.id).json["text"]
     bot.send.command(f"reopen <#{crisis.channel_id}|x> The story is back on TikTok", user=ANA, channel=fake.general.id)
     bot.settle()
     room = fake.channels[crisis.channel_id]

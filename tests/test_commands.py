@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import time_machine
+
+from bot.flows import status as status_flow
+from bot.model import Mention, Platform, Source
 from tests.conftest import ANA, BOB, CAR, DAN
+from tests.test_updates import MINUTE, SECOND, T0, post_update
 
 
 def test_help_and_unknown_subcommands_explain_usage(bot, fake):
@@ -22,6 +29,42 @@ def test_status_in_a_war_room_shows_the_crisis_and_checklist(bot, fake):
     text = str(body["blocks"])
     assert "Status check" in text and "Acknowledge" in text and "0 of 4 done" in text
     assert "crisis.step.done" not in text  # read-only: ticking happens on the war-room checklist
+
+
+def test_status_shows_every_change_at_once_though_its_answers_are_kept(bot, fake):
+    """Status answers are kept by everything they show (bot.flows.status): asked again after a
+    step, the owner, the volume or only the clock moved on, the answer shows it; asked again
+    when nothing it shows changed, the answer drawn before is given again."""
+    with time_machine.travel(T0, tick=True) as clock:
+        crisis = bot.open_crisis("Kept answers", user=ANA, owner=BOB)
+
+        def status() -> str:
+            reply = bot.send.command("status", user=ANA, channel=crisis.channel_id)
+            return json.dumps(reply.json, ensure_ascii=False)
+
+        first = status()
+        kept = status_flow._drawn.cache_info()
+        assert status() == first and "0 of 4 done" in first
+        assert status_flow._drawn.cache_info().hits == kept.hits + 1  # drawn once, given twice
+
+        bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.done#1", user=BOB)
+        bot.settle()
+        assert "1 of 4 done" in status() and f"Done by <@{BOB}>" in status()
+
+        post_update(bot, crisis, user=BOB, next_update="30m")
+        assert "Next update at" in status()
+        clock.move_to(T0 + 30 * MINUTE + 5 * SECOND)
+        assert "Update overdue by 1 minute" in status()
+        clock.move_to(T0 + 50 * MINUTE + 5 * SECOND)
+        assert "Update overdue by 20 minutes" in status()
+
+        at = int((T0 + 50 * MINUTE).timestamp())
+        bot.services.mentions.add([Mention(crisis.id, "m:1", at, Source.FEED, Platform.NEWS, "author", "Acme", "")])
+        assert "*1* in the last hour" in status()
+
+        assert bot.send.command(f"owner <@{CAR}|car>", user=BOB, channel=crisis.channel_id).status == 200
+        bot.settle()
+        assert f"*Owner*\\n<@{CAR}>" in status()
 
 
 def test_status_outside_a_war_room_points_the_way(bot, fake):

@@ -169,6 +169,24 @@ def test_a_not_applicable_reason_acknowledged_before_a_crash_is_recorded_once(bo
     assert len([m for m in in_thread(fake, crisis) if m["text"].startswith("➖ Step 2")]) == 1
 
 
+def test_a_crisis_acknowledged_before_a_crash_gets_its_war_room_once_under_the_name_planned_with_it(bot, fake):
+    """The submission stores the crisis with the start of its set-up (its lease, its first tasks,
+    its channel's name); a process that dies before asking Slack leaves it to the scheduler,
+    which looks for the planned channel first, and creates it once."""
+    bot.send.command("open Opened before the crash", user=ANA, channel=fake.general.id)
+    bot.settle()
+    with dies_after_the_ack(bot):
+        reply = bot.send.submit(bot.last_view(), {"category": "trolling"}, user=ANA)
+    assert reply.status == 200 and reply.body == "" and fake.count("conversations.create") == 0
+    (crisis,) = bot.services.crises.open_crises()
+    assert crisis.channel_name and crisis.channel_id is None
+    recovered(bot)
+    resumed = bot.services.crises.get(crisis.id)
+    assert fake.count("users.conversations") == 1 and fake.count("conversations.create") == 1
+    assert resumed.channel_name == crisis.channel_name and fake.channels[resumed.channel_id].name == crisis.channel_name
+    assert resumed.setup_state.value == "done" and set_up(fake.channels[resumed.channel_id])
+
+
 def test_a_draft_acknowledged_before_a_crash_is_put_up_for_approval_once(bot, fake):
     crisis = bot.open_crisis("Drafted before the crash", user=ANA, owner=BOB)
     bot.send.command("template apology", user=ANA, channel=crisis.channel_id)

@@ -1,6 +1,7 @@
 """Slow clients against the real `python app.py`: a connection gets a thread only once its
 request has arrived, so clients that send half a request and stop cannot hold up Slack's acks,
-and each of them is cut off after a few seconds."""
+and each of them is cut off after a few seconds; nor can clients that take their time to hang
+up after their answer."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.conftest import ANA
 from tests.fakeslack import TOKEN
 from tests.processes import clean_env, serve
 from tests.slackclient import SIGNING_SECRET, SlackSender, announce_body
+from web.worker import LINGER_SECONDS
 
 THREADS = 2
 
@@ -60,6 +62,28 @@ def test_clients_that_stop_half_way_do_not_hold_up_slacks_requests(served, fake)
             assert reply.status == 200 and "/crisis open" in reply.json["text"]
     finally:
         for sock in slow:
+            sock.close()
+
+
+def answered_but_open(url: str) -> socket.socket:
+    """A connection that asks for /healthz, reads the answer and does not hang up. Its answer
+    must come before the connection before it could have been given up on (LINGER_SECONDS): a
+    worker that waited for that client to hang up would read nothing else meanwhile."""
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=LINGER_SECONDS)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: bot\r\nConnection: close\r\n\r\n")
+    assert sock.recv(1024).startswith(b"HTTP/1.1 200"), "no answer while an earlier client had not hung up"
+    return sock
+
+
+def test_clients_that_do_not_hang_up_after_their_answer_do_not_hold_up_others(served, fake):
+    lingering = [answered_but_open(served) for _ in range(THREADS * 2)]
+    try:
+        reply = SlackSender(f"{served}/slack/events", fake).command("help", user=ANA, channel=fake.general.id)
+        answer = reply.json if reply.body else fake.wait_for(lambda: fake.responses)[-1]  # Ana's language learnt first
+        assert reply.status == 200 and "/crisis open" in answer["text"]
+    finally:
+        for sock in lingering:
             sock.close()
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.model import Category, NewCrisis, NewUpdate, NextUpdate, Severity, StepState
 from storage import schema
-from storage.crises import CrisisRepository
+from storage.crises import CrisisRepository, SetupStart
 from storage.database import Store, connect
 from storage.inbox import Handled, Inbox, settle
 from storage.seen_requests import SeenRequests
@@ -214,3 +214,20 @@ def test_a_request_is_settled_once_by_the_change_that_carries_it_out(store):
         inbox.claim("trigger:1", now=9999, stale_after=300) is None
         and inbox.unfinished(now=9999, stale_after=300) == []
     )
+
+
+def test_a_crisis_is_stored_with_the_start_of_its_set_up(store):
+    """The lease, the first tasks' start and the channel name are stored with the crisis, in its
+    transaction, so the set-up that follows the ack writes nothing before asking for the channel."""
+    crises = CrisisRepository(store)
+    other, _ = crises.create(_new(), request_key="a", at=1)
+    assert crises.plan_channel_name(other.id, "crisis-t")  # another set-up is creating that one
+    start = SetupStart(lease_seconds=60, tasks=("channel", "mentions"), names=("crisis-t", "crisis-t-2"))
+    crisis, created = crises.create(_new(), request_key="b", at=100, setup=start)
+    assert created and crisis.channel_name == "crisis-t-2"
+    assert not crises.claim_setup(crisis.id, now=159, lease_seconds=60)  # held by this process
+    assert [c.id for c in crises.setups_to_resume(now=159)] == [other.id] and crises.tasks_done(crisis.id) == {}
+    assert crises.start_tasks(crisis.id, ["channel", "topic"], at=200) == {"channel": 100, "topic": None}
+    assert crises.start_tasks(crisis.id, ["topic"], at=300) == {"topic": 200}  # started, never finished
+    again, created_again = crises.create(_new(), request_key="b", at=400, setup=start)
+    assert not created_again and again == crisis  # a resent submission starts nothing

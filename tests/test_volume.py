@@ -174,7 +174,9 @@ def test_the_volume_chart_is_a_png_with_the_milestones_in_the_header_thread(bot,
     image = Image.open(io.BytesIO(upload["content"]))
     assert image.size == (WIDTH, HEIGHT)
     description = image.text["Description"]
-    assert "opened" in description and "step 1 done" in description and "Reply approved: Apology (step 2)" in description
+    assert (
+        "opened" in description and "step 1 done" in description and "Reply approved: Apology (step 2)" in description
+    )
     assert _milestone_lines(image) == 3
 
     facts = next(c for c in fake.calls_to("chat.postMessage") if c.get("thread_ts") == crisis.header_ts)

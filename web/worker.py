@@ -10,6 +10,19 @@ its headers within HEADER_SECONDS and its body within BODY_SECONDS after them, o
 408 and closed; a body announced larger than web.gate.MAX_BODY_BYTES is answered 413 before it is
 read. Slack sends a whole request in milliseconds, so these limits only ever cut off the slow.
 
+The same goes for the end of a connection: after an answer that closes it, gthread lingers until
+the client closes its end (so that unread bytes never turn into a reset that cuts the answer
+short), and it does so on its event loop, blocking: while one client took its time to hang up,
+no other request of the worker was read or handed to a thread. Here the loop lingers without
+blocking, at most LINGER_SECONDS, and drains at most LINGER_BYTES, as gthread does.
+
+And a worker accepts a connection only while one of its threads is free. gthread accepts while
+it has room for a thousand connections, so a worker took connections it had no thread for: their
+requests queued behind its busy threads, and competed with them for the GIL, while a thread of
+another worker may have had nothing to do. Left in the listen queue that every worker shares, the
+oldest request goes to the next thread to be free, in whichever worker. (A request still arriving
+holds no thread, so slow clients never stop a worker from accepting.)
+
 TLS is not supported (gunicorn runs behind the load balancer that terminates it).
 """
 
@@ -20,6 +33,8 @@ import errno
 import selectors
 import socket
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -33,6 +48,8 @@ BODY_SECONDS = 5.0
 MAX_HEADER_BYTES = 64 * 1024  # gunicorn's own limits (100 fields of 8 KB) are far above what Slack sends
 STALLED_SECONDS = 10.0  # a thread's socket timeout: a safety net, since its request is already here
 RECV_BYTES = 256 * 1024
+LINGER_SECONDS = 2.0  # gthread's own limits for lingering (gunicorn.util.close_graceful)
+LINGER_BYTES = 64 * 1024
 
 
 class Framing(enum.Enum):
@@ -70,6 +87,15 @@ def framing(data: bytes) -> tuple[Framing, bool]:
 
 
 @dataclass
+class _Linger:
+    """A closing connection whose client has not hung up yet: until when it may, and the bytes
+    drained meanwhile."""
+
+    deadline: float
+    drained: int = 0
+
+
+@dataclass
 class _Arrival:
     """A request on its way in: the bytes so far, and when it must be complete."""
 
@@ -82,9 +108,18 @@ class _Conn(TConn):
     """A connection whose request was read by the event loop: the thread's parser starts from
     those bytes, and its socket never blocks a thread for long."""
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *args: Any, linger: Callable[[_Conn], None]) -> None:
         super().__init__(*args)
         self.arrived = b""
+        self.linger = linger
+
+    def close(self, graceful: bool = False) -> None:
+        """gthread closes a finished connection on its event loop, where a graceful close would
+        wait for the client to hang up: the loop lingers without blocking instead."""
+        if graceful:
+            self.linger(self)
+        else:
+            super().close()
 
     def init(self) -> None:
         super().init()
@@ -108,7 +143,21 @@ class BufferedThreadWorker(ThreadWorker):
 
     def init_process(self) -> None:
         self.arriving: dict[_Conn, _Arrival] = {}
+        self.lingering: dict[_Conn, _Linger] = {}
+        self.busy = 0  # requests handed to a thread and not finished yet
         super().init_process()
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """gthread accepts while it has room for connections; this worker also only while one of
+        its threads is free. A request no thread could take at once waits in the listen queue
+        that all workers share instead of behind this worker's busy threads: the next thread to
+        be free, in whichever worker, takes the oldest one. (gthread's loop asks again after
+        every event, a finished request's included.)"""
+        super().set_accept_enabled(enabled and self.busy < self.cfg.threads)
+
+    def finish_request(self, conn: TConn, fs: Future) -> None:
+        self.busy -= 1
+        super().finish_request(conn, fs)
 
     def accept(self, listener: socket.socket) -> None:
         try:
@@ -118,7 +167,7 @@ class BufferedThreadWorker(ThreadWorker):
                 raise
             return
         self.nr_conns += 1
-        self.enqueue_req(_Conn(self.cfg, client, address, listener.getsockname()))
+        self.enqueue_req(_Conn(self.cfg, client, address, listener.getsockname(), linger=self._linger))
 
     def enqueue_req(self, conn: _Conn) -> None:
         """Start reading the connection's next request (or hand it over if it is all here)."""
@@ -154,6 +203,9 @@ class BufferedThreadWorker(ThreadWorker):
             self._stop_reading(conn)
             conn.arrived = bytes(arrival.data)
             conn.data_ready = True  # gthread would otherwise wait for the first byte in the thread
+            self.busy += 1
+            if self.busy >= self.cfg.threads:
+                super().set_accept_enabled(False)
             super().enqueue_req(conn)
         elif state is Framing.TOO_LARGE:
             self._drop(conn, answer=413)
@@ -161,12 +213,49 @@ class BufferedThreadWorker(ThreadWorker):
             self._drop(conn, answer=431)
 
     def murder_keepalived(self, force: bool = False) -> None:
-        """gthread's sweep of idle kept-alive connections, and of requests past their deadline."""
+        """gthread's sweep of idle kept-alive connections, and of requests and lingering connections past
+        their deadline."""
         super().murder_keepalived(force)
         now = time.monotonic()
         for conn, arrival in list(self.arriving.items()):
             if force or arrival.deadline <= now:
                 self._drop(conn, answer=408)
+        for conn, linger in list(self.lingering.items()):
+            if force or linger.deadline <= now:
+                self._end_linger(conn)
+
+    def _linger(self, conn: _Conn) -> None:
+        """Close the connection gracefully, as gunicorn.util.close_graceful does, without waiting
+        for the client: the answer's end is sent (FIN) and the socket is closed once the client
+        hangs up, sends too much or takes too long (the next loop's sweep)."""
+        conn.sock.setblocking(False)
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            conn.sock.close()
+            return
+        self.lingering[conn] = _Linger(deadline=time.monotonic() + LINGER_SECONDS)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._drain, conn))
+
+    def _drain(self, conn: _Conn, _sock: socket.socket) -> None:
+        linger = self.lingering[conn]
+        try:
+            data = conn.sock.recv(LINGER_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        linger.drained += len(data)
+        if not data or linger.drained >= LINGER_BYTES:
+            self._end_linger(conn)
+
+    def _end_linger(self, conn: _Conn) -> None:
+        del self.lingering[conn]
+        try:
+            self.poller.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        conn.sock.close()
 
     def _stop_reading(self, conn: _Conn) -> None:
         del self.arriving[conn]

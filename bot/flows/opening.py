@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import clock
-from bot.flows import tracking
+from bot.flows import tracking, war_room_setup
 from bot.model import Category, Crisis, NewCrisis, Platform, Severity
 from bot.services import Services
 from bot.slack.gateway import SlackError
@@ -205,20 +205,31 @@ def opened_form(services: Services, view_id: str, *, opener_id: str) -> OpenForm
     return form if form is not None and form.opener_id == opener_id else None
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A stored crisis, and whether this submission stored it (with the start of its set-up,
+    war_room_setup.start) or a resent one found it stored the first time."""
+
+    crisis: Crisis
+    new: bool
+
+
 def submit(
     services: Services, values: dict[str, Any], *, opener_id: str, view_id: str, form: OpenForm | None, at: int
-) -> Crisis | Invalid:
-    """Validate a submission and store the crisis; the same view always yields the crisis
-    stored the first time, so a retried submission opens nothing new. Where to answer the
-    opener comes from the bot's record of the form (`opened_form`), when there is one."""
+) -> Opened | Invalid:
+    """Validate a submission and store the crisis, with the start of its war room's set-up;
+    the same view always yields the crisis stored the first time, so a retried submission
+    opens nothing new. Where to answer the opener comes from the bot's record of the form
+    (`opened_form`), when there is one."""
     outcome = validate(values, opener_id=opener_id)
     if isinstance(outcome, Invalid):
         return outcome
-    crisis, _created = services.crises.create(  # a StorageError keeps the form open (handlers.plumbing.guarded)
+    crisis, new = services.crises.create(  # a StorageError keeps the form open (handlers.plumbing.guarded)
         outcome,
         request_key=f"view:{view_id}",
         at=at,
         origin_channel_id=form.origin_channel_id if form else None,
         response_url=form.response_url if form else None,
+        setup=war_room_setup.start(outcome.title, at),
     )
-    return crisis
+    return Opened(crisis, new)

@@ -40,6 +40,7 @@ from bot.words import i18n
 from bot.words.i18n import N_, _
 from bot.words.slugs import channel_name
 from bot.words.text import channel, user
+from storage.crises import SetupStart
 from storage.database import StorageError
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Attempt:
     crisis: Crisis
     task: str
     earlier: int | None
+    first: bool = False  # the first try, recorded with the crisis itself: nothing of it can be in Slack yet
 
     def post(self, to: str, message: Message) -> str:
         """Post the task's message once: it carries the task's key, so the one an earlier try
@@ -90,14 +92,13 @@ def _create_channel(a: Attempt) -> Outcome:
     never came (the process died, the connection dropped): creating is never blindly repeated,
     since the repeat would only hit `name_taken` and open a second channel."""
     services, crisis = a.services, a.crisis
-    if crisis.channel_name:  # an earlier attempt planned this name: did Slack create it then?
+    if crisis.channel_name and not a.first:  # an earlier attempt planned this name: did Slack create it then?
         adopted = _adopt(services, crisis.channel_name)
         if adopted:
             return adopted
-    opened_on = datetime.fromtimestamp(crisis.opened_at, UTC).date()
-    for attempt in range(1, NAME_ATTEMPTS + 1):
-        name = channel_name(crisis.title, opened_on, attempt)
-        if not services.crises.plan_channel_name(crisis.id, name):
+    for name in channel_names(crisis.title, crisis.opened_at):
+        planned = a.first and name == crisis.channel_name  # with the crisis, moments ago
+        if not planned and not services.crises.plan_channel_name(crisis.id, name):
             continue  # another crisis's set-up is creating a channel with this name
         try:
             created = services.slack.create_channel(name, private=crisis.is_private)
@@ -109,8 +110,14 @@ def _create_channel(a: Attempt) -> Outcome:
                 return adopted
             raise
         return Outcome(columns={"channel_id": created["id"], "channel_name": created["name"]})
-    first, last = channel_name(crisis.title, opened_on), channel_name(crisis.title, opened_on, NAME_ATTEMPTS)
-    return Outcome(problems=[views.names_taken(first, last)])  # the task stays unfinished: Retry tries again
+    names = channel_names(crisis.title, crisis.opened_at)
+    return Outcome(problems=[views.names_taken(names[0], names[-1])])  # the task stays unfinished: Retry tries again
+
+
+def channel_names(title: str, opened_at: int) -> tuple[str, ...]:
+    """The names a crisis's war room is created under, in the order they are tried."""
+    opened_on = datetime.fromtimestamp(opened_at, UTC).date()
+    return tuple(channel_name(title, opened_on, attempt) for attempt in range(1, NAME_ATTEMPTS + 1))
 
 
 def _adopt(services: Services, name: str) -> Outcome | None:
@@ -250,6 +257,16 @@ TASKS: tuple[Task, ...] = (
 )
 
 
+# The tasks a set-up starts with: they need nothing, and nothing goes before them.
+FIRST_TASKS = tuple(task.name for task in TASKS if not task.needs and not task.after)
+
+
+def start(title: str, opened_at: int) -> SetupStart:
+    """The start of a new crisis's set-up, stored with the crisis (storage.crises.SetupStart):
+    the set-up that follows the ack then asks Slack for the channel at once."""
+    return SetupStart(lease_seconds=LEASE_SECONDS, tasks=FIRST_TASKS, names=channel_names(title, opened_at))
+
+
 class Run(Enum):
     DONE = "done"  # tasks ran; the opener has been told how it went
     NOTHING_LEFT = "nothing_left"  # every task had already been done
@@ -266,17 +283,25 @@ def resume_refusal(services: Services, crisis: Crisis, actor: str) -> str | None
     ).format(opener=user(crisis.opener_id), number=crisis.id)
 
 
-def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None) -> Run:
+def set_up(services: Services, crisis_id: int, *, reply_url: str | None = None, started: Crisis | None = None) -> Run:
     """Run what is left of a crisis's set-up and tell the opener how it went: through
     `reply_url` (replacing the message whose Retry button was clicked) when given, else where
     they ran /crisis open, else by DM. A passing failure is tried again by the scheduler after
-    a back-off of seconds; a person's retry runs at once, whatever the back-off."""
-    before = services.crises.get(crisis_id)
-    if before is None or not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
-        return Run.BUSY
+    a back-off of seconds; a person's retry runs at once, whatever the back-off.
+
+    `started` is a crisis just stored with the start of its set-up (`start`) by this process:
+    its lease is held, its first tasks are recorded and its channel name is planned, so the
+    channel is asked for at once."""
+    if started is not None:
+        before = started
+    else:
+        found = services.crises.get(crisis_id)
+        if found is None or not services.crises.claim_setup(crisis_id, now=clock.now(), lease_seconds=LEASE_SECONDS):
+            return Run.BUSY
+        before = found
     progress = _Progress()
     try:
-        _run_tasks(services, crisis_id, progress)
+        _run_tasks(services, crisis_id, progress, started)
     finally:
         problems = progress.problems
         state = SetupState.DONE if not problems else SetupState.PENDING if progress.transient else SetupState.FAILED
@@ -325,31 +350,42 @@ class _Progress:
     problems: list[str] = field(default_factory=list)
 
 
-def _run_tasks(services: Services, crisis_id: int, progress: _Progress) -> None:
+def _run_tasks(services: Services, crisis_id: int, progress: _Progress, started: Crisis | None) -> None:
     """Run every task as soon as the tasks it needs are done, the independent ones at once:
     the war room is ready after three round trips to Slack (channel; header, checklist, topic,
     purpose, invitations and the DM together; then the pin and the lessons), not eight. Each
     task's start is stored before it runs and its completion the moment it finishes; one that
     fails holds back only the tasks that need it. The count of earlier mentions (no Slack call)
     runs beside the channel's creation, and the header, which shows it, starts once it has
-    finished or failed."""
-    finished = set(services.crises.tasks_done(crisis_id))
+    finished or failed. The tasks that can start together are recorded in one transaction;
+    those of a `started` set-up were recorded with the crisis."""
+    finished = set() if started else set(services.crises.tasks_done(crisis_id))
     failed: set[str] = set()
     running: dict[Future[Outcome], Task] = {}
     while True:
-        crisis = services.crises.get(crisis_id)  # with what the finished tasks stored
+        crisis = started or services.crises.get(crisis_id)  # with what the finished tasks stored
         if crisis is None:
             break
-        started = set(running.values())
-        for task in TASKS:
-            if task.name in finished or task.name in failed or task in started:
-                continue
-            if all(n in finished for n in task.needs) and all(n in finished or n in failed for n in task.after):
-                earlier = services.crises.start_task(crisis_id, task.name, at=clock.now())
-                attempt = Attempt(services, crisis, task.name, earlier)
-                # in this set-up's context: what a task says went wrong is in the language it reports in
-                running[services.calls.submit(contextvars.copy_context().run, task.run, attempt)] = task
-                progress.worked = True
+        ready = [
+            task
+            for task in TASKS
+            if task.name not in finished
+            and task.name not in failed
+            and task not in running.values()
+            and all(n in finished for n in task.needs)
+            and all(n in finished or n in failed for n in task.after)
+        ]
+        first = started is not None  # its first tasks were recorded with the crisis
+        if first:
+            earlier: dict[str, int | None] = dict.fromkeys(FIRST_TASKS)
+            started = None
+        else:
+            earlier = services.crises.start_tasks(crisis_id, [t.name for t in ready], at=clock.now()) if ready else {}
+        for task in ready:
+            attempt = Attempt(services, crisis, task.name, earlier[task.name], first)
+            # in this set-up's context: what a task says went wrong is in the language it reports in
+            running[services.calls.submit(contextvars.copy_context().run, task.run, attempt)] = task
+            progress.worked = True
         if not running:
             break
         completed, _pending = wait(running, return_when=FIRST_COMPLETED)

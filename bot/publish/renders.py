@@ -9,17 +9,21 @@ change re-renders them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot import clock
-from bot.model import Crisis, Update
+from bot.model import Crisis, StepStatus, Update
 from bot.publish import figures
 from bot.publish.outgoing import for_the_team
 from bot.rules import checklist
-from bot.rules.updates import shown_promise
+from bot.rules.updates import promise, shown_promise
+from bot.rules.volume import Figures
 from bot.services import Services
 from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import war_room as views
+from bot.views.updates import promise_line
 
 log = logging.getLogger(__name__)
 
@@ -57,19 +61,43 @@ def _render_checklist(services: Services, crisis_id: int) -> None:
     log.warning("crisis %s: the checklist kept changing while it was being updated", crisis_id)
 
 
+@dataclass(frozen=True)
+class HeaderFacts:
+    """What the pinned header shows besides the crisis itself, as the store has it at one
+    moment: the header is drawn from the crisis and these (`draw_header`), and nothing else."""
+
+    closable: bool  # the Close crisis button: open, and all four steps settled
+    figures: Figures
+    feeds: int
+    promise: str  # the next stakeholder update, as promise_line words it at that moment
+
+
+def header_facts(
+    services: Services, crisis: Crisis, steps: Sequence[StepStatus], *, latest: Update | None, now: int
+) -> HeaderFacts:
+    """The header's facts at `now`, for a crisis with these `steps` and `latest` update."""
+    return HeaderFacts(
+        closable=crisis.is_open and checklist.all_settled(steps),
+        figures=figures.of_crisis(services, crisis, now=now),
+        feeds=len(services.feeds.of(crisis.id)),
+        promise=promise_line(latest, promise(latest, now), now),
+    )
+
+
 def header(services: Services, crisis: Crisis, *, latest: Update | None = None, now: int | None = None) -> Message:
     """The pinned header as the stored state has it now: the volume figures, what is tracked,
     the Close crisis button while the crisis is open and settled, and the promise of the next
     stakeholder update after `latest` (the crisis's latest, unless given)."""
     now = clock.now() if now is None else now
-    settled = checklist.all_settled(services.steps.of(crisis.id))
+    latest = services.updates.latest(crisis.id) if latest is None else latest
+    return draw_header(crisis, header_facts(services, crisis, services.steps.of(crisis.id), latest=latest, now=now))
+
+
+def draw_header(crisis: Crisis, facts: HeaderFacts) -> Message:
+    """The header from the crisis and its facts alone, so what it shows is known by them
+    (bot.flows.status keeps its answers by them)."""
     return views.header(
-        crisis,
-        closable=crisis.is_open and settled,
-        figures=figures.of_crisis(services, crisis, now=now),
-        feeds=len(services.feeds.of(crisis.id)),
-        latest=services.updates.latest(crisis.id) if latest is None else latest,
-        now=now,
+        crisis, closable=facts.closable, figures=facts.figures, feeds=facts.feeds, promise=facts.promise
     )
 
 

@@ -12,16 +12,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.model import Crisis, Step, StepState, StepStatus, Update
+from bot.model import Crisis, Step, StepState, StepStatus
 from bot.rules.checklist import SKIP_REASON_MAX
-from bot.rules.updates import promise
 from bot.rules.volume import Figures
 from bot.slack.blockkit import Message
 from bot.slack.ids import Action, Callback, CrisisRef, Field, StepRef, dump
 from bot.views import volume
 from bot.views.closing import close_button
 from bot.views.common import context, modal_text, text_input
-from bot.views.updates import header_actions, promise_line
+from bot.views.updates import header_actions
 from bot.words import commands, i18n
 from bot.words.i18n import _
 from bot.words.locales import language
@@ -60,13 +59,13 @@ def header(
     closable: bool = False,
     figures: Figures | None = None,
     feeds: int = 0,
-    latest: Update | None = None,
-    now: int = 0,
+    promise: str,
 ) -> Message:
     """The pinned summary at the top of the war room, with the volume of mentions and what is
     tracked; `closable` adds the Close crisis button (while the crisis is open and all four
-    steps are settled). While it is open it says when the next stakeholder update is due
-    (after `latest`, at `now`) and offers to post one."""
+    steps are settled). While it is open it says when the next stakeholder update is due (the
+    `promise`, worded by promise_line at the moment the header is drawn, like the `figures`)
+    and offers to post one."""
     lang = language(crisis.language)
     fields = [
         # Translators: a field of the war room's header: its title in bold, then the crisis's kind
@@ -102,7 +101,7 @@ def header(
     blocks.append(meta)
     if crisis.is_open:
         blocks += [
-            SectionBlock(block_id="promise", text=promise_line(latest, promise(latest, now), now)),
+            SectionBlock(block_id="promise", text=promise),
             header_actions(crisis),
         ]
     actions = volume.buttons(crisis) + ([close_button(crisis)] if closable else [])
