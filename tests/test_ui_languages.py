@@ -240,3 +240,14 @@ def test_a_war_room_can_change_its_language(team, fake):
     bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), "crisis.step.done#1", user=DIRK)
     bot.settle()
     assert step in str(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"])  # later renders stay Dutch
+
+
+def test_status_answers_each_reader_in_their_own_language(team, fake):
+    """The status answer is kept between requests (bot.flows.status), but per language."""
+    bot = team("nl", "nl-NL")
+    crisis = bot.open_crisis("Pakketten te laat", user=DIRK, responders=[MEI])
+    dutch = bot.ask("status", user=DIRK, channel=crisis.channel_id).json
+    chinese = bot.ask("status", user=MEI, channel=crisis.channel_id).json
+    again = bot.ask("status", user=DIRK, channel=crisis.channel_id).json
+    assert CHINESE.search(str(chinese["blocks"]).replace("简体中文", ""))
+    assert not CHINESE.search(str(dutch["blocks"]).replace("简体中文", "")) and again == dutch
