@@ -70,7 +70,7 @@ def test_nobody_approves_their_own_draft_while_someone_else_is_in_the_war_room(b
     fake.channels[crisis.channel_id].members.add(BOB)  # Bob joined the channel by himself
     draft = draft_and_approve(bot, fake, crisis, ANA)
     assert draft.state is DraftState.PENDING
-    assert "someone else must approve it" in fake.responses[-1]["text"]
+    assert "someone else needs to approve it" in fake.responses[-1]["text"]
 
 
 def test_bots_in_the_war_room_do_not_count_as_approvers(bot, fake):

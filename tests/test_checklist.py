@@ -50,7 +50,7 @@ def test_done_updates_the_checklist_in_place_and_notes_it_in_the_thread(bot, fak
     assert "1 of 4 done" in text and f"Done by <@{BOB}> <!date^" in text
     find_element(message["blocks"], "crisis.step.undo#1")
     assert "crisis.step.done#1" not in text
-    assert thread_notes(fake, crisis) == [f"✅ Step 1 Acknowledge — done by <@{BOB}>"]
+    assert thread_notes(fake, crisis) == [f"✅ Step 1 (Acknowledge) done by <@{BOB}>"]
     assert fake.count("chat.postMessage") == posts_before + 1
     event = bot.services.timeline.events(crisis.id)[-1]
     assert (event.kind, event.actor, event.detail["step"], event.detail["new"]) == ("step_changed", BOB, 1, "done")
@@ -60,7 +60,7 @@ def test_a_done_step_can_be_reopened_and_that_is_recorded(bot, fake, crisis):
     click(bot, fake, crisis, "crisis.step.done#3", ANA)
     click(bot, fake, crisis, "crisis.step.undo#3", BOB)
     assert states(bot, crisis)[2] is StepState.PENDING
-    assert thread_notes(fake, crisis)[-1] == f"↩️ Step 3 Resolve quickly — reopened by <@{BOB}>"
+    assert thread_notes(fake, crisis)[-1] == f"↩️ Step 3 (Resolve quickly) reopened by <@{BOB}>"
     find_element(checklist_message(fake, crisis)["blocks"], "crisis.step.done#3")
     changes = [e.detail for e in bot.services.timeline.events(crisis.id) if e.kind == "step_changed"]
     assert [(c["old"], c["new"]) for c in changes] == [("pending", "done"), ("done", "pending")]
@@ -83,7 +83,9 @@ def test_not_applicable_needs_a_reason_through_a_modal(bot, fake, crisis):
     assert step.state is StepState.NOT_APPLICABLE and step.reason == "Not our fault: the <!channel> courier lost it"
     text = str(checklist_message(fake, crisis)["blocks"])
     assert "Not applicable — Not our fault: the &lt;!channel&gt; courier lost it" in text and "<!channel>" not in text
-    assert thread_notes(fake, crisis)[-1].startswith("➖ Step 2 Own it and apologise — not applicable: Not our fault")
+    assert thread_notes(fake, crisis)[-1].startswith(
+        f"➖ Step 2 (Own it and apologise) marked not applicable by <@{ANA}>: Not our fault"
+    )
 
 
 def test_steps_one_and_three_cannot_be_skipped_even_by_a_forged_click(bot, fake, crisis):
@@ -225,7 +227,7 @@ def test_when_all_four_are_settled_the_owner_is_invited_to_close(bot, fake, cris
     notices = [m for m in fake.channels[crisis.channel_id].messages if "All four steps" in m["text"]]
     assert len(notices) == 1 and f"<@{ANA}>" in notices[0]["text"] and "/crisis close" in notices[0]["text"]
     assert notices[0]["thread_ts"] is None  # in the channel, where the owner sees it
-    assert "4 of 4 done (1 not applicable)" in str(checklist_message(fake, crisis)["blocks"])
+    assert "4 of 4 dealt with (1 not applicable)" in str(checklist_message(fake, crisis)["blocks"])
 
 
 def test_status_shows_the_same_checklist(bot, fake, crisis):
@@ -242,7 +244,7 @@ def test_a_deleted_checklist_is_posted_again(bot, fake, crisis):
     moved = bot.services.crises.get(crisis.id)
     assert moved.checklist_ts != crisis.checklist_ts
     assert "1 of 4 done" in str(fake.message(crisis.channel_id, moved.checklist_ts)["blocks"])
-    assert thread_notes(fake, moved) == [f"✅ Step 1 Acknowledge — done by <@{ANA}>"]
+    assert thread_notes(fake, moved) == [f"✅ Step 1 (Acknowledge) done by <@{ANA}>"]
 
 
 def test_the_last_two_steps_ticked_at_once_announce_completion_once(bot, fake, crisis):

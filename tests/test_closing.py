@@ -248,10 +248,10 @@ def test_a_new_crisis_shows_past_lessons_of_its_kind(bot, fake):
         settle_all(bot, fake, crisis)
         close(bot, fake, crisis, lessons=f"Lesson number {i}: do not feed the trolls, answer the audience calmly.")
     other = bot.open_crisis("Unrelated", user=ANA, category="hacked_account")
-    assert not any("What earlier crises" in m["text"] for m in fake.channels[other.channel_id].messages)
+    assert not any("Lessons from earlier crises" in m["text"] for m in fake.channels[other.channel_id].messages)
     new = bot.open_crisis("New troll", user=ANA, category="trolling")
     shown = next(
-        m for m in fake.channels[new.channel_id].messages if m["text"] == "Lessons from earlier crises of this kind"
+        m for m in fake.channels[new.channel_id].messages if m["text"] == "Lessons from earlier crises of this type"
     )
     assert (
         len(shown["blocks"]) == 4

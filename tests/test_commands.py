@@ -17,7 +17,7 @@ def test_help_and_unknown_subcommands_explain_usage(bot, fake):
         reply = bot.ask(text, user=ANA, channel=fake.general.id)
         assert reply.json["response_type"] == "ephemeral" and "/crisis open" in reply.json["text"]
     reply = bot.ask("frobnicate <!channel>", user=ANA, channel=fake.general.id)
-    assert "I don't know `/crisis frobnicate`" in reply.json["text"] and "/crisis owner" in reply.json["text"]
+    assert "I don't recognise `/crisis frobnicate`" in reply.json["text"] and "/crisis owner" in reply.json["text"]
     assert fake.count("chat.postMessage") == 0
 
 
@@ -113,14 +113,14 @@ def test_hand_over_refusals(bot, fake):
     fake.add_user("UROBOT001", is_bot=True)
     posts_before = fake.count("chat.postMessage")
 
-    assert "Say who takes over" in bot.ask("owner", user=ANA, channel=crisis.channel_id).json["text"]
+    assert "Say who's taking over" in bot.ask("owner", user=ANA, channel=crisis.channel_id).json["text"]
     assert "war room" in bot.ask(f"owner <@{BOB}>", user=ANA, channel=fake.general.id).json["text"]
     bot.send.command(f"owner <@{ANA}>", user=ANA, channel=crisis.channel_id)
     bot.settle()
     assert "already owns" in fake.responses[-1]["text"]
     bot.send.command("owner <@UROBOT001>", user=ANA, channel=crisis.channel_id)
     bot.settle()
-    assert "cannot own a crisis" in fake.responses[-1]["text"]
+    assert "can't own a crisis" in fake.responses[-1]["text"]
     bot.send.command("owner <@UNOBODY99>", user=ANA, channel=crisis.channel_id)
     bot.settle()
     assert "not in this workspace" in fake.responses[-1]["text"]
@@ -136,7 +136,7 @@ def test_hand_over_survives_a_failed_announcement(bot, fake):
     bot.settle()
     assert bot.services.crises.get(crisis.id).owner_id == BOB  # stored first, whatever Slack does
     answer = fake.responses[-1]["text"]
-    assert f"<@{BOB}> now owns crisis #1, but I could not update the pinned header: the message was deleted." == answer
+    assert f"<@{BOB}> now owns crisis #1, but I couldn't update the pinned header: the message was deleted." == answer
 
 
 def test_commands_that_only_read_write_nothing_before_their_ack(bot, fake):

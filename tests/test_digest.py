@@ -75,7 +75,7 @@ def test_the_digest_says_what_is_burning_who_owns_it_and_what_was_learnt(fake, d
     tuesday, wednesday = digests(management)
     text = str(wednesday["blocks"])
     assert "3 open" in text and "🔴 Critical 1" in text and "🟠 High 1" in text and "🟡 Medium 1" in text
-    assert "3 opened, 1 closed since the last digest" in text
+    assert "3 opened and 1 closed since the last digest" in text
     assert text.index("Critical &lt;!channel&gt; leak") < text.index("A private crisis") < text.index("Old medium one")
     assert f"app_redirect?channel={critical.channel_id}|*Critical &lt;!channel&gt; leak*>" in text
     assert f"owner <@{BOB}>" in text and "Hacked account" in text and "0/4" in text and "1/4" in text
@@ -83,7 +83,7 @@ def test_the_digest_says_what_is_burning_who_owns_it_and_what_was_learnt(fake, d
     assert "Secret recall" not in text and f"A private crisis (owner <@{CAR}>)" in text
     assert "Finished one" in text and "lesson: Reply before the evening news." in text and "Everything else" not in text
     assert "Evening webcare rota" in text and f"<@{CAR}>" in text
-    assert "Median time to acknowledge" in text and "Crises by kind:" in text
+    assert "Median time to acknowledge" in text and "Crises by type:" in text
     assert "Crisis digest · Wednesday 25 November" in text and "late" not in text
 
 
@@ -119,7 +119,7 @@ def test_a_quiet_day_gets_one_line_or_nothing(fake, digest_env, management):
         with time_machine.travel(at(2026, 11, 23, 8, 5), tick=True):
             tick(harness.services)
         assert [m["text"] for m in digests(management)] == [
-            "🌤️ Crisis digest, Monday 23 November: no open crises, nothing closed since the last digest."
+            "🌤️ Crisis digest, Monday 23 November: no open crises and nothing closed since the last digest."
         ]
     finally:
         harness.stop()

@@ -142,7 +142,7 @@ def test_a_failing_feed_backs_off_and_its_owner_is_told_once_after_an_hour(bot, 
         if minutes == 30:
             server.serve("/feed", "not-a-feed.html", "text/html")  # answers, but with no feed
     assert moments == [0, 10, 30, 70]  # 5 min doubled: 10, 20, 40 minutes apart
-    notices = [m for m in fake.channels[crisis.channel_id].messages if "has failed for over an hour" in m["text"]]
+    notices = [m for m in fake.channels[crisis.channel_id].messages if "has been failing for over an hour" in m["text"]]
     assert len(notices) == 1 and f"<@{BOB}>" in notices[0]["text"] and "answered HTTP 500" in notices[0]["text"]
     feed = bot.services.feeds.of(crisis.id)[0]
     assert feed.failures == 4 and feed.failing_since == int(T0.timestamp())

@@ -170,9 +170,9 @@ def test_ten_thousand_characters_anywhere_get_a_sensible_answer(bot, fake):
     crisis = bot.open_crisis("Huge inputs", user=ANA)
     huge = "word " * 2000
     for text, expected in [
-        (f"owner {huge}", "Say who takes over"),
+        (f"owner {huge}", "Say who's taking over"),
         (f"reopen {crisis.id} {huge}", "under 1000 characters"),
-        (huge, "I don't know"),
+        (huge, "I don't recognise"),
         (f"lessons {huge}", "No lessons"),
     ]:
         reply = bot.send.command(text, user=ANA, channel=crisis.channel_id)

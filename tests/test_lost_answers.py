@@ -31,10 +31,10 @@ def messages(channel, words):
 
 
 def test_a_checklist_whose_answer_was_lost_is_posted_once(bot, fake):
-    fake.lose_answer("chat.postMessage", when=text_has("Checklist of crisis"))
+    fake.lose_answer("chat.postMessage", when=text_has("Checklist for crisis"))
     crisis = bot.open_crisis("Lost checklist", user=ANA)
     room = fake.channels[crisis.channel_id]
-    (checklist,) = messages(room, "Checklist of crisis")
+    (checklist,) = messages(room, "Checklist for crisis")
     assert crisis.checklist_ts == checklist["ts"] and crisis.setup_state.value == "done"
 
 

@@ -59,7 +59,7 @@ def test_open_creates_a_complete_war_room(bot, fake):
     header_text = str(header["blocks"])
     for expected in (
         "Delivery delays anger customers",
-        "Our mistake",
+        "Business error on our part",
         "High",
         f"<@{BOB}>",
         "Nederlands",
@@ -198,7 +198,7 @@ def test_channel_creation_failure_is_reported_and_retry_creates_one_channel(bot,
     crisis = bot.open_crisis("Blocked by settings", user=ANA)
     assert crisis.channel_id is None and crisis.setup_state is SetupState.FAILED
     report = fake.responses[-1]
-    assert "could not create the war-room channel" in report["text"] and "workspace settings" in report["text"]
+    assert "couldn't create the war-room channel" in report["text"] and "workspace settings" in report["text"]
     assert fake.count("chat.postMessage") == 0  # nothing that needs the channel was tried
 
     bot.send.click(
@@ -229,7 +229,7 @@ def test_after_a_passing_slack_failure_set_up_tries_again_within_seconds_and_mor
         tick(bot.services)
     assert bot.services.crises.get(crisis.id).setup_state is SetupState.DONE
     (failed, ready) = reports(fake)  # the same failure twice is reported once
-    assert "could not create the war-room channel" in failed and ready.startswith("✅ War room")
+    assert "couldn't create the war-room channel" in failed and ready.startswith("✅ War room")
 
 
 def test_retry_set_up_runs_at_once_after_a_passing_failure(bot, fake):

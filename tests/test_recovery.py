@@ -52,7 +52,7 @@ def test_a_step_change_whose_process_died_is_noted_and_shown_by_the_scheduler(bo
     with later(2):
         tick(bot.services)
         tick(bot.services)
-    assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 Acknowledge — done by <@{BOB}>"]
+    assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 (Acknowledge) done by <@{BOB}>"]
     assert "1 of 4 done" in str(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"])
 
 
@@ -111,7 +111,7 @@ def test_a_post_made_just_before_a_crash_is_not_made_again(bot, fake):
         {
             "ts": "9999999999.000001",
             "user": BOT_USER,
-            "text": "✅ Step 3 Resolve quickly — done by <@UANA0001>",
+            "text": "✅ Step 3 (Resolve quickly) done by <@UANA0001>",
             "blocks": [],
             "thread_ts": crisis.checklist_ts,
             "metadata": {"event_type": METADATA_TYPE, "event_payload": {"key": key}},
@@ -316,15 +316,15 @@ def test_the_restarted_bot_finds_its_channel_among_more_than_a_page_of_channels(
 def war_room_posts(fake, room):
     """The header, checklist and owner's DM that set-up posted, each as a list of copies."""
     headers = [m for m in room.messages if m["text"].startswith("Crisis #")]
-    checklists = [m for m in room.messages if m["text"].startswith("Checklist of crisis")]
-    return headers, checklists, [m for m in fake.dm_messages(BOB) if "You are the owner" in m["text"]]
+    checklists = [m for m in room.messages if m["text"].startswith("Checklist for crisis")]
+    return headers, checklists, [m for m in fake.dm_messages(BOB) if "You're the owner" in m["text"]]
 
 
 @pytest.mark.parametrize(
     "posted",
     [
         lambda args: args["text"].startswith("Crisis #"),  # the header
-        lambda args: args["text"].startswith("Checklist of crisis"),
+        lambda args: args["text"].startswith("Checklist for crisis"),
         lambda args: args["channel"] == BOB,  # the owner's DM
     ],
     ids=["header", "checklist", "owner's DM"],
@@ -406,7 +406,7 @@ def test_a_click_acknowledged_right_before_the_bot_was_killed_is_carried_out(fak
         fake, process_env, tmp_path, "conversations.members", click_done, lambda crisis: notes(fake, crisis)
     )
     assert reply.status == 200
-    assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 Acknowledge — done by <@{CAR}>"]
+    assert [m["text"] for m in notes(fake, crisis)] == [f"✅ Step 1 (Acknowledge) done by <@{CAR}>"]
     assert "1 of 4 done" in str(fake.message(crisis.channel_id, crisis.checklist_ts)["blocks"])
 
 

@@ -181,7 +181,7 @@ def test_when_slack_fails_in_passing_the_war_room_is_unarchived_later_once(bot_w
     reopen(bot, fake, crisis)
     room = fake.channels[crisis.channel_id]
     told = fake.responses[-1]["text"]
-    assert room.archived and "open again" in told and "passing problem" in told and "`" not in told
+    assert room.archived and "open again" in told and "temporary problem" in told and "`" not in told
     with later(2):
         tick(bot.services)
         tick(bot.services)

@@ -173,7 +173,7 @@ def test_the_owner_approves_and_is_offered_the_matching_step(bot, fake):
     }
     assert event.actor == BOB and event.at
     offer = thread(fake, crisis)[-1]
-    assert "mark step 2 (Own it and apologise) done?" in offer["text"]
+    assert "mark step 2 (Own it and apologise) as done?" in offer["text"]
     bot.send.click(offer, "crisis.step.done#2", user=BOB)
     bot.settle()
     assert bot.services.steps.of(crisis.id)[1].state is StepState.DONE
@@ -184,7 +184,7 @@ def test_nobody_approves_their_own_draft_unless_alone(bot, fake):
     _, message = draft_reply(bot, fake, crisis, ANA)
     bot.send.click(message, "crisis.draft.approve", user=ANA)
     bot.settle()
-    assert "someone else must approve it" in fake.responses[-1]["text"]
+    assert "someone else needs to approve it" in fake.responses[-1]["text"]
     assert bot.services.drafts.get(1).state is DraftState.PENDING
 
     alone = bot.open_crisis("Alone", user=BOB)

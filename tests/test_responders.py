@@ -56,7 +56,7 @@ def test_a_failing_lookup_at_crisis_open_is_explained(workers, fake):
     assert reply.status == 200
     one.settle()
     shown = str(one.last_view()["blocks"])
-    assert "could not check" in shown and "crisis response team" in shown and "Something went wrong" not in shown
+    assert "couldn't check" in shown and "crisis response team" in shown and "Something went wrong" not in shown
 
 
 def test_someone_outside_the_group_is_told_in_the_form(workers, fake):
@@ -79,7 +79,7 @@ def test_a_form_the_bot_has_no_record_of_stays_open_while_it_asks_slack(workers,
     slow = fake.hold("usergroups.users.list")
     try:
         reply = two.send.submit(form, {"category": "business_error"}, user=BOB)
-        assert reply.status == 200 and "could not check" in reply.json["errors"]["title"], reply
+        assert reply.status == 200 and "couldn't check" in reply.json["errors"]["title"], reply
         fake.wait_for(lambda: slow.waiting == 1)  # asked after the ack
     finally:
         slow.release.set()

@@ -102,14 +102,14 @@ def test_with_the_disk_full_forms_keep_their_text_reads_work_and_clicks_are_answ
 
             reply = send.click(checklist, "crisis.step.done#1", user=ANA)
             assert reply.status == 200
-            told = fake.wait_for(lambda: [r for r in fake.responses if "could not save" in r["text"]])
+            told = fake.wait_for(lambda: [r for r in fake.responses if "couldn't save" in r["text"]])
             assert "disk" in told[0]["text"] and "full" in told[0]["text"]  # full, or a write it refused
 
             for form, typed in [(skip, {"reason": REASON}), (close, closing)]:
                 reply = send.submit(form, typed, user=ANA)
                 assert reply.status == 200 and reply.json["response_action"] == "errors", reply
                 (error,) = reply.json["errors"].values()  # under the form's first field
-                assert "could not save" in error and "disk" in error and "still here" in error
+                assert "couldn't save" in error and "disk" in error and "still here" in error
 
         assert send.submit(skip, {"reason": REASON}, user=ANA).body == ""  # space again: the same form goes through
 
@@ -197,7 +197,7 @@ def test_a_stored_click_the_database_cannot_take_yet_is_kept_and_carried_out_onc
     )
     bot.settle()
     told = fake.responses[-1]["text"]
-    assert "could not save" in told and "busy" in told and "kept" in told, told
+    assert "couldn't save" in told and "busy" in told and "kept" in told, told
     assert bot.services.steps.of(crisis.id)[0].state is StepState.PENDING
     with time_machine.travel(clock.now() + inbox.STALE_AFTER_SECONDS + 1, tick=True):  # the sweep's turn
         inbox.sweep(bot.services, now=clock.now())

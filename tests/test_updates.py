@@ -91,7 +91,7 @@ def test_an_update_reaches_the_war_room_two_stakeholder_channels_and_followers(b
         .startswith(f"You now follow crisis #{crisis.id}")
     )
     form = update_form(bot, crisis)
-    assert "This update reaches the war room, 2 channels and 2 followers." in texts(form)  # BOB, DAN; not ANA herself
+    assert "This update goes to the war room, 2 channels and 2 followers." in texts(form)  # BOB, DAN; not ANA herself
     bot.send.submit(form, UPDATE, user=ANA)
     bot.settle()
 
@@ -186,15 +186,15 @@ def test_followers_follow_from_everywhere_and_unfollow_from_the_dm(bot, fake, ro
         }
     )
     bot.settle()
-    assert "You already follow" in fake.responses[-1]["text"]
+    assert "You're already following" in fake.responses[-1]["text"]
 
     # BOB, a responder, unfollows from his DM; the next update skips him
     bot.send.click(update_dms(fake, BOB)[0], f"crisis.unfollow#{crisis.id}", user=BOB)
     bot.settle()
-    assert f"You no longer follow crisis #{crisis.id}" in fake.responses[-1]["text"]
+    assert f"You've unfollowed crisis #{crisis.id}" in fake.responses[-1]["text"]
     post_update(bot, crisis, update_status="Second")
     assert [len(update_dms(fake, u)) for u in (BOB, CAR, DAN)] == [1, 2, 1]
-    assert "You do not follow" in bot.ask("unfollow", user=BOB, channel=crisis.channel_id).json["text"]
+    assert "You're not following" in bot.ask("unfollow", user=BOB, channel=crisis.channel_id).json["text"]
 
     # the management note of a closed public crisis offers Follow too
     with bot.services.store.write() as db:
@@ -327,12 +327,12 @@ def test_typed_text_is_text_and_only_the_owner_of_a_critical_crisis_notifies_eve
 @pytest.mark.parametrize(
     ("values", "field", "answer"),
     [
-        ({"update_status": ""}, "update_status", "Say where it stands"),
+        ({"update_status": ""}, "update_status", "Give the status in a few words"),
         ({"update_status": "x" * 151}, "update_status", "under 150"),
         ({"known": " "}, "known", "Say what we know"),
         ({"doing": ""}, "doing", "Say what we are doing"),
         ({"need": "y" * 1001}, "need", "under 1000"),
-        ({"next_update": "soon"}, "next_update", "when the next update comes"),
+        ({"next_update": "soon"}, "next_update", "when the next update is due"),
     ],
 )
 def test_what_is_missing_or_too_long_is_said_inline(bot, fake, values, field, answer):
@@ -385,7 +385,7 @@ def test_a_channel_the_bot_is_not_in_is_reported_to_the_owner_once(fake, env, ro
     try:
         crisis = harness.open_crisis("Board wants to know", user=ANA, owner=BOB, responders=[ANA])
         post_update(harness, crisis)
-        (report,) = [m for m in fake.dm_messages(BOB) if "cannot reach" in m["text"]]
+        (report,) = [m for m in fake.dm_messages(BOB) if "can't reach" in m["text"]]
         assert f"<#{closed_door.id}>" in report["text"] and "cannot see it" in report["text"]
         attempts = [c for c in fake.calls_to("chat.postMessage") if c["channel"] == closed_door.id]
         assert len(attempts) == 1 and len(top(rooms[1])) == 1  # the other channel got its card all the same
@@ -396,7 +396,7 @@ def test_a_channel_the_bot_is_not_in_is_reported_to_the_owner_once(fake, env, ro
             tick(harness.services)
             tick(harness.services)
         assert [c for c in fake.calls_to("chat.postMessage") if c["channel"] == closed_door.id] == attempts
-        assert len([m for m in fake.dm_messages(BOB) if "cannot reach" in m["text"]]) == 1
+        assert len([m for m in fake.dm_messages(BOB) if "can't reach" in m["text"]]) == 1
         assert len(thread(rooms[1], top(rooms[1])[0]["ts"])) == 2
     finally:
         harness.stop()
@@ -502,7 +502,7 @@ def test_closing_sends_the_final_update_and_the_record_says_how_the_updates_went
 
     room = fake.channels[crisis.channel_id]
     summary = next(m for m in room.messages if m["text"].startswith(f"Crisis #{crisis.id} closed"))
-    assert "*Stakeholder updates:* 2, about every 40 minutes, 1 late" in texts(summary)
+    assert "*Stakeholder updates:* 2 sent, about every 40 minutes, 1 late" in texts(summary)
     assert "update 1 by" in texts(summary) and "First &lt;b&gt;" in texts(summary)  # on the timeline, escaped
     card = fake.message(rooms[1].id, top(rooms[1])[0]["ts"])
     assert "Update 3: Closed" in texts(card) and "Final update" in texts(card) and "crisis.follow" not in texts(card)

@@ -68,7 +68,7 @@ def volume_text(message) -> str:
 def test_the_header_shows_the_last_hour_the_peak_times_normal_and_the_trend(bot, fake, clock_at_t0):
     crisis = bot.open_crisis("Double charges", user=ANA, keywords="double charge")
     assert volume_text(header(fake, crisis)) == "📈 No mentions counted yet."
-    assert "Tracking double charge · 0 feeds" in str(header(fake, crisis)["blocks"])
+    assert "Keywords: double charge · 0 feeds" in str(header(fake, crisis)["blocks"])
     updates = fake.count("chat.update")
     clock_at_t0.move_to(T0 + 10 * MINUTE)
     tick(bot.services)
@@ -117,7 +117,7 @@ def test_a_count_the_database_was_too_busy_for_holds_no_set_up_task_back(bot, fa
     monkeypatch.setattr(tracking, "count_earlier", busy)
     crisis = bot.open_crisis("Acme parcels", user=ANA, keywords="Acme")
     assert crisis.header_ts and crisis.checklist_ts and fake.message(crisis.channel_id, crisis.header_ts)
-    assert "count the mentions from before it opened" in crisis.setup_error
+    assert "count the mentions from before the crisis was opened" in crisis.setup_error
     assert fake.count("pins.add") == 1
 
 
@@ -175,7 +175,7 @@ def test_the_volume_chart_is_a_png_with_the_milestones_in_the_header_thread(bot,
     assert image.size == (WIDTH, HEIGHT)
     description = image.text["Description"]
     assert (
-        "opened" in description and "step 1 done" in description and "Reply approved: Apology (step 2)" in description
+        "opened" in description and "step 1 done" in description and "reply approved: Apology (step 2)" in description
     )
     assert _milestone_lines(image) == 3
 
@@ -224,7 +224,7 @@ def test_keywords_and_feeds_change_in_the_war_room(bot, fake, clock_at_t0):
     assert bot.services.crises.get(crisis.id).keywords == ("refund", "Acme")
     assert [f.url for f in bot.services.feeds.of(crisis.id)] == ["https://ok.example/feed"]
     assert bot.services.mentions.total(crisis.id, 0, at(T0) + 3600) == 4  # earlier mentions now count for it
-    assert "Tracking refund, Acme · 1 feed" in str(header(fake, crisis)["blocks"])
+    assert "Keywords: refund, Acme · 1 feed" in str(header(fake, crisis)["blocks"])
     event = [e for e in bot.services.timeline.events(crisis.id) if e.kind == "tracking_changed"][-1]
     assert event.actor == ANA and event.detail["keywords"] == ["refund", "Acme"]
 
@@ -411,4 +411,4 @@ def test_the_closing_summary_records_the_peak_the_total_and_the_fall(bot, fake, 
     )
     volume = next(b for b in summary["blocks"] if b["block_id"] == "volume")["text"]["text"]
     assert volume.startswith(f"📈 *Volume:* peak 120 an hour, <!date^{at(T0 + HOUR)}^")
-    assert "271 mentions in all" in volume and "back to normal 2 hours after the peak" in volume
+    assert "271 mentions in total" in volume and "back to normal 2 hours after the peak" in volume
