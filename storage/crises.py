@@ -399,6 +399,20 @@ class CrisisRepository:
         with self.store.write() as db:
             return _plan(db, crisis_id, name)
 
+    def origin_from_form(self, crisis_id: int) -> None:
+        """Where to answer the opener, from the bot's record of the form the crisis was submitted
+        from, when the crisis was stored without it: Slack shows a modal before it answers
+        views.open, so a submission can come in before the record is stored. Only the opener's
+        own form counts (storage.shown: the form was opened for them)."""
+        with self.store.write() as db:
+            db.execute(
+                """update crises set response_url = f.response_url, origin_channel_id = f.origin_channel_id
+                   from open_forms f
+                   where crises.id = ? and crises.response_url is null and crises.origin_channel_id is null
+                     and crises.request_key = 'view:' || f.view_id and f.opener_id = crises.opener_id""",
+                [crisis_id],
+            )
+
     def set_reply_details(self, crisis_id: int, details: ReplyDetails, customer: str, *, actor: str, at: int) -> None:
         """Store what replies are filled with (and the customer's handle), on the record."""
         with self.store.write() as db:

@@ -444,3 +444,29 @@ def test_a_rate_limit_storm_during_twenty_opens_ends_with_twenty_complete_war_ro
         assert [m["ts"] for m in top_level].count(crisis.header_ts) == 1
         assert len(top_level) == 2, [m["text"] for m in top_level]  # the header and the checklist, once each
     assert sum(1 for c in fake.calls if c.method == "chat.postMessage") >= 15 + 40
+
+
+def test_a_submission_that_comes_before_the_record_of_its_form_is_still_answered_where_open_ran(bot, fake):
+    """Slack shows the modal before it answers views.open, so the submission can come in before
+    the bot has stored its record of the form (for whom, where `/crisis open` ran): the set-up's
+    report still goes there, not to a DM."""
+    bot.send.command("open Quick submitter", user=ANA, channel=fake.general.id)
+    bot.settle()
+    view = bot.last_view()
+    form = bot.services.shown.form(view["id"])
+    with bot.services.store.write() as db:
+        db.execute("delete from open_forms where view_id = ?", [view["id"]])
+    deferred = []
+    defer, bot.services.defer = bot.services.defer, lambda *args, **kwargs: deferred.append((args, kwargs))
+    try:
+        assert bot.send.submit(view, {"category": "trolling"}, user=ANA).status == 200
+    finally:
+        bot.services.defer = defer
+    bot.services.shown.form_opened(
+        view["id"], opener_id=ANA, origin_channel_id=form.origin_channel_id, response_url=form.response_url, at=1
+    )
+    for args, kwargs in deferred:
+        defer(*args, **kwargs)
+    bot.settle()
+    assert fake.responses[-1]["text"].startswith("✅ War room")
+    assert not [m for m in fake.dm_messages(ANA) if m["text"].startswith("✅ War room")]

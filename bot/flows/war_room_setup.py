@@ -427,6 +427,10 @@ def _report(services: Services, crisis_id: int, problems: list[str], reply_url: 
     the timeline."""
     crisis = services.crises.get(crisis_id)
     assert crisis is not None
+    if not (crisis.response_url or crisis.origin_channel_id or crisis.reopened_by):  # stored before its form's record?
+        services.crises.origin_from_form(crisis_id)
+        crisis = services.crises.get(crisis_id)
+        assert crisis is not None
     kind = "setup_failed" if problems else "war_room_ready"
     services.timeline.record(crisis_id, at=clock.now(), actor=None, kind=kind, detail={"problems": problems})
     message = views.setup_report(crisis, problems, resumable=bool(problems))
