@@ -88,7 +88,7 @@ def test_an_update_reaches_the_war_room_two_stakeholder_channels_and_followers(b
     assert (
         bot.ask(f"follow {crisis.id}", user=DAN, channel=fake.general.id)
         .json["text"]
-        .startswith(f"You now follow crisis #{crisis.id}")
+        .startswith(f"You're now following crisis #{crisis.id}")
     )
     form = update_form(bot, crisis)
     assert "This update goes to the war room, 2 channels and 2 followers." in texts(form)  # BOB, DAN; not ANA herself
@@ -158,7 +158,7 @@ def test_followers_follow_from_everywhere_and_unfollow_from_the_dm(bot, fake, ro
     header = fake.message(crisis.channel_id, crisis.header_ts)
     bot.send.click(header, f"crisis.follow#{crisis.id}", user=CAR)
     bot.settle()
-    assert f"You now follow crisis #{crisis.id}" in fake.responses[-1]["text"]
+    assert f"You're now following crisis #{crisis.id}" in fake.responses[-1]["text"]
     post_update(bot, crisis)
     assert len(update_dms(fake, CAR)) == len(update_dms(fake, BOB)) == 1
 
@@ -215,7 +215,7 @@ def test_a_follow_click_acknowledged_before_a_crash_is_recorded_once(bot, fake):
     recovered(bot)
     recovered(bot)
     assert bot.services.followers.choices(crisis.id) == {DAN: True}
-    assert len([r for r in fake.responses if r["text"].startswith(f"You now follow crisis #{crisis.id}")]) == 1
+    assert len([r for r in fake.responses if r["text"].startswith(f"You're now following crisis #{crisis.id}")]) == 1
 
 
 def test_an_update_acknowledged_before_a_crash_is_delivered_by_the_scheduler_once(bot, fake, rooms):
@@ -239,7 +239,7 @@ def test_a_private_crisis_is_followed_only_by_the_people_in_its_war_room(bot, fa
     header = fake.message(crisis.channel_id, crisis.header_ts)
     bot.send.click(header, f"crisis.follow#{crisis.id}", user=CAR)
     bot.settle()
-    assert fake.responses[-1]["text"].startswith(f"You now follow crisis #{crisis.id}")
+    assert fake.responses[-1]["text"].startswith(f"You're now following crisis #{crisis.id}")
     bot.send.click({**header, "channel": fake.general.id}, f"crisis.follow#{crisis.id}", user=DAN)  # a forged click
     bot.settle()
     refusal = fake.responses[-1]["text"]
