@@ -37,8 +37,8 @@ def test_the_check_finds_what_a_catalog_gets_wrong(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     with (folder / "messages.po").open("wb") as f:
         write_po(f, catalog)
-    monkeypatch.setattr(catalogs, "LOCALES_DIR", tmp_path)
-    monkeypatch.setattr(catalogs, "ROOT", i18n.LOCALES_DIR.parent)
+    monkeypatch.setattr(catalogs, "ROOT", i18n.LOCALES_DIR.parent)  # the code is read where it is
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)  # the catalogs from here
     why = {p.msgid: p.why for p in catalogs.problems(["nl"])}
     assert why[singles[0]] == "empty"
     assert why[singles[1]] == "fuzzy"

@@ -29,6 +29,7 @@ from bot import clock, publish
 from bot.flows import access, lessons, tracking
 from bot.model import Crisis, SetupState
 from bot.publish import keys
+from bot.publish.outgoing import for_the_team
 from bot.publish.renders import checklist_key, header, header_key, volume_key
 from bot.rules.updates import shown_promise
 from bot.services import Services
@@ -36,7 +37,6 @@ from bot.slack.blockkit import Message
 from bot.slack.gateway import SlackError
 from bot.views import closing as closing_views
 from bot.views import war_room as views
-from bot.words import i18n
 from bot.words.i18n import N_, _
 from bot.words.slugs import channel_name
 from bot.words.text import channel, user
@@ -84,7 +84,7 @@ class Attempt:
         """The language of what a task posts: a DM in its reader's, the war room's in the team's."""
         if to.startswith(("U", "W")):
             return self.services.reading(to)
-        return i18n.speaking(self.services.team_language(self.crisis.team_locale))
+        return for_the_team(self.services, self.crisis)
 
 
 def _create_channel(a: Attempt) -> Outcome:

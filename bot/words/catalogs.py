@@ -13,15 +13,14 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import CommandLineInterface
+from babel.messages.frontend import CommandLineInterface, parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot.words import locales
-from bot.words.i18n import LOCALES_DIR, SOURCE, catalog_name
+from bot.words.i18n import LOCALES_DIR, SOURCE, catalog_name, catalog_path
 
 ROOT = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / "messages.pot"
@@ -32,18 +31,14 @@ _MARKUP = "<>*`~"
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b|<!", re.IGNORECASE)
 
 
-def catalog_path(tag: str) -> Path:
-    return LOCALES_DIR / catalog_name(tag) / "LC_MESSAGES" / "messages.po"
-
-
 def source_messages() -> dict[tuple[str | None, str], tuple[str, ...]]:
     """Every string the code marks, straight from the code (not from a .pot that may be stale):
     (context, msgid) → its forms (two for a plural)."""
     found: dict[tuple[str | None, str], tuple[str, ...]] = {}
-    method_map = [("bot/**.py", "python"), ("handlers/**.py", "python"), ("web/**.py", "python"), ("app.py", "python")]
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "pgettext_marker": ((1, "c"), 2)}
+    with (ROOT / "babel.cfg").open() as mapping:  # what `pybabel extract` reads, with the same keywords
+        method_map, options_map = parse_mapping_cfg(mapping)
     for _file, _line, message, _comments, context in extract_from_dir(
-        str(ROOT), method_map=method_map, keywords=keywords
+        str(ROOT), method_map=method_map, options_map=options_map, keywords=parse_keywords(list(KEYWORDS))
     ):
         forms = message if isinstance(message, tuple) else (message,)
         found[(context, forms[0])] = tuple(forms)

@@ -47,11 +47,16 @@ def catalog_name(tag: str) -> str:
     return tag.replace("-", "_")
 
 
+def catalog_path(tag: str) -> Path:
+    """Where a language's catalog is: locales/<locale>/LC_MESSAGES/messages.po."""
+    return LOCALES_DIR / catalog_name(tag) / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
 @functools.cache
 def _compiled(tag: str) -> NullTranslations:
     """A language's catalog, compiled by Babel in memory (fuzzy entries are left out, as
     `pybabel compile` leaves them out); a missing catalog gives the source text."""
-    path = LOCALES_DIR / catalog_name(tag) / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path = catalog_path(tag)
     if not path.is_file():
         return NullTranslations()
     with path.open("rb") as source:
