@@ -394,8 +394,8 @@ class CrisisRepository:
     def plan_channel_name(self, crisis_id: int, name: str) -> bool:
         """Remember the channel name about to be created, before asking Slack for it, so a set-up
         whose answer never came can find and adopt the channel. False when another crisis
-        planned that name and has no channel yet: it may be creating it right now, and two
-        crises must never adopt the same channel."""
+        planned that name: it may be creating it right now (two crises must never adopt the same
+        channel), or it created it and Slack would refuse the name."""
         with self.store.write() as db:
             return _plan(db, crisis_id, name)
 
@@ -551,9 +551,12 @@ def _room_back(db: Database, crisis_id: int, archived: str) -> bool:
 
 
 def _plan(db: Database, crisis_id: int, name: str) -> bool:
-    """Plan the crisis's channel under `name`, unless another crisis without a channel planned it."""
+    """Plan the crisis's channel under `name`, unless another crisis planned it or has its war
+    room under it, or it is the archived room a crisis moved on from (Slack would only answer
+    name_taken: asking costs a round trip)."""
     planned = db.execute(
-        "select 1 from crises where channel_name = ? and channel_id is null and id != ?", [name, crisis_id]
+        "select 1 from crises where (id != ? and channel_name = ?) or previous_channel_name = ?",
+        [crisis_id, name, name],
     ).fetchone()
     if planned:
         return False

@@ -196,6 +196,9 @@ def test_a_channel_name_another_set_up_may_be_creating_is_not_planned_twice(stor
     assert crises.plan_channel_name(first.id, "crisis-x")
     assert not crises.plan_channel_name(second.id, "crisis-x")  # the first may be creating it right now
     assert crises.plan_channel_name(first.id, "crisis-x")  # its own plan, again after a crash
+    crises.task_done(first.id, "channel", at=2, lease_until=60, channel_id="C1", channel_name="crisis-x")
+    assert not crises.plan_channel_name(second.id, "crisis-x")  # Slack has it now: name_taken
+    assert crises.plan_channel_name(second.id, "crisis-x-2")
 
 
 def test_a_request_is_settled_once_by_the_change_that_carries_it_out(store):
