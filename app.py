@@ -31,8 +31,10 @@ from bot.config import Config, ConfigError
 from bot.flows import digest
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.slack.budget import RateBudget
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.views import digest as digest_views
+from bot.words import i18n
 from handlers import actions, commands, events, hooks, language, submissions
 from handlers.plumbing import install_middleware
 from storage.database import StorageError
@@ -59,10 +61,14 @@ class Bot:
         self.services.shutdown()
 
 
-def create_app(config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor) -> Bot:
-    """The Bolt app with every listener registered (auth.test is called once, here)."""
-    gateway = SlackGateway.connect(config)
+def create_app(
+    config: Config, *, pool: type[ThreadPoolExecutor] = ThreadPoolExecutor, budget: RateBudget | None = None
+) -> Bot:
+    """The Bolt app with every listener registered (auth.test is called once, here). A test
+    harness may bring its own worker pool and call budget; the bot itself uses Slack's tiers."""
+    gateway = SlackGateway.connect(config, budget)
     client = gateway.client
+    i18n.load_all()  # every catalog compiled before the first request, not by it
     services = Services.build(config, gateway, pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:

@@ -14,6 +14,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from app import Bot, create_app, wsgi_app
 from bot.config import Config
 from bot.model import Crisis
+from bot.slack.budget import RateBudget
 from tests.fakeslack import TOKEN, FakeSlack
 from tests.slackclient import SIGNING_SECRET, Reply, SlackSender
 
@@ -62,6 +63,12 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+# The bot's call budget refills this many times faster than Slack's tiers against the fake: a
+# war room's seventh post waits 50 ms, not a second. Bursts, Retry-After and deadlines stay
+# Slack's; test_budget checks the tiers' own pace, test_open one war room's at Slack's speed.
+REFILL_SPEED = 20
+
+
 def base_env(fake: FakeSlack, db_path: str) -> dict[str, str]:
     return {
         "SLACK_BOT_TOKEN": TOKEN,
@@ -80,8 +87,9 @@ class Harness:
     send: SlackSender
 
     @classmethod
-    def start(cls, fake: FakeSlack, env: dict[str, str]) -> Harness:
-        bot = create_app(Config.from_env(env), pool=TrackingExecutor)
+    def start(cls, fake: FakeSlack, env: dict[str, str], *, refill_speed: float = REFILL_SPEED) -> Harness:
+        budget = RateBudget(refill_speed=refill_speed)
+        bot = create_app(Config.from_env(env), pool=TrackingExecutor, budget=budget)
         server = make_server("127.0.0.1", 0, wsgi_app(bot), server_class=_ThreadingServer, handler_class=_QuietHandler)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         thread.start()

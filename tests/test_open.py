@@ -10,9 +10,11 @@ import time_machine
 
 from bot.model import SetupState, StepState
 from bot.scheduler import tick
+from bot.slack.budget import POSTS_PER_CHANNEL_BURST
 from bot.words.slugs import channel_name
 from tests.conftest import ANA, BOB, CAR, at_once
 from tests.fakeslack import BOT_USER, OTHER_TEAM
+from tests.harness import Harness
 from tests.slackclient import find_element
 
 
@@ -114,11 +116,21 @@ def test_non_latin_titles_get_readable_channel_names(bot, fake):
     assert "数据泄露引发投诉" in fake.channels[chinese.channel_id].topic
 
 
-def test_a_taken_channel_name_gets_a_suffix(bot, fake):
+def test_a_channel_name_taken_in_slack_gets_a_suffix(bot, fake):
+    taken = channel_name("Same title", datetime.now(UTC).date(), 1)
+    fake.add_channel(taken, members=set())  # someone made it by hand
+    crisis = bot.open_crisis("Same title", user=ANA)
+    assert crisis.channel_name == f"{taken}-2"
+    assert [c["name"] for c in fake.calls_to("conversations.create")] == [taken, f"{taken}-2"]
+
+
+def test_a_name_an_earlier_war_room_has_is_not_asked_for_again(bot, fake):
+    """Slack would only answer name_taken: the second war room of the day under one title is
+    created in one round trip."""
     first = bot.open_crisis("Same title", user=ANA)
     second = bot.open_crisis("Same title", user=ANA)
     assert second.channel_name == f"{first.channel_name}-2"
-    assert any(c["name"] == first.channel_name for c in fake.calls_to("conversations.create")[1:])
+    assert [c["name"] for c in fake.calls_to("conversations.create")] == [first.channel_name, second.channel_name]
 
 
 def test_invite_failure_keeps_the_crisis_and_explains_the_fix(bot, fake):
@@ -470,3 +482,22 @@ def test_a_submission_that_comes_before_the_record_of_its_form_is_still_answered
     bot.settle()
     assert fake.responses[-1]["text"].startswith("✅ War room")
     assert not [m for m in fake.dm_messages(ANA) if m["text"].startswith("✅ War room")]
+
+
+def test_a_war_rooms_posts_beyond_slacks_burst_go_out_one_a_second(fake, env):
+    """At Slack's own speed (the harness otherwise refills the budget faster): the set-up's
+    posts and four step replies in one channel, the burst at once and one more each second."""
+    bot = Harness.start(fake, env, refill_speed=1)
+    try:
+        crisis = bot.open_crisis("Paced posts", user=ANA)
+        for step in (1, 2, 3, 4):
+            bot.send.click(fake.message(crisis.channel_id, crisis.checklist_ts), f"crisis.step.done#{step}", user=ANA)
+        bot.settle()
+        posts = [c for c in fake.calls if c.method == "chat.postMessage" and c.args["channel"] == crisis.channel_id]
+        assert len(posts) > POSTS_PER_CHANNEL_BURST
+        first = posts[0].started
+        assert posts[POSTS_PER_CHANNEL_BURST - 1].started - first < 1  # the burst went out at once
+        for extra, post in enumerate(posts[POSTS_PER_CHANNEL_BURST:], 1):  # then one more a second
+            assert post.started - first >= extra - 0.1, [round(p.started - first, 2) for p in posts]
+    finally:
+        bot.stop()

@@ -219,10 +219,10 @@ class SlackGateway:
         self.user_client = user_client  # SLACK_USER_TOKEN's: only `unarchive` uses it
 
     @classmethod
-    def connect(cls, config: Config) -> SlackGateway:
+    def connect(cls, config: Config, budget: RateBudget | None = None) -> SlackGateway:
         """The gateway of one process: the bot's client and, when configured, the person's,
-        both paced by one budget."""
-        budget = RateBudget()
+        both paced by one budget (Slack's tiers, unless a test harness brings its own)."""
+        budget = budget or RateBudget()
         user_client = build_client(config, budget, token=config.user_token) if config.user_token else None
         return cls(build_client(config, budget), budget, user_client)
 
