@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,13 @@ EMPTY = Details()
 TAGS = [language.tag for language in LANGUAGES]
 
 
-def test_every_kind_exists_and_renders_cleanly_in_every_language():
-    templates = Templates()
-    assert set(TAGS) <= templates.languages()
-    problems = check(templates)
+def test_there_are_templates_in_every_language():
+    assert set(TAGS) <= Templates().languages()
+
+
+@pytest.mark.parametrize("language", TAGS)
+def test_every_kind_renders_cleanly(language):
+    problems = check(Templates(), [language])
     assert problems == [], "\n".join(map(str, problems[:20]))
 
 
@@ -34,10 +38,16 @@ def test_every_case_renders_real_text_in_the_right_language(language):
     templates = Templates()
     cases = list(sample_cases(language))
     assert len({details.what_happened for _, details in cases}) >= 5, "check.toml: typed values of every shape"
+    wanted = 4 * len(Category)  # far more than one text per category (every text is checked above)
     for kind in Kind:
-        texts = {templates.render(kind, language, details).text for _, details in cases}
-        assert all(text.strip() for text in texts)
-        assert len(texts) > 4 * len(Category), f"{language}/{kind}: category, platform and values change the wording"
+        texts: set[str] = set()
+        for _, details in cases:
+            text = templates.render(kind, language, details).text
+            assert text.strip()
+            texts.add(text)
+            if len(texts) > wanted:
+                break
+        assert len(texts) > wanted, f"{language}/{kind}: category, platform and values change the wording"
 
 
 @pytest.mark.parametrize("language", TAGS)
@@ -118,8 +128,13 @@ def broken(tmp_path: Path, files: dict[str, str]) -> Templates:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
-    (tmp_path / "en" / "check.toml").write_text((BUILT_IN / "en" / "check.toml").read_text())
     return Templates(built_in=tmp_path)
+
+
+def few_cases(language: str) -> Iterator[tuple[str, Details]]:
+    """Every category on every platform, empty and with the first three typed shapes: a planted
+    fault shows in those, and checking a folder takes a second instead of five."""
+    return (case for case in sample_cases(language) if case[0].endswith(("empty", "#1", "#2", "#3")))
 
 
 PLANTED = [
@@ -146,13 +161,13 @@ PLANTED = [
 def test_the_check_catches_each_planted_fault(tmp_path, source, problem):
     files = {f"en/{kind.value}{SUFFIX}": FINE for kind in Kind}
     files[f"en/apology{SUFFIX}"] = source
-    problems = check(broken(tmp_path, files), ["en"])
+    problems = check(broken(tmp_path, files), ["en"], cases=few_cases)
     assert problems and all(p.kind == "apology" for p in problems), [str(p) for p in problems[:5]]
     assert any(problem in str(p) for p in problems), [str(p) for p in problems[:5]]
 
 
 def test_the_check_passes_what_is_fine(tmp_path):
-    assert check(broken(tmp_path, {f"en/{kind.value}{SUFFIX}": FINE for kind in Kind}), ["en"]) == []
+    assert check(broken(tmp_path, {f"en/{kind.value}{SUFFIX}": FINE for kind in Kind}), ["en"], cases=few_cases) == []
 
 
 def test_the_check_lets_a_typed_value_promise_what_the_team_typed(tmp_path):
@@ -164,12 +179,12 @@ def test_the_check_lets_a_typed_value_promise_what_the_team_typed(tmp_path):
     templates = broken(tmp_path, files)
     typed = Details(resolution="we'll call you today", brand="Acme")
     assert "today" in templates.render(Kind.APOLOGY, "en", typed).text
-    assert check(templates, ["en"]) == []
+    assert check(templates, ["en"], cases=few_cases) == []
 
 
 def test_the_check_reports_a_missing_file(tmp_path):
     files = {f"en/{kind.value}{SUFFIX}": FINE for kind in Kind if kind is not Kind.HOLDING}
-    problems = check(broken(tmp_path, files), ["en"])
+    problems = check(broken(tmp_path, files), ["en"], cases=few_cases)
     assert [str(p) for p in problems] == [f"en/holding{SUFFIX} [file]: missing"]
 
 
@@ -179,10 +194,10 @@ def test_the_check_command_exits_non_zero_on_problems(tmp_path):
         [sys.executable, "-m", "bot.templates", "check", "--lang", "fy"], cwd=ROOT, capture_output=True, text=True
     )
     assert ok.returncode == 0 and "0 problem(s) in 1 language(s): fy" in ok.stdout
-    (tmp_path / "en").mkdir()
-    (tmp_path / "en" / f"apology{SUFFIX}").write_text("{{ nonsense }}")
+    (tmp_path / "fy").mkdir()
+    (tmp_path / "fy" / f"apology{SUFFIX}").write_text("{{ nonsense }}")
     bad = subprocess.run(
-        [sys.executable, "-m", "bot.templates", "check", "--lang", "en", "--dir", str(tmp_path)],
+        [sys.executable, "-m", "bot.templates", "check", "--lang", "fy", "--dir", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -20,7 +20,7 @@ language with many typed values and reports what is missing, undefined or mechan
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 
@@ -146,6 +146,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # read once per process: no stat of every file on every render
         )
         self.env.filters.update(sentence=sentence, name=name)
 
@@ -164,8 +165,16 @@ class Templates:
             template = self.env.get_template(f"{language}/{kind.value}{SUFFIX}")
         except TemplateNotFound as error:
             raise TemplateMissing(f"no {kind.value} template in {language}") from error
-        text = template.render(**asdict(details), short=limit is not None)
+        text = template.render(**_values(details), short=limit is not None)
         return Rendered(kind, language, tidy(text), limit)
+
+
+_FIELDS = tuple(f.name for f in fields(Details))
+
+
+def _values(details: Details) -> dict[str, object]:
+    """The template's variables (dataclasses.asdict, without its deep copy of plain strings)."""
+    return {name: getattr(details, name) for name in _FIELDS}
 
 
 TERMINAL = ".!?…。！？"

@@ -21,9 +21,9 @@ import json
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import TemplateError
@@ -115,15 +115,21 @@ def sample_cases(language: str) -> Iterable[tuple[str, Details]]:
                 yield f"{category.value}, {platform or 'no platform'}, typed #{index + 1}", details
 
 
-def check(templates: Templates, languages: Iterable[str] | None = None) -> list[Problem]:
-    """Everything wrong with the templates, rendered every way they can be."""
+def check(
+    templates: Templates,
+    languages: Iterable[str] | None = None,
+    *,
+    cases: Callable[[str], Iterable[tuple[str, Details]]] = sample_cases,
+) -> list[Problem]:
+    """Everything wrong with the templates, rendered every way they can be (every one of a
+    language's `cases`: all of them unless a caller that needs fewer says so)."""
     wanted = sorted(languages or templates.languages() | {lang.tag for lang in locales.LANGUAGES})
     problems: list[Problem] = []
     for language in wanted:
         language_rules = rules(language)
         for kind in Kind:
             by_case: dict[tuple[str, str], dict[str, str]] = {}
-            for case, details in sample_cases(language):
+            for case, details in cases(language):
                 try:
                     rendered = templates.render(kind, language, details)
                 except TemplateMissing:
@@ -202,6 +208,15 @@ def _matcher(phrases: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[st
     return pattern, unspaced
 
 
+def _occurrences(value: str, text: str) -> Iterator[int]:
+    """Where `value` starts in `text`, left to right, not overlapping (as re.finditer finds it)."""
+    start = text.find(value)
+    while start != -1:
+        yield start
+        start = text.find(value, start + max(len(value), 1))
+
+
+@cache
 def _unspaced(phrase: str) -> bool:
     return any(unicodedata.name(c, "").startswith("CJK") for c in phrase)
 
@@ -214,13 +229,18 @@ def shapes(value: str) -> set[str]:
 
 def without_values(text: str, details: Details) -> str:
     """The template's own words: every typed value and URL cut out."""
+    text = URL.sub(" ¶ ", text)  # links first: a brand's name inside one is part of the link
+    for variant in _typed_shapes(details):
+        text = text.replace(variant, " ¶ ")
+    return text
+
+
+@lru_cache(maxsize=8192)  # each case's values are cut out of all six kinds and their paragraphs
+def _typed_shapes(details: Details) -> tuple[str, ...]:
+    """Every shape of every typed value, a value's longest first (a brand inside a contact goes with it)."""
     typed = [getattr(details, key) for key in TEXTS]
     typed.append(details.customer.removeprefix("@"))  # greeted by name where people are tagged so
-    text = URL.sub(" ¶ ", text)  # links first: a brand's name inside one is part of the link
-    for value in sorted(filter(None, typed), key=len, reverse=True):  # a brand inside a contact goes with it
-        for variant in shapes(value):
-            text = text.replace(variant, " ¶ ")
-    return text
+    return tuple(variant for value in sorted(filter(None, typed), key=len, reverse=True) for variant in shapes(value))
 
 
 def grammar_problems(text: str, details: Details, language: Rules) -> list[str]:
@@ -231,8 +251,8 @@ def grammar_problems(text: str, details: Details, language: Rules) -> list[str]:
         if not value:
             continue
         for variant in shapes(value):
-            for match in re.finditer(re.escape(variant), text):
-                before = text[: match.start()].rstrip()
+            for start in _occurrences(variant, text):
+                before = text[:start].rstrip()
                 if before and before[-1] in QUOTES:
                     found.append(f"{key} is put in quotes after fixed grammar: …{before[-25:]}{variant[:20]}…")
                 hits = [p for p in language.prepositions
