@@ -48,8 +48,10 @@ def measure(
     return samples, requests / (time.perf_counter() - started)
 
 
-def flows(fake: FakeSlack, send: SlackSender, rooms: list[Room], load: str, rate: float | None) -> list[list[object]]:
-    """One row per flow under one load pattern."""
+def flows(
+    fake: FakeSlack, send: SlackSender, rooms: list[Room], load: str, rate: float | None, opened: dict[str, int]
+) -> list[list[object]]:
+    """One row per flow under one load pattern; `opened` gets how many of its opens got a modal."""
     rows = []
 
     def row(flow: str, measured: tuple[list[float], float]) -> None:
@@ -66,7 +68,10 @@ def flows(fake: FakeSlack, send: SlackSender, rooms: list[Room], load: str, rate
     row("/crisis status → ack", measure(status, rate=rate))
     views_before = len(fake.views)
     row("/crisis open → ack", measure(command, rate=rate))
-    fake.wait_for(lambda: len(fake.views) >= views_before + REQUESTS, timeout=120)
+    # views.open is Tier 4 (100 a minute): the opens over it are told Slack is rate-limiting
+    # the bot instead of waiting past their trigger's 3 seconds. Only the acks are timed here.
+    quiet(fake)
+    opened[load] = len(fake.views) - views_before
     view = list(fake.views.values())[-1]
 
     def submit(i: int) -> None:
@@ -97,7 +102,10 @@ def run() -> str:
         idle, _ = bot.memory_mib()
         rooms = open_crises(fake, send, REQUESTS // 4)
         quiet(fake)
-        rows = flows(fake, send, rooms, "paced", PACED_RATE) + flows(fake, send, rooms, "saturating", None)
+        opened: dict[str, int] = {}
+        rows = flows(fake, send, rooms, "paced", PACED_RATE, opened) + flows(
+            fake, send, rooms, "saturating", None, opened
+        )
         _, peak = bot.memory_mib()
     title = (
         f"Ack latency of `python app.py` (2 gunicorn workers; {os.cpu_count()} cores shared with {CLIENTS} clients"
@@ -105,6 +113,9 @@ def run() -> str:
     )
     return (
         table(title, HEADERS, rows)
+        + f"\nModals opened of {REQUESTS} opens: "
+        + ", ".join(f"{n} {load}" for load, n in opened.items())
+        + " (views.open is Tier 4: the others were told Slack is rate-limiting the bot)."
         + f"\nMemory of the bot (gunicorn master + 2 workers): {idle:.0f} MiB idle, {peak:.0f} MiB peak."
     )
 
