@@ -68,7 +68,7 @@ def create_app(
     harness may bring its own worker pool and call budget; the bot itself uses Slack's tiers."""
     gateway = SlackGateway.connect(config, budget)
     client = gateway.client
-    i18n.load_all()  # every catalog compiled before the first request, not by it
+    i18n.load(config.team_locale, config.digest_locale)  # the team's words ready before the first request
     services = Services.build(config, gateway, pool=pool)
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_WARNING)  # the same object is added once
     try:
