@@ -41,6 +41,7 @@ SOURCE = "en"  # the language the strings in the code are written in
 
 _reading: ContextVar[str] = ContextVar("reading", default=SOURCE)
 _extra: dict[str, NullTranslations] = {}  # catalogs added at run time (the tests' pseudo-locale)
+_catalogs: dict[str, NullTranslations] = {}  # compiled, by tag: read without a lock once there
 _compiling = threading.Lock()
 
 
@@ -54,7 +55,6 @@ def catalog_path(tag: str) -> Path:
     return LOCALES_DIR / catalog_name(tag) / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@functools.cache
 def _compiled(tag: str) -> NullTranslations:
     """A language's catalog, compiled by Babel in memory (fuzzy entries are left out, as
     `pybabel compile` leaves them out); a missing catalog gives the source text."""
@@ -70,20 +70,20 @@ def _compiled(tag: str) -> NullTranslations:
 
 
 def load(*tags: str) -> None:
-    """Compile these languages' catalogs and read their locale data now, at start-up: the
-    team's. Left to first use, the first war room after a start waited about 0.3 s for them.
-    The other languages load when someone first reads them (all ten held in memory would cost
+    """Compile these languages' catalogs now, at start-up: the team's. Left to first use, the
+    first war room after a start waited about 0.3 s for it. The other languages compile when
+    someone first reads them (all ten, with their Babel locale data, held at start would cost
     each worker about 24 MiB)."""
     for tag in dict.fromkeys(ui_language(tag) for tag in tags):
         translations(tag)
 
 
 def translations(tag: str) -> NullTranslations:
-    extra = _extra.get(tag)
-    if extra is not None:
-        return extra
-    with _compiling:  # a set-up's threads all ask at once: the catalog is compiled once
-        return _compiled(tag)
+    found = _extra.get(tag) or _catalogs.get(tag)
+    if found is None:
+        with _compiling:  # a set-up's threads all ask at once: the catalog is compiled once
+            found = _catalogs.get(tag) or _catalogs.setdefault(tag, _compiled(tag))
+    return found
 
 
 def add_catalog(tag: str, catalog: NullTranslations) -> None:
