@@ -30,7 +30,7 @@ def run() -> str:
             rows.append([flow, sum(spent.values()), ", ".join(f"{m} {n}" for m, n in sorted(spent.items()))])
 
         rooms: list = []
-        count("open (command, modal, war room)", lambda: rooms.extend(open_crises(fake, send, 1)))
+        count("open (command, modal, war room)", lambda: rooms.extend(open_crises(fake, [send], 1)))
         room = rooms[0]
         count("step click", lambda: send.click(step_button(room, 1, "done"), "crisis.step.done#1", user=room.opener))
         for step in (2, 3):

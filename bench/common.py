@@ -110,15 +110,19 @@ class Room:
     opener: str
 
 
-def open_crises(fake: FakeSlack, send: SlackSender, count: int) -> list[Room]:
-    """Open `count` crises through the bot (command, modal, submit) and wait for their war rooms."""
+def open_crises(fake: FakeSlack, senders: Sequence[SlackSender], count: int) -> list[Room]:
+    """Open `count` crises through the bot (command, modal, submit) and wait for their war rooms.
+
+    The opens go round-robin to the `senders`' processes: each process keeps its own budget of
+    Slack's tiers, and `conversations.create` is Tier 2 (20 a minute), so one process setting up
+    100 rooms would spend four minutes being fair to Slack before a benchmark could start."""
     known = {c.id for c in fake.channels.values() if c.name.startswith("crisis-")}
     views_before = len(fake.views)
     for i in range(count):
-        send.command(f"open Bench crisis {i}", user=USERS[i % len(USERS)], channel=fake.general.id)
+        senders[i % len(senders)].command(f"open Bench crisis {i}", user=USERS[i % len(USERS)], channel=fake.general.id)
     fake.wait_for(lambda: len(fake.views) >= views_before + count, timeout=60)
     for i, view in enumerate(list(fake.views.values())[views_before : views_before + count]):
-        send.submit(view, {"category": "trolling"}, user=USERS[i % len(USERS)])
+        senders[i % len(senders)].submit(view, {"category": "trolling"}, user=USERS[i % len(USERS)])
 
     def checklists() -> list[tuple[object, dict]]:
         rooms = [c for c in fake.channels.values() if c.name.startswith("crisis-") and c.id not in known]

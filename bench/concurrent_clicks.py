@@ -28,7 +28,7 @@ SLACK_LATENCY = 0.05
 def run() -> str:
     rng = random.Random(2026)
     with running_bot(SLACK_LATENCY, processes=PROCESSES, WEB_CONCURRENCY="1") as (fake, bots, senders):
-        rooms = open_crises(fake, senders[0], CRISES)
+        rooms = open_crises(fake, senders, CRISES)
         quiet(fake)
         plan = [(rng.choice(rooms), rng.randint(1, 4), rng.choice(("done", "undo"))) for _ in range(CLICKS)]
         responses_before = len(fake.responses)

@@ -86,7 +86,7 @@ def send_huge(url: str) -> int | None:
 
 def run() -> str:
     with running_bot(SLACK_LATENCY) as (fake, (bot,), (send,)):
-        rooms = open_crises(fake, send, 10)
+        rooms = open_crises(fake, [send], 10)
         quiet(fake)
         clicks = [(room, step) for room in rooms for step in (1, 2, 3, 4)]
 

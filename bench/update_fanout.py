@@ -29,7 +29,7 @@ def run() -> str:
         assert made == STAKEHOLDERS, made
         for user in FOLLOWERS:
             fake.add_user(user)
-        (room,) = open_crises(fake, send, 1)
+        (room,) = open_crises(fake, [send], 1)
         for user in FOLLOWERS:
             send.command(f"follow {room.id}", user=user, channel=fake.general.id)
         quiet(fake, 1)

@@ -194,7 +194,7 @@ def memory() -> str:
         pids = [bot.process.pid, *bot.worker_pids()]
         idle_pss = _pss_mib(pids)
         loaded = [p for p in pids if _loaded(p, "matplotlib")]
-        (room,) = open_crises(fake, send, 1)
+        (room,) = open_crises(fake, [send], 1)
         quiet(fake, 1)
         before = len(fake.uploads)
         send.command("volume", user=room.opener, channel=room.channel)
