@@ -41,6 +41,7 @@ from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from web import response
 from web.gate import MAX_BODY_BYTES
 
 HEADER_SECONDS = 5.0
@@ -145,6 +146,7 @@ class BufferedThreadWorker(ThreadWorker):
         self.arriving: dict[_Conn, _Arrival] = {}
         self.lingering: dict[_Conn, _Linger] = {}
         self.busy = 0  # requests handed to a thread and not finished yet
+        response.install()  # an answer's headers and body in one write
         super().init_process()
 
     def set_accept_enabled(self, enabled: bool) -> None:
