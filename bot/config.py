@@ -120,7 +120,7 @@ class Config:
             # particular order, where otherwise they wait in the listen queue, oldest first
             # (web.worker): /crisis status with 20 clients back to back had a p99 about a third
             # lower with 2 than with 16 (bench/side_by_side.py).
-            http_threads=get.integer("HTTP_THREADS", 1, 1, 256),
+            http_threads=get.integer("HTTP_THREADS", 2, 1, 256),
             web_concurrency=get.integer("WEB_CONCURRENCY", 2, 1, 64),
             worker_threads=get.integer("WORKER_THREADS", 64, 1, 512),
             urgent_threads=get.integer("URGENT_THREADS", 64, 1, 512),
