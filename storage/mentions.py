@@ -15,6 +15,7 @@ from bot.model import Mention, Platform, Source
 from storage.database import Store
 
 CHUNK = 500
+HOUR = 3600  # the size of the hours storage.schema's mention_hours keeps
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,12 @@ class MentionRepository:
         for row in rows:
             (items if row[8] == 1 and not row[1].startswith("count:") else counts).append(row)
         with self.store.write() as db:
-            before = db.conn.total_changes
-            db.conn.executemany(
+            inserted = db.conn.executemany(
                 "insert or ignore into mentions (scope, key, at, source, platform, author, text, link, weight)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 items,
             )
-            new = db.conn.total_changes - before
+            new = max(inserted.rowcount, 0)  # the rows inserted (not what the hours' triggers changed)
             for row in counts:
                 cursor = db.execute(
                     "update mentions set at = ?, weight = ?, platform = ? where scope = ? and key = ?",
@@ -64,21 +64,34 @@ class MentionRepository:
         return new
 
     def total(self, scope: int, since: int, until: int) -> int:
-        """Mentions of a scope with `since <= at < until`."""
+        """Mentions of a scope with `since <= at < until`: the whole hours between from
+        `mention_hours`, the rows of the partial hours at either end themselves."""
+        first, last = _whole_hours(since, until)
         row = self.store.db.execute(
-            "select coalesce(sum(weight), 0) from mentions where scope = ? and at >= ? and at < ?",
-            [scope, since, until],
+            """select (select coalesce(sum(weight), 0) from mention_hours where scope = ? and hour >= ? and hour < ?)
+                    + (select coalesce(sum(weight), 0) from mentions where scope = ? and at >= ? and at < ?)
+                    + (select coalesce(sum(weight), 0) from mentions where scope = ? and at >= ? and at < ?)""",
+            [scope, first, last, scope, since, first, scope, last, until],
         ).fetchone()
         return int(row[0])
 
-    def per_bucket(self, scope: int, since: int, until: int, size: int) -> dict[int, int]:
-        """{bucket start: mentions} for buckets of `size` seconds (aligned on the epoch), only
-        those with mentions."""
+    def per_hour(self, scope: int, since: int, until: int) -> dict[int, int]:
+        """{hour start: mentions} for the hours (aligned on the epoch) with mentions, counting
+        those with `since <= at < until`. Whole hours come from `mention_hours`; the rows of
+        the partial hours at either end are read themselves."""
+        first, last = _whole_hours(since, until)
         rows = self.store.db.execute(
-            "select (at / ?) * ?, sum(weight) from mentions where scope = ? and at >= ? and at < ? group by 1",
-            [size, size, scope, since, until],
+            """select hour, weight from mention_hours where scope = ? and hour >= ? and hour < ? and items > 0
+               union all
+               select (at / 3600) * 3600, sum(weight) from mentions where scope = ? and at >= ? and at < ? group by 1
+               union all
+               select (at / 3600) * 3600, sum(weight) from mentions where scope = ? and at >= ? and at < ? group by 1""",
+            [scope, first, last, scope, since, first, scope, last, until],
         )
-        return {int(start): int(total) for start, total in rows}
+        hours: dict[int, int] = {}
+        for start, total in rows:
+            hours[int(start)] = hours.get(int(start), 0) + int(total)
+        return hours
 
     def buckets(self, scope: int, since: int, until: int, size: int) -> list[Bucket]:
         """Mentions per bucket of `size` seconds, per source and platform: what the chart draws."""
@@ -150,6 +163,14 @@ class MentionRepository:
             [other, scope, since, until],
         ).fetchone()
         return int(row[0])
+
+
+def _whole_hours(since: int, until: int) -> tuple[int, int]:
+    """The whole hours [first, last) inside [since, until), or (since, since) when there are none.
+    (Two ranges, not one `or`: SQLite reads a range of the index for each, and for an `or` the
+    whole scope.)"""
+    first, last = -(-since // HOUR) * HOUR, until // HOUR * HOUR
+    return (first, last) if first < last else (since, since)
 
 
 def _mention(row: tuple) -> Mention:

@@ -387,6 +387,32 @@ def _v13_people(db: Database) -> None:
     db["people"].create({"user_id": str, "locale": str, "learnt_at": int}, pk="user_id", not_null={"learnt_at"})
 
 
+def _v14_mention_hours(db: Database) -> None:
+    # Mentions per scope and hour, kept by triggers in the same transaction as the rows: the
+    # header and `/crisis status` read a crisis's hours on every render and ack, and grouping
+    # a spreading crisis's 100,000 rows took 50-110 ms each time. `items` counts the rows, so an
+    # hour a count moved out of is known to be empty. The (scope, at) index also carries the
+    # weight, so a window's total is read from the index alone.
+    db["mention_hours"].create(
+        {"scope": int, "hour": int, "weight": int, "items": int}, pk=("scope", "hour"), not_null={"weight", "items"}
+    )
+    db.execute(
+        "insert into mention_hours (scope, hour, weight, items)"
+        " select scope, (at / 3600) * 3600, sum(weight), count(*) from mentions group by 1, 2"
+    )
+    add = """insert into mention_hours (scope, hour, weight, items) values (new.scope, (new.at / 3600) * 3600, new.weight, 1)
+             on conflict (scope, hour) do update set weight = weight + excluded.weight, items = items + 1;"""
+    take = """update mention_hours set weight = weight - old.weight, items = items - 1
+              where scope = old.scope and hour = (old.at / 3600) * 3600;"""
+    db.execute(f"create trigger mention_hours_insert after insert on mentions begin {add} end")
+    db.execute(f"create trigger mention_hours_delete after delete on mentions begin {take} end")
+    db.execute(
+        f"create trigger mention_hours_update after update of scope, at, weight on mentions begin {take} {add} end"
+    )
+    db["mentions"].create_index(["scope", "at", "weight"])
+    db.execute("drop index idx_mentions_scope_at")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_crises,
     _v2_outbox,
@@ -401,6 +427,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v11_updates,
     _v12_team_language,
     _v13_people,
+    _v14_mention_hours,
 ]
 
 

@@ -3,10 +3,12 @@ and processes, counts replaced, polls and spikes claimed once, the migration of 
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 
 import pytest
+from sqlite_utils import Database
 
 from bot.model import WATCH, Category, Mention, NewCrisis, Platform, Severity, Source
 from storage import schema
@@ -59,7 +61,7 @@ def test_a_count_for_the_same_window_replaces_the_earlier_one(store):
 def test_per_bucket_peaks_and_authors(store):
     mentions = MentionRepository(store)
     mentions.add([item(f"a{i}", at=3600 + i) for i in range(5)] + [item(f"b{i}", at=7200 + i) for i in range(3)])
-    assert mentions.per_bucket(WATCH, 0, 10_000, 3600) == {3600: 5, 7200: 3}
+    assert mentions.per_hour(WATCH, 0, 10_000) == {3600: 5, 7200: 3}
     assert mentions.now_and_peak(since=0, now=7300) == {WATCH: (3, 5)}
     assert mentions.top_authors(WATCH, 0, 5) == [("a", 8)]
     assert [m.key for m in mentions.latest_links(WATCH, 2)] == ["b2", "b1"]
@@ -138,5 +140,67 @@ def test_a_database_of_the_previous_version_migrates_and_keeps_its_crises(tmp_pa
         assert new.keywords == ("a", "b c") and [f.url for f in FeedRepository(store).of(new.id)] == [
             "https://f.example/x"
         ]
+    finally:
+        store.close()
+
+
+def raw_hours(path, scope: int, since: int, until: int) -> dict[int, int]:
+    """The hours counted straight from the rows, as a reader with no rollup would."""
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "select (at / 3600) * 3600, sum(weight) from mentions where scope = ? and at >= ? and at < ? group by 1",
+            [scope, since, until],
+        )
+        return {int(hour): int(total) for hour, total in rows}
+
+
+def test_the_hours_kept_are_the_hours_the_rows_make(store, tmp_path):
+    """Items, repeats, counts replaced (and moved to another hour) from two processes: every
+    window, whole hours or not, reads the same hours and total from the rollup as from the rows."""
+    rng = random.Random(14)
+    other = MentionRepository(Store(tmp_path / "crisis.db"))
+    ours = MentionRepository(store)
+    try:
+        for round_ in range(30):
+            repo = (ours, other)[round_ % 2]
+            batch = [
+                item(f"i{rng.randint(0, 400)}", at=rng.randint(0, 12 * 3600), scope=rng.choice((WATCH, 7)))
+                for _ in range(40)
+            ]
+            batch += [
+                item(f"count:tool::{w}:{w + 900}", at=rng.randint(0, 12 * 3600), scope=7, weight=rng.randint(0, 50))
+                for w in rng.sample(range(10), 3)
+            ]
+            repo.add(batch)
+        for _ in range(200):
+            since = rng.choice([0, rng.randint(0, 13 * 3600), rng.randint(0, 13) * 3600])
+            until = since + rng.choice([1, 600, 3600, rng.randint(0, 13 * 3600)])
+            for scope in (WATCH, 7):
+                raw = raw_hours(tmp_path / "crisis.db", scope, since, until)
+                assert ours.per_hour(scope, since, until) == raw
+                assert ours.total(scope, since, until) == sum(raw.values())
+        assert ours.per_hour(7, 0, 13 * 3600)  # the rounds did count something
+        ours.add([item("count:tool::alone", at=20 * 3600 + 5, scope=7, weight=9)])
+        ours.add([item("count:tool::alone", at=21 * 3600 + 5, scope=7, weight=4)])  # moved to the next hour
+        assert ours.per_hour(7, 19 * 3600, 23 * 3600) == {21 * 3600: 4}  # the hour it left is not shown
+    finally:
+        other.store.close()
+
+
+def test_the_migration_counts_the_hours_of_mentions_stored_before_it(tmp_path):
+    path = tmp_path / "crisis.db"
+    db = Database(sqlite3.connect(path, isolation_level=None))
+    for migration in schema.MIGRATIONS[:13]:
+        migration(db)
+    db.execute("PRAGMA user_version = 13")
+    db["mentions"].insert_all(
+        {"scope": 7, "key": f"k{i}", "at": 1000 + i * 700, "source": "feed", "weight": 1 + i % 3} for i in range(40)
+    )
+    db.conn.close()
+    store = Store(path)
+    try:
+        assert MentionRepository(store).per_hour(7, 0, 40_000) == raw_hours(path, 7, 0, 40_000)
+        MentionRepository(store).add([item("late", at=1001, scope=7)])  # and the triggers keep them after it
+        assert MentionRepository(store).per_hour(7, 0, 40_000) == raw_hours(path, 7, 0, 40_000)
     finally:
         store.close()

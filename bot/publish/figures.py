@@ -24,7 +24,7 @@ def of_scope(services: Services, scope: int, *, opened_at: int, until: int) -> F
     hours = services.config.baseline_hours
     mentions = services.mentions
     return volume.figures(
-        mentions.per_bucket(scope, 0, until + 1, HOUR),
+        mentions.per_hour(scope, 0, until + 1),
         last_hour=mentions.total(scope, until - HOUR, until + 1),
         previous_hour=mentions.total(scope, until - 2 * HOUR, until - HOUR),
         baseline_total=mentions.total(scope, opened_at - hours * HOUR, opened_at),
@@ -42,7 +42,7 @@ def of_crisis(services: Services, crisis: Crisis, *, now: int) -> Figures:
 
 
 def per_hour(services: Services, crisis: Crisis, *, now: int) -> dict[int, int]:
-    return services.mentions.per_bucket(crisis.id, 0, _until(crisis, now) + 1, HOUR)
+    return services.mentions.per_hour(crisis.id, 0, _until(crisis, now) + 1)
 
 
 def record(services: Services, crisis: Crisis, *, now: int) -> Record:
