@@ -30,7 +30,7 @@ from bot.flows import mentions
 from bot.model import Category, Mention, NewCrisis, Platform, Severity, Source
 from bot.rules.volume import HOUR
 from bot.services import Services
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import SlackGateway
 
 ITEMS = 100_000
 BATCH = 1_000
@@ -48,7 +48,7 @@ def _services(folder: str, **env: str) -> Services:
             **env,
         }
     )
-    return Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+    return Services.build(config, SlackGateway.connect(config))
 
 
 def _size(path: str) -> float:
@@ -102,11 +102,11 @@ sys.path.insert(0, {root!r})
 from bot.config import Config
 from bot.flows import volume
 from bot.services import Services
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import SlackGateway
 from bot.views import chart
 from bot.rules.volume import HOUR
 config = Config.from_env({{"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "ab" * 16, "CRISIS_DB_PATH": {db!r}}})
-services = Services.build(config, SlackGateway(build_client(config.bot_token, config.api_url)))
+services = Services.build(config, SlackGateway.connect(config))
 crisis = services.crises.get(1)
 now = {now}
 def one():
