@@ -124,9 +124,7 @@ def share_day_chart(services: Services, digest: Digest, channel: str, ts: str) -
     crises are left out: the management channel sees only that they exist."""
     since = digest.now - 24 * HOUR
     public = [c for c in digest.open if not c.is_private and digest.volume.get(c.id)][:CHART_CRISES]
-    series = {
-        f"#{c.id} {cut(c.title, 40)}": services.mentions.per_hour(c.id, since, digest.now + 1) for c in public
-    }
+    series = {f"#{c.id} {cut(c.title, 40)}": services.mentions.per_hour(c.id, since, digest.now + 1) for c in public}
     series = {label: counts for label, counts in series.items() if counts}
     if not series:
         return False
