@@ -1,6 +1,6 @@
 """Acks on time while 40 slow clients hold connections open.
 
-The bot runs as `python app.py` (HTTP mode, 2 gunicorn workers, one thread each) against a fake
+The bot runs as `python app.py` (HTTP mode, 2 gunicorn workers of 2 threads) against a fake
 Slack answering each Web API call in 300 ms. Forty clients each send part of a request and then
 nothing: half stop inside the headers, half after the headers and the first bytes of a body.
 When the bot cuts one off, it connects again at once, so forty are connected all the time. Ten

@@ -8,12 +8,11 @@ import sqlite3
 import threading
 
 import pytest
-from sqlite_utils import Database
 
 from bot.model import WATCH, Category, Mention, NewCrisis, Platform, Severity, Source
 from storage import schema
 from storage.crises import CrisisRepository
-from storage.database import Store
+from storage.database import Store, connect
 from storage.feeds import FeedRepository
 from storage.mentions import MentionRepository
 from storage.spikes import SpikeRepository
@@ -189,7 +188,7 @@ def test_the_hours_kept_are_the_hours_the_rows_make(store, tmp_path):
 
 def test_the_migration_counts_the_hours_of_mentions_stored_before_it(tmp_path):
     path = tmp_path / "crisis.db"
-    db = Database(sqlite3.connect(path, isolation_level=None))
+    db = connect(path)
     for migration in schema.MIGRATIONS[:13]:
         migration(db)
     db.execute("PRAGMA user_version = 13")
