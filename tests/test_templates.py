@@ -27,6 +27,16 @@ def test_there_are_templates_in_every_language():
     assert set(TAGS) <= Templates().languages()
 
 
+def test_jinja_is_loaded_only_when_a_reply_is_drafted():
+    probe = (
+        "import sys, app; from bot.templates import Templates, Kind, Details; t = Templates();"
+        "print('jinja2' in sys.modules); t.render(Kind.APOLOGY, 'en', Details(brand='Acme'));"
+        "print('jinja2' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert found.stdout.split() == ["False", "True"]
+
+
 @pytest.mark.parametrize("language", TAGS)
 def test_every_kind_renders_cleanly(language):
     problems = check(Templates(), [language])

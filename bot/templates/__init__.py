@@ -19,17 +19,19 @@ language with many typed values and reports what is missing, undefined or mechan
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
-
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING
 
 from bot.model import Category, Platform, Step
 from bot.words import locales
 from bot.words.i18n import N_, _
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 BUILT_IN = Path(__file__).resolve().parents[2] / "templates"  # the repository's templates/ folder
 SUFFIX = ".txt.j2"
@@ -139,7 +141,17 @@ class Templates:
 
     def __init__(self, override: Path | None = None, built_in: Path = BUILT_IN) -> None:
         self.folders = [p for p in (override, built_in) if p is not None]
-        self.env = SandboxedEnvironment(
+
+    @functools.cached_property
+    def env(self) -> SandboxedEnvironment:
+        """Jinja's sandbox, built on the first render. Jinja is imported then, not at start-up:
+        it is about 1.8 MiB in every bot process (the gunicorn master and each worker), and a
+        worker that never drafts a reply never needs it. The first draft in a process waits for
+        the import (about 30 ms)."""
+        from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+        from jinja2.sandbox import SandboxedEnvironment
+
+        env = SandboxedEnvironment(
             loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in self.folders]),
             undefined=StrictUndefined,
             autoescape=False,  # plain text; Slack escaping happens where it is shown
@@ -148,7 +160,8 @@ class Templates:
             keep_trailing_newline=False,
             auto_reload=False,  # read once per process: no stat of every file on every render
         )
-        self.env.filters.update(sentence=sentence, name=name)
+        env.filters.update(sentence=sentence, name=name)
+        return env
 
     def languages(self) -> set[str]:
         """Languages with at least one template, as their folders are named."""
@@ -161,8 +174,11 @@ class Templates:
     def render(self, kind: Kind, language: str, details: Details) -> Rendered:
         """Fill one template. Raises TemplateMissing, or jinja2's errors for a broken template."""
         limit = SHORT_LIMITS.get(details.platform)
+        env = self.env  # imports jinja2 the first time
+        from jinja2 import TemplateNotFound
+
         try:
-            template = self.env.get_template(f"{language}/{kind.value}{SUFFIX}")
+            template = env.get_template(f"{language}/{kind.value}{SUFFIX}")
         except TemplateNotFound as error:
             raise TemplateMissing(f"no {kind.value} template in {language}") from error
         text = template.render(**_values(details), short=limit is not None)
