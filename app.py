@@ -76,7 +76,14 @@ def create_app(
         # only parse, store and hand Slack calls to the services' pools, so nothing slow runs
         # before the ack. (Bolt's default runs them on a pool of 5 and polls for the ack every
         # 10 ms, which both adds latency and lets slow Slack calls starve later acks.)
-        app = App(signing_secret=config.signing_secret, client=client, process_before_response=True)
+        # web.gate has checked each request's signature on its raw bytes before Bolt sees it
+        # (Socket Mode's requests are not signed): Bolt checking it again cost every ack an HMAC.
+        app = App(
+            signing_secret=config.signing_secret,
+            client=client,
+            process_before_response=True,
+            request_verification_enabled=False,
+        )
         services.slack.bot_user_id  # noqa: B018 (known before the first set-up, whose invitations need it)
     except BaseException:
         services.shutdown()

@@ -4,25 +4,26 @@ or other middleware writes a word (docs/i18n.md)."""
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.services import Services
 
 
 def install(app: App, services: Services) -> None:
-    """Register the middleware that speaks the language of the person a request came from.
-    Registered before every other middleware: Bolt runs them in order. Each request is also
-    dispatched in a context of its own, so whatever thread serves it next (a gunicorn thread,
-    Socket Mode's, a test's) starts from the default language, not the last request's."""
+    """Speak the language of the person each request came from, before any middleware or
+    listener writes a word. Each request is also dispatched in a context of its own, so whatever
+    thread serves it next (a gunicorn thread, Socket Mode's, a test's) starts from the default
+    language, not the last request's. Done around Bolt's dispatch rather than as a middleware:
+    Bolt builds a middleware's arguments anew for every request, which cost each ack more than
+    choosing the language does."""
     dispatch = app.dispatch
-    app.dispatch = lambda request: contextvars.Context().run(dispatch, request)  # type: ignore[method-assign]
 
-    @app.middleware
-    def speak_their_language(body: dict, context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
-        context["language_known"] = services.read_by(_sender(body))
-        next()
+    def in_their_language(request: BoltRequest) -> BoltResponse:
+        request.context["language_known"] = services.read_by(_sender(request.body))
+        return dispatch(request)
+
+    app.dispatch = lambda request: contextvars.Context().run(in_their_language, request)  # type: ignore[method-assign]
 
 
 def _sender(body: dict) -> str | None:

@@ -157,9 +157,9 @@ def _check_interaction(payload: dict[str, Any]) -> None:
 
 
 def _bolt_request(environ: dict[str, Any], body: bytes, parsed: dict[str, Any]) -> BoltRequest:
-    """Bolt's request for the raw body (Bolt verifies the signature again over it), with the
-    body and context taken from the parse above: Bolt is not given the body to parse again
-    (decoding a modal's 15 KB submission was half of what its ack cost)."""
+    """Bolt's request for the raw body, with the body and context taken from the parse above:
+    Bolt is not given the body to parse again (decoding a modal's 15 KB submission was half of
+    what its ack cost), nor checks the signature again (app.py turns its check off)."""
     http = WsgiHttpRequest(environ)
     request = BoltRequest(body="", query=http.query_string, headers=http.get_headers())
     request.raw_body = body.decode("utf-8")
