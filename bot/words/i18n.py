@@ -9,7 +9,7 @@ catalog edit shows on the next start.
 Whose language a text is in is decided by the caller, once: a person's Slack locale for what
 only they see, the crisis's team language for what a channel sees, DIGEST_LOCALE for management
 (see `speaking`). The choice lives in a context variable, so it is per thread and per request:
-the request middleware sets it first thing for every request, deferred work runs in a copy of
+handlers.language sets it first thing for every request, deferred work runs in a copy of
 the context that asked for it (bot.services), and nothing set for one request is seen by another.
 
 User text never goes through the catalogs: only literal strings of the source are looked up.
@@ -111,7 +111,7 @@ def current() -> str:
 
 
 def use(tag: str) -> None:
-    """Set the reader's language for the rest of this request (the request middleware calls it
+    """Set the reader's language for the rest of this request (handlers.language calls it
     first thing for every request, so no value survives from one request to the next)."""
     _reading.set(tag)
 
